@@ -1,0 +1,22 @@
+// Every Monte Carlo estimator the platform runs. Adding one: a folder beside `pi/` and a line here.
+import { z } from 'zod';
+import type { AnyEstimator } from './estimator';
+import { piEstimator } from './pi/piEstimator';
+import { piSpecSchema } from './pi/piSpec';
+
+export const ESTIMATORS = {
+  pi: piEstimator as AnyEstimator,
+} as const satisfies Record<string, AnyEstimator>;
+export type EstimatorName = keyof typeof ESTIMATORS;
+
+export const montecarloSpecSchema = z.discriminatedUnion('estimator', [piSpecSchema]);
+export type MontecarloSpec = z.infer<typeof montecarloSpecSchema>;
+
+export function isEstimatorName(name: string): name is EstimatorName {
+  return Object.hasOwn(ESTIMATORS, name);
+}
+
+export function estimatorFor(name: string): AnyEstimator {
+  if (!isEstimatorName(name)) throw new Error(`unknown estimator "${name}"`);
+  return ESTIMATORS[name];
+}

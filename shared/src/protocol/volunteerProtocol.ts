@@ -1,0 +1,121 @@
+// The volunteer <-> coordinator protocol over socket.io (namespace /volunteer). Every event a
+// volunteer sends is parsed by the schema here before any handler runs; the server's replies
+// are typed by the same file. Request/response events use acks (emitWithAck on the client).
+import { z } from 'zod';
+import type { ErrorBody } from '../errors';
+
+/** Bumped on any incompatible change; checked in the connection handshake (auth). */
+export const PROTOCOL_VERSION = 1;
+export const VOLUNTEER_NAMESPACE = '/volunteer';
+
+/** socket.io `auth` payload, checked by middleware before the connection is accepted. */
+export const handshakeAuthSchema = z.object({ protocolVersion: z.number().int() });
+
+export const BACKENDS = ['webgpu', 'cpu'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+const idSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'malformed id');
+const shortText = z.string().max(200);
+
+export const deviceInfoSchema = z
+  .object({
+    backend: z.enum(BACKENDS),
+    /** Adapter description as the browser reports it (vendor, architecture, description). */
+    adapter: shortText.optional(),
+    /** True for software adapters such as SwiftShader. */
+    software: z.boolean().optional(),
+    cores: z.number().int().min(1).max(1024).optional(),
+    userAgent: z.string().max(400).optional(),
+  })
+  .strict();
+export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
+
+export const helloSchema = z
+  .object({
+    /** Omitted on first contact: the coordinator then mints an identity. */
+    credentials: z
+      .object({ volunteerId: idSchema, secret: z.string().min(16).max(128) })
+      .optional(),
+    displayName: z.string().trim().max(40).optional(),
+    device: deviceInfoSchema,
+  })
+  .strict();
+export type Hello = z.infer<typeof helloSchema>;
+
+export const unitRequestSchema = z.object({}).strict();
+
+export const replicaRefSchema = z.object({ replicaId: z.number().int().positive() }).strict();
+
+export const unitResultSchema = z
+  .object({
+    replicaId: z.number().int().positive(),
+    /** Parsed again by the estimator's result schema once the replica is known. */
+    result: z.unknown(),
+    elapsedMs: z
+      .number()
+      .min(0)
+      .max(7 * 24 * 3600 * 1000),
+  })
+  .strict();
+
+export const unitErrorSchema = z
+  .object({
+    replicaId: z.number().int().positive(),
+    error: z.object({ name: shortText, message: z.string().max(2000) }).strict(),
+  })
+  .strict();
+
+export interface Lease {
+  replicaId: number;
+  workloadId: string;
+  workloadName: string;
+  kind: 'montecarlo';
+  estimator: string;
+  unitIndex: number;
+  /** The estimator's task: parse it with the estimator's taskSchema before running. */
+  task: unknown;
+  /** Epoch ms; renew at half the lease duration. */
+  deadline: number;
+  leaseDurationMs: number;
+}
+
+export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+
+export interface VolunteerSummary {
+  volunteerId: string;
+  displayName: string;
+  credit: number;
+  unitsValidated: number;
+}
+
+export interface HelloReply {
+  volunteer: VolunteerSummary;
+  /** Only on first contact: the client stores it and sends it back next time. */
+  secret?: string;
+}
+
+export interface UnitRequestReply {
+  lease: Lease | null;
+  /** When no work is available: ask again after this long. */
+  retryAfterMs: number;
+}
+
+export interface ResultReply {
+  /** 'pending' until quorum decides; credit is only granted for validated work. */
+  verdict: 'pending' | 'valid' | 'invalid';
+}
+
+export interface ClientToServerEvents {
+  hello: (payload: unknown, ack: (reply: Ack<HelloReply>) => void) => void;
+  'unit:request': (payload: unknown, ack: (reply: Ack<UnitRequestReply>) => void) => void;
+  'unit:renew': (payload: unknown, ack: (reply: Ack<{ deadline: number }>) => void) => void;
+  'unit:result': (payload: unknown, ack: (reply: Ack<ResultReply>) => void) => void;
+  'unit:error': (payload: unknown, ack: (reply: Ack<object>) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  /** Pushed when this volunteer's validated credit changes. */
+  credit: (summary: VolunteerSummary) => void;
+  /** Pushed when a workload is cancelled or ends: drop its in-flight units. */
+  'workload:ended': (payload: { workloadId: string }) => void;
+}

@@ -1,0 +1,58 @@
+// What a researcher submits (POST /api/workloads) and what the API answers, as zod schemas.
+import { z } from 'zod';
+import { montecarloSpecSchema } from './kinds/registry';
+
+export const WORKLOAD_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type WorkloadStatus = (typeof WORKLOAD_STATUSES)[number];
+export const FINAL_STATUSES: readonly WorkloadStatus[] = ['completed', 'failed', 'cancelled'];
+
+export const redundancySchema = z
+  .object({
+    /** Identical results needed before a unit's result is canonical. */
+    quorum: z.number().int().min(1).max(5).default(2),
+    /** Result-bearing replicas a unit may use in all (disagreements issue more, up to this). */
+    maxReplicas: z.number().int().min(1).max(10).default(4),
+    /** Timed-out or errored replicas a unit may use before it fails. */
+    maxErrors: z.number().int().min(0).max(50).default(8),
+  })
+  .strict()
+  .refine((r) => r.maxReplicas >= r.quorum, {
+    message: 'maxReplicas must be >= quorum',
+    path: ['maxReplicas'],
+  });
+export type Redundancy = z.infer<typeof redundancySchema>;
+export const DEFAULT_REDUNDANCY: Redundancy = redundancySchema.parse({});
+
+export const workloadNameSchema = z.string().trim().min(1).max(120);
+
+export const submitWorkloadSchema = z
+  .object({
+    name: workloadNameSchema.optional(),
+    kind: z.literal('montecarlo'),
+    spec: montecarloSpecSchema,
+    redundancy: redundancySchema.default(DEFAULT_REDUNDANCY),
+  })
+  .strict();
+export type SubmitWorkload = z.infer<typeof submitWorkloadSchema>;
+
+export interface WorkloadProgress {
+  unitsTotal: number;
+  unitsValidated: number;
+  unitsInFlight: number;
+  unitsFailed: number;
+  fraction: number;
+}
+
+export interface WorkloadView {
+  id: string;
+  name: string;
+  kind: 'montecarlo';
+  status: WorkloadStatus;
+  progress: WorkloadProgress;
+  spec: z.infer<typeof montecarloSpecSchema>;
+  redundancy: Redundancy;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  failureReason: string | null;
+}
