@@ -1,0 +1,45 @@
+// REST resources for workloads (DESIGN.md section 3): submit, list, read, result, cancel.
+import { Router } from 'express';
+import { ERROR_CODES, TesseraError, submitWorkloadSchema } from '@tessera/shared';
+import type { TokenVerifier } from '../auth/tokens';
+import { toWorkloadView, type Coordinator } from '../coordinator';
+import { parseOrThrow } from './parseBody';
+import { requireToken } from './requireToken';
+
+export function workloadRoutes(coordinator: Coordinator, verifier: TokenVerifier): Router {
+  const router = Router();
+  const auth = requireToken(verifier);
+
+  router.post('/workloads', auth, async (req, res) => {
+    const input = parseOrThrow(submitWorkloadSchema, req.body, ERROR_CODES.invalidSpec);
+    const record = await coordinator.submitWorkload(input);
+    res.status(201).location(`/api/workloads/${record.id}`).json(toWorkloadView(record));
+  });
+
+  router.get('/workloads', async (_req, res) => {
+    const records = await coordinator.store.listWorkloads();
+    res.json(records.map(toWorkloadView));
+  });
+
+  router.get('/workloads/:id', async (req, res) => {
+    res.json(toWorkloadView(await coordinator.requireWorkload(req.params.id)));
+  });
+
+  router.get('/workloads/:id/result', async (req, res) => {
+    const record = await coordinator.requireWorkload(req.params.id);
+    if (record.unitsValidated === 0) {
+      throw new TesseraError(
+        ERROR_CODES.notReady,
+        `workload ${record.id} has no validated units yet (status ${record.status})`,
+        { status: record.status },
+      );
+    }
+    res.json(coordinator.resultOf(record));
+  });
+
+  router.delete('/workloads/:id', auth, async (req, res) => {
+    res.json(toWorkloadView(await coordinator.cancelWorkload(String(req.params.id))));
+  });
+
+  return router;
+}

@@ -1,0 +1,271 @@
+// The coordinator's domain service: what REST handlers and socket handlers call. It owns the
+// store, the clock and the scheduling options, turns store outcomes into protocol replies,
+// and announces workload changes to whoever listens (socket.io namespaces).
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import {
+  ERROR_CODES,
+  TesseraError,
+  estimatorFor,
+  type Lease,
+  type ResultReply,
+  type SubmitWorkload,
+  type VolunteerSummary,
+  type WorkloadStatus,
+  type WorkloadView,
+} from '@tessera/shared';
+import type { Clock } from './clock';
+import { Counters } from './metrics';
+import type { SchedulerOptions } from './scheduler/schedulerOptions';
+import type { ReleaseOutcome, Store, VolunteerRecord, WorkloadRecord } from './store/store';
+import { hashSecret } from './auth/tokens';
+
+export interface CoordinatorEvents {
+  /** A workload changed state or progress. */
+  workload: [workloadId: string];
+  /** A workload reached a final status. */
+  workloadEnded: [workloadId: string, status: WorkloadStatus];
+  /** Volunteers whose validated credit changed. */
+  credited: [volunteerIds: string[]];
+}
+
+export interface ConnectionIdentity {
+  volunteerId: string;
+  connectionId: string;
+  netGroup: string | null;
+}
+
+export function newId(bytes = 9): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export function toWorkloadView(record: WorkloadRecord): WorkloadView {
+  return {
+    id: record.id,
+    name: record.name,
+    kind: record.kind,
+    status: record.status,
+    progress: {
+      unitsTotal: record.unitsTotal,
+      unitsValidated: record.unitsValidated,
+      unitsInFlight: record.unitsInFlight,
+      unitsFailed: record.unitsFailed,
+      fraction: record.unitsTotal === 0 ? 0 : record.unitsValidated / record.unitsTotal,
+    },
+    spec: record.spec as WorkloadView['spec'],
+    redundancy: record.redundancy,
+    createdAt: new Date(record.createdAt).toISOString(),
+    updatedAt: new Date(record.updatedAt).toISOString(),
+    completedAt: record.completedAt === null ? null : new Date(record.completedAt).toISOString(),
+    failureReason: record.failureReason,
+  };
+}
+
+export function toVolunteerSummary(v: VolunteerRecord): VolunteerSummary {
+  return {
+    volunteerId: v.id,
+    displayName: v.displayName,
+    credit: v.credit,
+    unitsValidated: v.unitsValid,
+  };
+}
+
+export class Coordinator extends EventEmitter<CoordinatorEvents> {
+  readonly counters = new Counters();
+
+  constructor(
+    readonly store: Store,
+    readonly clock: Clock,
+    readonly options: SchedulerOptions,
+  ) {
+    super();
+  }
+
+  // --- researchers --------------------------------------------------------------------------
+
+  async submitWorkload(input: SubmitWorkload): Promise<WorkloadRecord> {
+    const estimator = estimatorFor(input.spec.estimator);
+    const spec = estimator.specSchema.parse(input.spec);
+    const unitWork = Array.from({ length: estimator.unitCount(spec) }, (_, i) =>
+      estimator.workOf(estimator.taskFor(spec, i)),
+    );
+    const record = await this.store.createWorkload(
+      {
+        id: newId(),
+        name: input.name ?? `${input.spec.estimator} ${new Date(this.clock.now()).toISOString()}`,
+        kind: input.kind,
+        estimator: estimator.estimator,
+        spec,
+        redundancy: input.redundancy,
+        unitWork,
+        aggregate: estimator.emptyAggregate(),
+      },
+      this.clock.now(),
+    );
+    this.counters.inc('tessera_workloads_submitted_total');
+    this.emit('workload', record.id);
+    return record;
+  }
+
+  async cancelWorkload(id: string): Promise<WorkloadRecord> {
+    const before = await this.store.getWorkload(id);
+    if (!before) throw new TesseraError(ERROR_CODES.notFound, `no workload with id ${id}`);
+    if (before.status !== 'queued' && before.status !== 'running') {
+      throw new TesseraError(ERROR_CODES.conflict, `workload ${id} is already ${before.status}`);
+    }
+    const after = (await this.store.cancelWorkload(id, this.clock.now()))!;
+    this.emit('workload', id);
+    this.emit('workloadEnded', id, after.status);
+    return after;
+  }
+
+  async requireWorkload(id: string): Promise<WorkloadRecord> {
+    const record = await this.store.getWorkload(id);
+    if (!record) throw new TesseraError(ERROR_CODES.notFound, `no workload with id ${id}`);
+    return record;
+  }
+
+  /** The public answer of a workload built from its canonical results so far. */
+  resultOf(record: WorkloadRecord): Record<string, unknown> {
+    const estimator = estimatorFor(record.estimator);
+    const aggregate = estimator.aggregateSchema.parse(record.aggregate);
+    return {
+      ...(estimator.finalize(aggregate) as Record<string, unknown>),
+      final: record.status === 'completed',
+      status: record.status,
+      unitsValidated: record.unitsValidated,
+      unitsTotal: record.unitsTotal,
+    };
+  }
+
+  // --- volunteers ---------------------------------------------------------------------------
+
+  /** Verifies a returning volunteer, or mints a new identity. */
+  async identify(
+    credentials: { volunteerId: string; secret: string } | undefined,
+    displayName: string | undefined,
+  ): Promise<{ volunteer: VolunteerRecord; secret?: string }> {
+    const now = this.clock.now();
+    if (credentials) {
+      const known = await this.store.getVolunteer(credentials.volunteerId);
+      if (!known || known.secretHash !== hashSecret(credentials.secret)) {
+        throw new TesseraError(
+          ERROR_CODES.badCredentials,
+          'unknown volunteer or wrong secret: forget the stored identity and say hello without one',
+        );
+      }
+      await this.store.touchVolunteer(known.id, now, displayName);
+      return { volunteer: (await this.store.getVolunteer(known.id))! };
+    }
+    const secret = randomBytes(24).toString('base64url');
+    const id = newId(12);
+    const volunteer = await this.store.createVolunteer({
+      id,
+      secretHash: hashSecret(secret),
+      displayName: displayName || `volunteer-${id.slice(0, 6)}`,
+      now,
+    });
+    return { volunteer, secret };
+  }
+
+  async lease(identity: ConnectionIdentity): Promise<Lease | null> {
+    const now = this.clock.now();
+    const leased = await this.store.leaseReplica({
+      volunteerId: identity.volunteerId,
+      connectionId: identity.connectionId,
+      netGroup: identity.netGroup,
+      now,
+      leaseDurationMs: this.options.leaseDurationMs,
+      maxLeasesPerConnection: this.options.maxLeasesPerConnection,
+    });
+    if (!leased) return null;
+    this.counters.inc('tessera_replicas_leased_total');
+    const estimator = estimatorFor(leased.estimator);
+    this.emit('workload', leased.workloadId);
+    return {
+      replicaId: leased.replicaId,
+      workloadId: leased.workloadId,
+      workloadName: leased.workloadName,
+      kind: 'montecarlo',
+      estimator: leased.estimator,
+      unitIndex: leased.unitIndex,
+      task: estimator.taskFor(estimator.specSchema.parse(leased.spec), leased.unitIndex),
+      deadline: leased.deadline,
+      leaseDurationMs: this.options.leaseDurationMs,
+    };
+  }
+
+  async renew(volunteerId: string, replicaId: number): Promise<number> {
+    const deadline = await this.store.renewReplica(
+      replicaId,
+      volunteerId,
+      this.clock.now(),
+      this.options.leaseDurationMs,
+    );
+    if (deadline === null) {
+      throw new TesseraError(
+        ERROR_CODES.leaseExpired,
+        'this lease is not held any more: drop the unit',
+      );
+    }
+    return deadline;
+  }
+
+  async submitResult(
+    volunteerId: string,
+    replicaId: number,
+    result: unknown,
+    elapsedMs: number,
+  ): Promise<ResultReply> {
+    const outcome = await this.store.submitResult({
+      replicaId,
+      volunteerId,
+      result,
+      elapsedMs,
+      now: this.clock.now(),
+    });
+    if (outcome.kind === 'refused') {
+      this.counters.inc('tessera_results_refused_total', { code: outcome.code });
+      throw new TesseraError(outcome.code, outcome.message);
+    }
+    this.counters.inc('tessera_results_accepted_total');
+    this.emit('workload', outcome.workloadId);
+    if (outcome.credited.length > 0) this.emit('credited', outcome.credited);
+    if (outcome.workloadEnded)
+      this.emit('workloadEnded', outcome.workloadId, outcome.workloadEnded);
+    return { verdict: outcome.verdict };
+  }
+
+  async reportError(volunteerId: string, replicaId: number, message: string): Promise<void> {
+    const outcome = await this.store.reportError(replicaId, volunteerId, message, this.clock.now());
+    if (!outcome) throw new TesseraError(ERROR_CODES.notLeased, 'this unit is not leased to you');
+    this.counters.inc('tessera_replicas_errored_total');
+    await this.announceRelease(outcome);
+  }
+
+  async releaseConnection(connectionId: string): Promise<void> {
+    const outcome = await this.store.releaseConnection(connectionId, this.clock.now());
+    this.counters.inc('tessera_replicas_released_total', {}, outcome.released);
+    await this.announceRelease(outcome);
+  }
+
+  /** The sweep: replicas past their deadline go back to the pool. */
+  async expireLeases(): Promise<number> {
+    const outcome = await this.store.expireLeases(this.clock.now());
+    this.counters.inc('tessera_replicas_timed_out_total', {}, outcome.released);
+    await this.announceRelease(outcome);
+    return outcome.released;
+  }
+
+  private async announceRelease(outcome: ReleaseOutcome): Promise<void> {
+    for (const id of outcome.failedWorkloads) {
+      this.emit('workload', id);
+      this.emit('workloadEnded', id, 'failed');
+    }
+  }
+
+  async volunteerSummary(volunteerId: string): Promise<VolunteerSummary | null> {
+    const v = await this.store.getVolunteer(volunteerId);
+    return v ? toVolunteerSummary(v) : null;
+  }
+}

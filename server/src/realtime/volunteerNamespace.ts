@@ -1,0 +1,184 @@
+// The /volunteer socket.io namespace: the protocol's edge. The handshake checks the protocol
+// version; every event is rate-limited and parsed by its schema before the coordinator sees it;
+// every reply is an ack `{ ok: true, ... } | { ok: false, error }`.
+import type { Namespace, Server, Socket } from 'socket.io';
+import type { z } from 'zod';
+import {
+  ERROR_CODES,
+  PROTOCOL_VERSION,
+  TesseraError,
+  VOLUNTEER_NAMESPACE,
+  handshakeAuthSchema,
+  helloSchema,
+  replicaRefSchema,
+  toErrorBody,
+  unitErrorSchema,
+  unitRequestSchema,
+  unitResultSchema,
+  type Ack,
+  type Backend,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@tessera/shared';
+import type { ConnectionIdentity, Coordinator } from '../coordinator';
+import { toVolunteerSummary } from '../coordinator';
+import { networkGroup } from '../scheduler/networkGroup';
+import type { OnlineVolunteers } from './onlineVolunteers';
+import { TokenBucket } from './rateLimiter';
+
+/** Events a connection may send per second on average, and in a burst. */
+export const EVENTS_PER_SECOND = 20;
+export const EVENT_BURST = 60;
+/** Refused events after which a connection is dropped. */
+export const MAX_REFUSALS = 200;
+
+interface SocketData {
+  identity: ConnectionIdentity | null;
+  backend: Backend;
+  bucket: TokenBucket;
+  refusals: number;
+}
+
+type VolunteerSocket = Socket<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
+type VolunteerNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
+
+export const volunteerRoom = (volunteerId: string) => `volunteer:${volunteerId}`;
+
+export function attachVolunteerNamespace(
+  io: Server,
+  coordinator: Coordinator,
+  online: OnlineVolunteers,
+  log: (message: string) => void,
+): VolunteerNamespace {
+  const nsp: VolunteerNamespace = io.of(VOLUNTEER_NAMESPACE);
+
+  nsp.use((socket, next) => {
+    const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
+    if (!auth.success || auth.data.protocolVersion !== PROTOCOL_VERSION) {
+      const error = new Error(
+        `protocol version mismatch: this coordinator speaks version ${PROTOCOL_VERSION}; reload the page`,
+      ) as Error & { data: unknown };
+      error.data = { code: ERROR_CODES.protocolMismatch, serverVersion: PROTOCOL_VERSION };
+      next(error);
+      return;
+    }
+    next();
+  });
+
+  nsp.on('connection', (socket: VolunteerSocket) => {
+    socket.data.identity = null;
+    socket.data.backend = 'cpu';
+    socket.data.bucket = new TokenBucket(coordinator.clock, EVENT_BURST, EVENTS_PER_SECOND);
+    socket.data.refusals = 0;
+    const address = socket.handshake.address;
+    const netGroup = networkGroup(address, coordinator.options.exemptPrivateNetworks);
+
+    /** Wraps a handler: rate limit, schema, identity, ack. A bad event never throws past here. */
+    function on<S extends z.ZodType, T extends object>(
+      event: keyof ClientToServerEvents,
+      schema: S,
+      needsIdentity: boolean,
+      handler: (payload: z.infer<S>, identity: ConnectionIdentity | null) => Promise<T>,
+    ): void {
+      socket.on(event, async (payload: unknown, ack: unknown) => {
+        const reply = typeof ack === 'function' ? (ack as (r: Ack<T>) => void) : () => undefined;
+        try {
+          if (!socket.data.bucket.take()) {
+            throw new TesseraError(ERROR_CODES.rateLimited, 'too many events: slow down');
+          }
+          const parsed = schema.safeParse(payload);
+          if (!parsed.success) {
+            throw new TesseraError(
+              ERROR_CODES.badRequest,
+              `malformed ${event}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+            );
+          }
+          if (needsIdentity && !socket.data.identity) {
+            throw new TesseraError(ERROR_CODES.notIdentified, 'say hello first');
+          }
+          reply({ ok: true, ...(await handler(parsed.data, socket.data.identity)) });
+        } catch (error) {
+          const body = toErrorBody(error);
+          if (!(error instanceof TesseraError)) {
+            log(`volunteer event ${event} failed: ${(error as Error)?.stack ?? String(error)}`);
+          }
+          coordinator.counters.inc('tessera_events_refused_total', { code: body.code });
+          reply({ ok: false, error: body });
+          socket.data.refusals += 1;
+          if (socket.data.refusals > MAX_REFUSALS) socket.disconnect(true);
+        }
+      });
+    }
+
+    on('hello', helloSchema, false, async (hello) => {
+      const { volunteer, secret } = await coordinator.identify(
+        hello.credentials,
+        hello.displayName,
+      );
+      if (socket.data.identity && socket.data.identity.volunteerId !== volunteer.id) {
+        throw new TesseraError(
+          ERROR_CODES.conflict,
+          'this connection already said hello as another volunteer',
+        );
+      }
+      socket.data.identity = { volunteerId: volunteer.id, connectionId: socket.id, netGroup };
+      socket.data.backend = hello.device.backend;
+      online.add(socket.id, volunteer.id, hello.device.backend);
+      await socket.join(volunteerRoom(volunteer.id));
+      return {
+        volunteer: toVolunteerSummary(volunteer),
+        ...(secret !== undefined ? { secret } : {}),
+      };
+    });
+
+    on('unit:request', unitRequestSchema, true, async (_payload, identity) => ({
+      lease: await coordinator.lease(identity!),
+      retryAfterMs: coordinator.options.retryAfterMs,
+    }));
+
+    on('unit:renew', replicaRefSchema, true, async ({ replicaId }, identity) => ({
+      deadline: await coordinator.renew(identity!.volunteerId, replicaId),
+    }));
+
+    on('unit:result', unitResultSchema, true, async (payload, identity) =>
+      coordinator.submitResult(
+        identity!.volunteerId,
+        payload.replicaId,
+        payload.result,
+        payload.elapsedMs,
+      ),
+    );
+
+    on('unit:error', unitErrorSchema, true, async (payload, identity) => {
+      await coordinator.reportError(
+        identity!.volunteerId,
+        payload.replicaId,
+        `${payload.error.name}: ${payload.error.message}`,
+      );
+      return {};
+    });
+
+    socket.on('disconnect', () => {
+      online.remove(socket.id);
+      coordinator.releaseConnection(socket.id).catch((error: unknown) => {
+        log(`releasing leases of ${socket.id} failed: ${String(error)}`);
+      });
+    });
+  });
+
+  coordinator.on('credited', (volunteerIds) => {
+    for (const id of new Set(volunteerIds)) {
+      coordinator
+        .volunteerSummary(id)
+        .then((summary) => {
+          if (summary) nsp.to(volunteerRoom(id)).emit('credit', summary);
+        })
+        .catch((error: unknown) => log(`credit push failed: ${String(error)}`));
+    }
+  });
+  coordinator.on('workloadEnded', (workloadId) => {
+    nsp.emit('workload:ended', { workloadId });
+  });
+
+  return nsp;
+}

@@ -1,0 +1,129 @@
+// Assembles one coordinator process: Express (REST, static client), socket.io (volunteers),
+// the lease sweeper. Everything it needs is passed in, so tests build it on port 0 with a
+// temp SQLite file and a manual clock.
+import { existsSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { Server as SocketServer } from 'socket.io';
+import { ERROR_CODES, TesseraError } from '@tessera/shared';
+import { TokenVerifier } from './auth/tokens';
+import type { Clock } from './clock';
+import { Coordinator } from './coordinator';
+import { errorHandler } from './api/httpErrors';
+import { statsRoutes } from './api/statsRoutes';
+import { workloadRoutes } from './api/workloadRoutes';
+import { OnlineVolunteers } from './realtime/onlineVolunteers';
+import { attachVolunteerNamespace } from './realtime/volunteerNamespace';
+import { schedulerOptionsSchema, type SchedulerOptionsInput } from './scheduler/schedulerOptions';
+import type { Store } from './store/store';
+
+/** JSON request bodies above this are refused with 413. */
+export const MAX_BODY_BYTES = 256 * 1024;
+/** socket.io messages above this close the connection. */
+export const MAX_SOCKET_MESSAGE_BYTES = 1024 * 1024;
+
+export const DEFAULT_CLIENT_DIST = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../client/dist',
+);
+
+export interface CoordinatorServerOptions {
+  store: Store;
+  clock: Clock;
+  envToken?: string | undefined;
+  scheduler?: SchedulerOptionsInput;
+  /** Built client to serve; null serves none (API-only). */
+  clientDist?: string | null;
+  log?: (message: string) => void;
+  /** Run the lease sweep on a timer (tests with a manual clock call expireLeases themselves). */
+  sweep?: boolean;
+}
+
+export interface CoordinatorServer {
+  coordinator: Coordinator;
+  http: HttpServer;
+  io: SocketServer;
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function createCoordinatorServer(options: CoordinatorServerOptions): CoordinatorServer {
+  const log = options.log ?? ((m: string) => console.error(m));
+  const scheduler = schedulerOptionsSchema.parse(options.scheduler ?? {});
+  const coordinator = new Coordinator(options.store, options.clock, scheduler);
+  const verifier = new TokenVerifier(options.store, options.envToken);
+  const online = new OnlineVolunteers();
+  const startedAt = Date.now();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use('/api', express.json({ limit: MAX_BODY_BYTES }));
+  app.use(statsRoutes(coordinator, online, startedAt));
+  app.use('/api', workloadRoutes(coordinator, verifier));
+  app.use('/api', (req) => {
+    throw new TesseraError(ERROR_CODES.notFound, `no such endpoint: ${req.method} /api${req.path}`);
+  });
+
+  const dist = options.clientDist === undefined ? DEFAULT_CLIENT_DIST : options.clientDist;
+  if (dist && existsSync(join(dist, 'index.html'))) {
+    app.use(express.static(dist, { index: false, maxAge: '1h' }));
+    // Client-side routes (/, /dashboard, /submit, ...) all load the single-page app.
+    app.get(/^(?!\/(api|socket\.io)\/).*/, (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(join(dist, 'index.html'));
+    });
+  } else {
+    app.get('/', (_req, res) => {
+      res
+        .status(503)
+        .type('text/plain')
+        .send('The web client is not built: run `npm run build` (npm start does it for you).\n');
+    });
+  }
+  app.use(errorHandler(log));
+
+  const http = createServer(app);
+  const io = new SocketServer(http, {
+    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    serveClient: false,
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+  });
+  attachVolunteerNamespace(io, coordinator, online, log);
+
+  let sweeper: NodeJS.Timeout | null = null;
+  if (options.sweep !== false) {
+    sweeper = setInterval(() => {
+      coordinator
+        .expireLeases()
+        .catch((error: unknown) => log(`lease sweep failed: ${String(error)}`));
+    }, scheduler.sweepIntervalMs);
+    sweeper.unref();
+  }
+
+  return {
+    coordinator,
+    http,
+    io,
+    listen(port, host) {
+      return new Promise((resolveListen, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => {
+          http.off('error', reject);
+          resolveListen((http.address() as AddressInfo).port);
+        });
+      });
+    },
+    async close() {
+      if (sweeper) clearInterval(sweeper);
+      await new Promise<void>((done) => {
+        io.close(() => done());
+      });
+      if (http.listening) await new Promise<void>((done) => http.close(() => done()));
+    },
+  };
+}

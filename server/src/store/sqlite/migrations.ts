@@ -1,0 +1,88 @@
+// Schema migrations for the SQLite store, applied in order inside one transaction each and
+// recorded in schema_migrations. Never edit a shipped migration: append a new one.
+export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE workloads (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        estimator TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        redundancy TEXT NOT NULL,
+        status TEXT NOT NULL
+          CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+        units_total INTEGER NOT NULL,
+        units_validated INTEGER NOT NULL DEFAULT 0,
+        units_failed INTEGER NOT NULL DEFAULT 0,
+        aggregate TEXT NOT NULL,
+        failure_reason TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        completed_at INTEGER
+      );
+      CREATE INDEX workloads_active ON workloads (created_at, id)
+        WHERE status IN ('queued', 'running');
+
+      -- wanted: result-bearing replicas the unit should have (quorum, raised on disagreement).
+      -- in_flight / returned / errors: replica counts kept in step by every transaction.
+      CREATE TABLE units (
+        workload_id TEXT NOT NULL REFERENCES workloads (id),
+        idx INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'validated', 'failed')),
+        wanted INTEGER NOT NULL,
+        in_flight INTEGER NOT NULL DEFAULT 0,
+        returned INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        work INTEGER NOT NULL,
+        canonical TEXT,
+        validated_at INTEGER,
+        PRIMARY KEY (workload_id, idx)
+      ) WITHOUT ROWID;
+      CREATE INDEX units_leasable ON units (workload_id, idx)
+        WHERE state = 'open' AND in_flight + returned < wanted;
+      CREATE INDEX units_validated_at ON units (validated_at) WHERE validated_at IS NOT NULL;
+
+      CREATE TABLE volunteers (
+        id TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        credit REAL NOT NULL DEFAULT 0,
+        units_valid INTEGER NOT NULL DEFAULT 0,
+        units_invalid INTEGER NOT NULL DEFAULT 0,
+        units_errored INTEGER NOT NULL DEFAULT 0,
+        consecutive_valid INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+      );
+
+      CREATE TABLE replicas (
+        id INTEGER PRIMARY KEY,
+        workload_id TEXT NOT NULL REFERENCES workloads (id),
+        unit_idx INTEGER NOT NULL,
+        volunteer_id TEXT NOT NULL REFERENCES volunteers (id),
+        connection_id TEXT NOT NULL,
+        net_group TEXT,
+        state TEXT NOT NULL
+          CHECK (state IN ('in_flight', 'returned', 'timed_out', 'errored', 'valid', 'invalid')),
+        leased_at INTEGER NOT NULL,
+        deadline INTEGER NOT NULL,
+        returned_at INTEGER,
+        elapsed_ms REAL,
+        result TEXT,
+        error TEXT
+      );
+      CREATE INDEX replicas_unit ON replicas (workload_id, unit_idx);
+      CREATE INDEX replicas_deadline ON replicas (deadline) WHERE state = 'in_flight';
+      CREATE INDEX replicas_connection ON replicas (connection_id) WHERE state = 'in_flight';
+    `,
+  },
+];
