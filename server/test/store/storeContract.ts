@@ -1,0 +1,369 @@
+// The contract every Store implementation must meet, written once and run against each
+// (SQLite today; PostgreSQL when it lands). Rule ids refer to server/SPEC.md.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DEFAULT_REDUNDANCY, estimatorFor, type Redundancy } from '@tessera/shared';
+import type { LeaseRequest, NewWorkload, Store } from '../../src/store/store';
+
+export interface StoreHarness {
+  open(): Promise<Store>;
+  /** Closes and reopens the same data (a coordinator restart). */
+  reopen(store: Store): Promise<Store>;
+  dispose(): Promise<void>;
+}
+
+const pi = estimatorFor('pi');
+const T0 = 1_700_000_000_000;
+const LEASE = 1_000;
+let ids = 0;
+
+function piWorkload(
+  samples: number,
+  perUnit: number,
+  redundancy: Partial<Redundancy> = {},
+): NewWorkload {
+  const spec = pi.specSchema.parse({ estimator: 'pi', samples, seed: 11, samplesPerUnit: perUnit });
+  const units = pi.unitCount(spec);
+  ids += 1;
+  return {
+    id: `wl-contract-${ids}`,
+    name: `contract ${ids}`,
+    kind: 'montecarlo',
+    estimator: 'pi',
+    spec,
+    redundancy: { ...DEFAULT_REDUNDANCY, ...redundancy },
+    unitWork: Array.from({ length: units }, (_, i) => pi.workOf(pi.taskFor(spec, i))),
+    aggregate: pi.emptyAggregate(),
+  };
+}
+
+function req(volunteerId: string, now = T0, netGroup: string | null = null): LeaseRequest {
+  return {
+    volunteerId,
+    connectionId: `conn-${volunteerId}`,
+    netGroup,
+    now,
+    leaseDurationMs: LEASE,
+    maxLeasesPerConnection: 4,
+  };
+}
+
+function truth(workload: NewWorkload, unitIndex: number) {
+  return pi.runReference(pi.taskFor(workload.spec, unitIndex)) as { hits: number; samples: number };
+}
+
+export function storeContract(name: string, harness: StoreHarness): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    before(async () => {
+      store = await harness.open();
+      for (const v of ['va', 'vb', 'vc', 'vd']) {
+        await store.createVolunteer({ id: v, secretHash: 'h', displayName: v, now: T0 });
+      }
+    });
+    after(async () => {
+      await store.close();
+      await harness.dispose();
+    });
+
+    test('[L1] a lease names a unit of the oldest active workload and starts it running', async () => {
+      const w = await store.createWorkload(piWorkload(4096, 2048), T0);
+      assert.equal(w.status, 'queued');
+      assert.equal(w.unitsTotal, 2);
+      const lease = await store.leaseReplica(req('va'));
+      assert.ok(lease);
+      assert.equal(lease.workloadId, w.id);
+      assert.equal(lease.unitIndex, 0);
+      assert.equal(lease.deadline, T0 + LEASE);
+      assert.equal((await store.getWorkload(w.id))!.status, 'running');
+      await store.cancelWorkload(w.id, T0);
+    });
+
+    test('[L2] replicas of one unit go to distinct volunteers and distinct public networks', async () => {
+      const w = await store.createWorkload(piWorkload(2048, 2048), T0);
+      const a = await store.leaseReplica(req('va'));
+      assert.equal(a?.unitIndex, 0);
+      assert.equal(await store.leaseReplica({ ...req('va'), connectionId: 'other-tab' }), null);
+      const b = await store.leaseReplica(req('vb', T0, 'v4:203.0.113.1'));
+      assert.equal(b?.unitIndex, 0);
+      assert.equal(await store.leaseReplica(req('vc', T0, 'v4:203.0.113.1')), null, 'same network');
+      await store.cancelWorkload(w.id, T0);
+    });
+
+    test('[V1][Q1][A1] two agreeing results validate, fold once and complete the workload', async () => {
+      const w = piWorkload(2048, 1024);
+      await store.createWorkload(w, T0);
+      for (let unit = 0; unit < 2; unit++) {
+        const a = (await store.leaseReplica(req('va')))!;
+        const b = (await store.leaseReplica(req('vb')))!;
+        assert.equal(a.unitIndex, unit);
+        assert.equal(b.unitIndex, unit);
+        const result = truth(w, unit);
+        const first = await store.submitResult({
+          replicaId: a.replicaId,
+          volunteerId: 'va',
+          result,
+          elapsedMs: 1,
+          now: T0,
+        });
+        assert.equal(first.kind === 'accepted' && first.verdict, 'pending');
+        const second = await store.submitResult({
+          replicaId: b.replicaId,
+          volunteerId: 'vb',
+          result,
+          elapsedMs: 1,
+          now: T0,
+        });
+        assert.equal(second.kind === 'accepted' && second.verdict, 'valid');
+        assert.deepEqual(second.kind === 'accepted' && second.credited.sort(), ['va', 'vb']);
+        assert.equal(
+          second.kind === 'accepted' && second.workloadEnded,
+          unit === 1 ? 'completed' : null,
+        );
+        const replay = await store.submitResult({
+          replicaId: b.replicaId,
+          volunteerId: 'vb',
+          result,
+          elapsedMs: 1,
+          now: T0,
+        });
+        assert.deepEqual(replay.kind === 'refused' && replay.code, 'NOT_LEASED');
+      }
+      const done = (await store.getWorkload(w.id))!;
+      assert.equal(done.status, 'completed');
+      const expected = [0, 1].reduce((agg, i) => pi.fold(agg, truth(w, i)), pi.emptyAggregate());
+      assert.deepEqual(done.aggregate, expected);
+    });
+
+    test('[V1] a result for a replica leased to someone else is refused', async () => {
+      const w = piWorkload(1024, 1024);
+      await store.createWorkload(w, T0);
+      const a = (await store.leaseReplica(req('va')))!;
+      const stolen = await store.submitResult({
+        replicaId: a.replicaId,
+        volunteerId: 'vb',
+        result: truth(w, 0),
+        elapsedMs: 1,
+        now: T0,
+      });
+      assert.deepEqual(stolen, {
+        kind: 'refused',
+        code: 'NOT_LEASED',
+        message: 'this unit is not leased to you',
+      });
+      const unknown = await store.submitResult({
+        replicaId: 999_999,
+        volunteerId: 'va',
+        result: truth(w, 0),
+        elapsedMs: 1,
+        now: T0,
+      });
+      assert.equal(unknown.kind, 'refused');
+      await store.cancelWorkload(w.id, T0);
+    });
+
+    test('[V2] a malformed or impossible result is refused and judged invalid', async () => {
+      const w = piWorkload(1024, 1024);
+      await store.createWorkload(w, T0);
+      const a = (await store.leaseReplica(req('va')))!;
+      const bad = await store.submitResult({
+        replicaId: a.replicaId,
+        volunteerId: 'va',
+        result: { hits: 2000, samples: 1024 },
+        elapsedMs: 1,
+        now: T0,
+      });
+      assert.equal(bad.kind === 'refused' && bad.code, 'INVALID_RESULT');
+      assert.equal((await store.getVolunteer('va'))!.consecutiveValid, 0);
+      // The unit is open again for a fresh replica (the invalid one counted against the cap).
+      const b = await store.leaseReplica(req('vb'));
+      assert.equal(b?.unitIndex, 0);
+      await store.cancelWorkload(w.id, T0);
+    });
+
+    test('[Q3] a disagreeing pair issues a third replica; the liar is outvoted', async () => {
+      const w = piWorkload(1024, 1024);
+      await store.createWorkload(w, T0);
+      const right = truth(w, 0);
+      const wrong = { ...right, hits: right.hits - 1 };
+      const a = (await store.leaseReplica(req('va')))!;
+      const b = (await store.leaseReplica(req('vb')))!;
+      assert.equal(
+        await store.leaseReplica(req('vc')),
+        null,
+        'two replicas are enough until they disagree',
+      );
+      await store.submitResult({
+        replicaId: a.replicaId,
+        volunteerId: 'va',
+        result: right,
+        elapsedMs: 1,
+        now: T0,
+      });
+      const lie = await store.submitResult({
+        replicaId: b.replicaId,
+        volunteerId: 'vb',
+        result: wrong,
+        elapsedMs: 1,
+        now: T0,
+      });
+      assert.equal(lie.kind === 'accepted' && lie.verdict, 'pending');
+      const c = (await store.leaseReplica(req('vc')))!;
+      assert.equal(c.unitIndex, 0);
+      const decisive = await store.submitResult({
+        replicaId: c.replicaId,
+        volunteerId: 'vc',
+        result: right,
+        elapsedMs: 1,
+        now: T0,
+      });
+      assert.equal(decisive.kind === 'accepted' && decisive.verdict, 'valid');
+      const done = (await store.getWorkload(w.id))!;
+      assert.equal(done.status, 'completed');
+      assert.deepEqual(done.aggregate, pi.fold(pi.emptyAggregate(), right));
+      assert.equal((await store.getVolunteer('vb'))!.consecutiveValid, 0);
+    });
+
+    test('[Q4] a unit that cannot reach quorum fails the workload with a reason', async () => {
+      const w = piWorkload(1024, 1024, { quorum: 2, maxReplicas: 2 });
+      await store.createWorkload(w, T0);
+      const right = truth(w, 0);
+      const a = (await store.leaseReplica(req('va')))!;
+      const b = (await store.leaseReplica(req('vb')))!;
+      await store.submitResult({
+        replicaId: a.replicaId,
+        volunteerId: 'va',
+        result: right,
+        elapsedMs: 1,
+        now: T0,
+      });
+      const out = await store.submitResult({
+        replicaId: b.replicaId,
+        volunteerId: 'vb',
+        result: { ...right, hits: 0 },
+        elapsedMs: 1,
+        now: T0,
+      });
+      assert.equal(out.kind === 'accepted' && out.workloadEnded, 'failed');
+      const failed = (await store.getWorkload(w.id))!;
+      assert.equal(failed.status, 'failed');
+      assert.match(failed.failureReason!, /^unit 0: no 2 agreeing results within 2 replicas/);
+      assert.equal(failed.unitsFailed, 1);
+    });
+
+    test('[L4] an expired lease is timed out and the unit reissued; the late result is refused', async () => {
+      const w = piWorkload(1024, 1024);
+      await store.createWorkload(w, T0);
+      const a = (await store.leaseReplica(req('va')))!;
+      const b = (await store.leaseReplica(req('vb')))!;
+      assert.equal((await store.expireLeases(T0 + LEASE)).released, 0, 'not before the deadline');
+      assert.equal(
+        await store.renewReplica(b.replicaId, 'vb', T0 + LEASE / 2, LEASE),
+        T0 + LEASE / 2 + LEASE,
+      );
+      assert.equal(
+        await store.renewReplica(b.replicaId, 'va', T0 + LEASE / 2, LEASE),
+        null,
+        'only the holder renews',
+      );
+      assert.equal(
+        (await store.expireLeases(T0 + LEASE + 1)).released,
+        1,
+        'only the unrenewed one',
+      );
+      const late = await store.submitResult({
+        replicaId: a.replicaId,
+        volunteerId: 'va',
+        result: truth(w, 0),
+        elapsedMs: 1,
+        now: T0 + LEASE + 2,
+      });
+      assert.equal(late.kind === 'refused' && late.code, 'LEASE_EXPIRED');
+      assert.equal(await store.renewReplica(a.replicaId, 'va', T0 + LEASE + 2, LEASE), null);
+      const c = await store.leaseReplica(req('vc', T0 + LEASE + 2));
+      assert.equal(c?.unitIndex, 0);
+      await store.cancelWorkload(w.id, T0);
+    });
+
+    test("[L5] a disconnect times out that connection's replicas at once", async () => {
+      const w = piWorkload(1024, 1024);
+      await store.createWorkload(w, T0);
+      await store.leaseReplica(req('va'));
+      assert.equal((await store.releaseConnection('conn-va', T0)).released, 1);
+      assert.equal((await store.getWorkload(w.id))!.unitsInFlight, 0);
+      const again = await store.leaseReplica(req('va'));
+      assert.equal(
+        again?.unitIndex,
+        0,
+        'a timed-out replica does not bar its volunteer from the unit',
+      );
+      await store.cancelWorkload(w.id, T0);
+    });
+
+    test('[L4] a unit whose replicas keep timing out fails after maxErrors', async () => {
+      const w = piWorkload(1024, 1024, { maxErrors: 1 });
+      await store.createWorkload(w, T0);
+      await store.leaseReplica(req('va'));
+      await store.releaseConnection('conn-va', T0);
+      await store.leaseReplica(req('va'));
+      const out = await store.releaseConnection('conn-va', T0);
+      assert.deepEqual(out.failedWorkloads, [w.id]);
+      const failed = (await store.getWorkload(w.id))!;
+      assert.equal(failed.status, 'failed');
+      assert.match(failed.failureReason!, /2 replicas timed out or errored \(maxErrors 1\)/);
+    });
+
+    test('cancelling stops leasing and refuses in-flight results', async () => {
+      const w = piWorkload(1024, 1024);
+      await store.createWorkload(w, T0);
+      const a = (await store.leaseReplica(req('va')))!;
+      const cancelled = (await store.cancelWorkload(w.id, T0))!;
+      assert.equal(cancelled.status, 'cancelled');
+      assert.equal(await store.leaseReplica(req('vb')), null);
+      const out = await store.submitResult({
+        replicaId: a.replicaId,
+        volunteerId: 'va',
+        result: truth(w, 0),
+        elapsedMs: 1,
+        now: T0,
+      });
+      assert.equal(out.kind === 'refused' && out.code, 'LEASE_EXPIRED');
+      assert.equal(await store.cancelWorkload('no-such-workload', T0), null);
+    });
+
+    test('[A1] state survives a restart: leases, results and the aggregate', async () => {
+      const w = piWorkload(1024, 1024);
+      await store.createWorkload(w, T0);
+      const a = (await store.leaseReplica(req('va')))!;
+      const b = (await store.leaseReplica(req('vb')))!;
+      await store.submitResult({
+        replicaId: a.replicaId,
+        volunteerId: 'va',
+        result: truth(w, 0),
+        elapsedMs: 1,
+        now: T0,
+      });
+      store = await harness.reopen(store);
+      const out = await store.submitResult({
+        replicaId: b.replicaId,
+        volunteerId: 'vb',
+        result: truth(w, 0),
+        elapsedMs: 1,
+        now: T0,
+      });
+      assert.equal(out.kind === 'accepted' && out.workloadEnded, 'completed');
+      assert.deepEqual(
+        (await store.getWorkload(w.id))!.aggregate,
+        pi.fold(pi.emptyAggregate(), truth(w, 0)),
+      );
+    });
+
+    test('counts report workloads, replicas and recent throughput', async () => {
+      const counts = await store.counts(T0 + 10, 60_000);
+      assert.ok(counts.workloadsByStatus.completed >= 2);
+      assert.ok(counts.replicasByState.valid >= 4);
+      assert.ok(counts.recent.units >= 2);
+      assert.equal(counts.volunteersTotal, 4);
+    });
+  });
+}

@@ -1,0 +1,106 @@
+// A real coordinator for tests: a fresh SQLite file in a temp folder, port 0, optional manual clock.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock } from '../../src/clock';
+import { systemClock } from '../../src/clock';
+import type { SchedulerOptionsInput } from '../../src/scheduler/schedulerOptions';
+import { createCoordinatorServer, type CoordinatorServer } from '../../src/server';
+import { SqliteStore } from '../../src/store/sqlite/sqliteStore';
+
+export const TEST_TOKEN = 'test-token-0123456789';
+
+export interface TestCoordinator {
+  server: CoordinatorServer;
+  store: SqliteStore;
+  url: string;
+  dataDir: string;
+  /** Closes the server and the store (the data folder stays until cleanup()). */
+  stop(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export function tempDir(prefix = 'tessera-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function startTestCoordinator(
+  options: {
+    clock?: Clock;
+    scheduler?: SchedulerOptionsInput;
+    dataDir?: string;
+    sweep?: boolean;
+  } = {},
+): Promise<TestCoordinator> {
+  const dataDir = options.dataDir ?? tempDir();
+  const store = new SqliteStore(join(dataDir, 'tessera.sqlite'));
+  const server = createCoordinatorServer({
+    store,
+    clock: options.clock ?? systemClock,
+    envToken: TEST_TOKEN,
+    scheduler: options.scheduler ?? {},
+    clientDist: null,
+    sweep: options.sweep ?? true,
+    log: () => undefined,
+  });
+  const port = await server.listen(0, '127.0.0.1');
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+    await store.close();
+  };
+  return {
+    server,
+    store,
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    stop,
+    async cleanup() {
+      await stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A JSON REST call with the test token. */
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token: string | null = TEST_TOKEN,
+): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON (metrics, static pages): the text itself.
+  }
+  return { status: response.status, body: parsed };
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
