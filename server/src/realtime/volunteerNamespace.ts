@@ -26,9 +26,12 @@ import { networkGroup } from '../scheduler/networkGroup';
 import type { OnlineVolunteers } from './onlineVolunteers';
 import { TokenBucket } from './rateLimiter';
 
-/** Events a connection may send per second on average, and in a burst. */
-export const EVENTS_PER_SECOND = 20;
-export const EVENT_BURST = 60;
+/**
+ * Events a connection may send per second on average, and in a burst. A well-behaved tab sends
+ * two or three per unit and units take seconds, so only floods come near this.
+ */
+export const EVENTS_PER_SECOND = 100;
+export const EVENT_BURST = 200;
 /** Refused events after which a connection is dropped. */
 export const MAX_REFUSALS = 200;
 

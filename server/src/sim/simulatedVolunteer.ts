@@ -44,6 +44,9 @@ export interface VolunteerTally {
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** How long a volunteer waits after the coordinator says RATE_LIMITED. */
+export const RATE_LIMIT_BACKOFF_MS = 1_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class SimulatedVolunteer {
@@ -131,7 +134,10 @@ export class SimulatedVolunteer {
       const reply = await this.call<UnitRequestReply>('unit:request', {});
       if (!reply.ok) {
         this.count(reply.error.code);
-        await sleep(this.options.idleMs ?? 50);
+        // Told to slow down: back off for a while, as the browser client does.
+        await sleep(
+          reply.error.code === 'RATE_LIMITED' ? RATE_LIMIT_BACKOFF_MS : (this.options.idleMs ?? 50),
+        );
         continue;
       }
       if (!reply.lease) {

@@ -34,6 +34,7 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
 
       -- wanted: result-bearing replicas the unit should have (quorum, raised on disagreement).
       -- in_flight / returned / errors: replica counts kept in step by every transaction.
+      -- open_slots: replicas still to lease (an expression index would not match the planner).
       CREATE TABLE units (
         workload_id TEXT NOT NULL REFERENCES workloads (id),
         idx INTEGER NOT NULL,
@@ -45,11 +46,13 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
         work INTEGER NOT NULL,
         canonical TEXT,
         validated_at INTEGER,
+        open_slots INTEGER GENERATED ALWAYS AS (wanted - in_flight - returned) VIRTUAL,
         PRIMARY KEY (workload_id, idx)
       ) WITHOUT ROWID;
-      CREATE INDEX units_leasable ON units (workload_id, idx)
-        WHERE state = 'open' AND in_flight + returned < wanted;
+      -- Leasing walks this index in unit order and skips everything settled or fully leased.
+      CREATE INDEX units_leasable ON units (workload_id, idx) WHERE state = 'open' AND open_slots > 0;
       CREATE INDEX units_validated_at ON units (validated_at) WHERE validated_at IS NOT NULL;
+      CREATE INDEX units_in_flight ON units (workload_id) WHERE state = 'open' AND in_flight > 0;
 
       CREATE TABLE volunteers (
         id TEXT PRIMARY KEY,

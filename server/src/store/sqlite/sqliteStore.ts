@@ -74,7 +74,8 @@ interface VolunteerRow {
   last_seen: number;
 }
 
-const WORKLOAD_COLUMNS = `w.*, (SELECT COUNT(*) FROM units u
+/** For views only: counting units in flight costs an index scan, internal reads skip it. */
+const WORKLOAD_COLUMNS = `w.*, (SELECT COUNT(*) FROM units u INDEXED BY units_in_flight
   WHERE u.workload_id = w.id AND u.state = 'open' AND u.in_flight > 0) AS units_in_flight`;
 
 function toWorkload(row: WorkloadRow): WorkloadRecord {
@@ -126,13 +127,24 @@ export class SqliteStore implements Store {
     this.migrate();
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared once, reused: compiling SQL costs more than running these small statements. */
+  private sql(source: string): Database.Statement {
+    let statement = this.statements.get(source);
+    if (!statement) {
+      statement = this.db.prepare(source);
+      this.statements.set(source, statement);
+    }
+    return statement;
+  }
+
   private migrate(): void {
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
     );
     const applied = new Set(
-      this.db
-        .prepare('SELECT version FROM schema_migrations')
+      this.sql('SELECT version FROM schema_migrations')
         .all()
         .map((row) => (row as { version: number }).version),
     );
@@ -140,9 +152,10 @@ export class SqliteStore implements Store {
       if (applied.has(migration.version)) continue;
       this.db.transaction(() => {
         this.db.exec(migration.sql);
-        this.db
-          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
-          .run(migration.version, Date.now());
+        this.sql('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+          migration.version,
+          Date.now(),
+        );
       })();
     }
   }
@@ -154,44 +167,40 @@ export class SqliteStore implements Store {
   // --- tokens -------------------------------------------------------------------------------
 
   async addToken(name: string, hash: string, now: number): Promise<void> {
-    this.db
-      .prepare('INSERT INTO tokens (name, hash, created_at) VALUES (?, ?, ?)')
-      .run(name, hash, now);
+    this.sql('INSERT INTO tokens (name, hash, created_at) VALUES (?, ?, ?)').run(name, hash, now);
   }
 
   async hasToken(hash: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM tokens WHERE hash = ?').get(hash) !== undefined;
+    return this.sql('SELECT 1 FROM tokens WHERE hash = ?').get(hash) !== undefined;
   }
 
   async countTokens(): Promise<number> {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM tokens').get() as { n: number }).n;
+    return (this.sql('SELECT COUNT(*) AS n FROM tokens').get() as { n: number }).n;
   }
 
   // --- workloads ----------------------------------------------------------------------------
 
   async createWorkload(workload: NewWorkload, now: number): Promise<WorkloadRecord> {
-    const insertUnit = this.db.prepare(
+    const insertUnit = this.sql(
       'INSERT INTO units (workload_id, idx, state, wanted, work) VALUES (?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO workloads (id, name, kind, estimator, spec, redundancy, status, units_total,
+      this.sql(
+        `INSERT INTO workloads (id, name, kind, estimator, spec, redundancy, status, units_total,
              aggregate, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
-        )
-        .run(
-          workload.id,
-          workload.name,
-          workload.kind,
-          workload.estimator,
-          JSON.stringify(workload.spec),
-          JSON.stringify(workload.redundancy),
-          workload.unitWork.length,
-          JSON.stringify(workload.aggregate),
-          now,
-          now,
-        );
+      ).run(
+        workload.id,
+        workload.name,
+        workload.kind,
+        workload.estimator,
+        JSON.stringify(workload.spec),
+        JSON.stringify(workload.redundancy),
+        workload.unitWork.length,
+        JSON.stringify(workload.aggregate),
+        now,
+        now,
+      );
       workload.unitWork.forEach((work, idx) =>
         insertUnit.run(workload.id, idx, 'open', workload.redundancy.quorum, work),
       );
@@ -200,8 +209,16 @@ export class SqliteStore implements Store {
   }
 
   private workloadRow(id: string): WorkloadRow | undefined {
-    return this.db.prepare(`SELECT ${WORKLOAD_COLUMNS} FROM workloads w WHERE w.id = ?`).get(id) as
+    return this.sql(`SELECT ${WORKLOAD_COLUMNS} FROM workloads w WHERE w.id = ?`).get(id) as
       WorkloadRow | undefined;
+  }
+
+  /** The workload row without view-only columns: what transactions read. */
+  private workloadState(id: string): Omit<WorkloadRow, 'units_in_flight'> {
+    const row = this.sql('SELECT * FROM workloads WHERE id = ?').get(id) as
+      Omit<WorkloadRow, 'units_in_flight'> | undefined;
+    if (!row) throw new Error(`workload ${id} vanished inside its own transaction`);
+    return row;
   }
 
   private requireWorkload(id: string): WorkloadRecord {
@@ -216,9 +233,9 @@ export class SqliteStore implements Store {
   }
 
   async listWorkloads(): Promise<WorkloadRecord[]> {
-    const rows = this.db
-      .prepare(`SELECT ${WORKLOAD_COLUMNS} FROM workloads w ORDER BY w.created_at DESC, w.id`)
-      .all() as WorkloadRow[];
+    const rows = this.sql(
+      `SELECT ${WORKLOAD_COLUMNS} FROM workloads w ORDER BY w.created_at DESC, w.id`,
+    ).all() as WorkloadRow[];
     return rows.map(toWorkload);
   }
 
@@ -228,15 +245,11 @@ export class SqliteStore implements Store {
       if (!row) return null;
       if (row.status === 'queued' || row.status === 'running') {
         this.endWorkload(id, 'cancelled', 'cancelled by the researcher', now);
-        this.db
-          .prepare(
-            `UPDATE replicas SET state = 'timed_out', error = 'workload cancelled'
+        this.sql(
+          `UPDATE replicas SET state = 'timed_out', error = 'workload cancelled'
              WHERE workload_id = ? AND state = 'in_flight'`,
-          )
-          .run(id);
-        this.db
-          .prepare(`UPDATE units SET in_flight = 0 WHERE workload_id = ? AND in_flight > 0`)
-          .run(id);
+        ).run(id);
+        this.sql(`UPDATE units SET in_flight = 0 WHERE workload_id = ? AND in_flight > 0`).run(id);
       }
       return this.requireWorkload(id);
     })();
@@ -248,12 +261,10 @@ export class SqliteStore implements Store {
     reason: string | null,
     now: number,
   ): void {
-    this.db
-      .prepare(
-        `UPDATE workloads SET status = ?, failure_reason = ?, updated_at = ?, completed_at = ?
+    this.sql(
+      `UPDATE workloads SET status = ?, failure_reason = ?, updated_at = ?, completed_at = ?
          WHERE id = ?`,
-      )
-      .run(status, reason, now, now, id);
+    ).run(status, reason, now, now, id);
   }
 
   // --- volunteers ---------------------------------------------------------------------------
@@ -264,82 +275,92 @@ export class SqliteStore implements Store {
     displayName: string;
     now: number;
   }): Promise<VolunteerRecord> {
-    this.db
-      .prepare(
-        `INSERT INTO volunteers (id, secret_hash, display_name, created_at, last_seen)
+    this.sql(
+      `INSERT INTO volunteers (id, secret_hash, display_name, created_at, last_seen)
          VALUES (?, ?, ?, ?, ?)`,
-      )
-      .run(v.id, v.secretHash, v.displayName, v.now, v.now);
+    ).run(v.id, v.secretHash, v.displayName, v.now, v.now);
     return (await this.getVolunteer(v.id))!;
   }
 
   async getVolunteer(id: string): Promise<VolunteerRecord | null> {
-    const row = this.db.prepare('SELECT * FROM volunteers WHERE id = ?').get(id) as
+    const row = this.sql('SELECT * FROM volunteers WHERE id = ?').get(id) as
       VolunteerRow | undefined;
     return row ? toVolunteer(row) : null;
   }
 
   async touchVolunteer(id: string, now: number, displayName?: string): Promise<void> {
-    this.db
-      .prepare(
-        'UPDATE volunteers SET last_seen = ?, display_name = COALESCE(?, display_name) WHERE id = ?',
-      )
-      .run(now, displayName ?? null, id);
+    this.sql(
+      'UPDATE volunteers SET last_seen = ?, display_name = COALESCE(?, display_name) WHERE id = ?',
+    ).run(now, displayName ?? null, id);
   }
 
   // --- scheduling ---------------------------------------------------------------------------
 
   async leaseReplica(request: LeaseRequest): Promise<LeasedReplica | null> {
     return this.db.transaction((): LeasedReplica | null => {
-      const held = this.db
-        .prepare(
-          `SELECT COUNT(*) AS n FROM replicas WHERE connection_id = ? AND state = 'in_flight'`,
-        )
-        .get(request.connectionId) as { n: number };
+      const held = this.sql(
+        `SELECT COUNT(*) AS n FROM replicas WHERE connection_id = ? AND state = 'in_flight'`,
+      ).get(request.connectionId) as { n: number };
       if (held.n >= request.maxLeasesPerConnection) return null;
+      // [L1] oldest active workload first; within it the lowest open unit that wants a replica.
+      const active = this.sql(
+        `SELECT id, name, estimator, spec FROM workloads INDEXED BY workloads_active
+           WHERE status IN ('queued', 'running') ORDER BY created_at, id`,
+      ).all() as Array<{ id: string; name: string; estimator: string; spec: string }>;
       // [L2] never two live replicas of a unit on one volunteer or one public network.
-      const candidate = this.db
-        .prepare(
-          `SELECT u.workload_id, u.idx, w.name, w.estimator, w.spec
-           FROM workloads w JOIN units u ON u.workload_id = w.id
-           WHERE w.status IN ('queued', 'running')
-             AND u.state = 'open' AND u.in_flight + u.returned < u.wanted
-             AND NOT EXISTS (
-               SELECT 1 FROM replicas r
-               WHERE r.workload_id = u.workload_id AND r.unit_idx = u.idx
-                 AND r.state IN ('in_flight', 'returned', 'valid', 'invalid')
-                 AND (r.volunteer_id = @volunteer OR r.net_group = @net))
-           ORDER BY w.created_at, w.id, u.idx
-           LIMIT 1`,
-        )
-        .get({ volunteer: request.volunteerId, net: request.netGroup }) as
+      const pickUnit = this.sql(
+        `SELECT u.idx FROM units u INDEXED BY units_leasable
+         WHERE u.workload_id = @workload AND u.state = 'open' AND u.open_slots > 0
+           AND NOT EXISTS (
+             SELECT 1 FROM replicas r
+             WHERE r.workload_id = u.workload_id AND r.unit_idx = u.idx
+               AND r.state IN ('in_flight', 'returned', 'valid', 'invalid')
+               AND (r.volunteer_id = @volunteer OR r.net_group = @net))
+         ORDER BY u.idx
+         LIMIT 1`,
+      );
+      let candidate:
         | { workload_id: string; idx: number; name: string; estimator: string; spec: string }
         | undefined;
+      for (const w of active) {
+        const unit = pickUnit.get({
+          workload: w.id,
+          volunteer: request.volunteerId,
+          net: request.netGroup,
+        }) as { idx: number } | undefined;
+        if (unit) {
+          candidate = {
+            workload_id: w.id,
+            idx: unit.idx,
+            name: w.name,
+            estimator: w.estimator,
+            spec: w.spec,
+          };
+          break;
+        }
+      }
       if (!candidate) return null;
       const deadline = request.now + request.leaseDurationMs;
-      const inserted = this.db
-        .prepare(
-          `INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, net_group,
+      const inserted = this.sql(
+        `INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, net_group,
              state, leased_at, deadline)
            VALUES (?, ?, ?, ?, ?, 'in_flight', ?, ?)`,
-        )
-        .run(
-          candidate.workload_id,
-          candidate.idx,
-          request.volunteerId,
-          request.connectionId,
-          request.netGroup,
-          request.now,
-          deadline,
-        );
-      this.db
-        .prepare('UPDATE units SET in_flight = in_flight + 1 WHERE workload_id = ? AND idx = ?')
-        .run(candidate.workload_id, candidate.idx);
-      this.db
-        .prepare(
-          `UPDATE workloads SET status = 'running', updated_at = ? WHERE id = ? AND status = 'queued'`,
-        )
-        .run(request.now, candidate.workload_id);
+      ).run(
+        candidate.workload_id,
+        candidate.idx,
+        request.volunteerId,
+        request.connectionId,
+        request.netGroup,
+        request.now,
+        deadline,
+      );
+      this.sql('UPDATE units SET in_flight = in_flight + 1 WHERE workload_id = ? AND idx = ?').run(
+        candidate.workload_id,
+        candidate.idx,
+      );
+      this.sql(
+        `UPDATE workloads SET status = 'running', updated_at = ? WHERE id = ? AND status = 'queued'`,
+      ).run(request.now, candidate.workload_id);
       return {
         replicaId: Number(inserted.lastInsertRowid),
         workloadId: candidate.workload_id,
@@ -359,20 +380,17 @@ export class SqliteStore implements Store {
     leaseDurationMs: number,
   ): Promise<number | null> {
     const deadline = now + leaseDurationMs;
-    const changed = this.db
-      .prepare(
-        `UPDATE replicas SET deadline = ?
+    const changed = this.sql(
+      `UPDATE replicas SET deadline = ?
          WHERE id = ? AND volunteer_id = ? AND state = 'in_flight' AND deadline >= ?`,
-      )
-      .run(deadline, replicaId, volunteerId, now).changes;
+    ).run(deadline, replicaId, volunteerId, now).changes;
     return changed === 1 ? deadline : null;
   }
 
   async submitResult(submission: ResultSubmission): Promise<SubmitOutcome> {
     return this.db.transaction((): SubmitOutcome => {
-      const replica = this.db
-        .prepare('SELECT * FROM replicas WHERE id = ?')
-        .get(submission.replicaId) as ReplicaRow | undefined;
+      const replica = this.sql('SELECT * FROM replicas WHERE id = ?').get(submission.replicaId) as
+        ReplicaRow | undefined;
       // [V1] a result is only taken from the volunteer that holds the replica, once.
       if (!replica || replica.volunteer_id !== submission.volunteerId) {
         return { kind: 'refused', code: 'NOT_LEASED', message: 'this unit is not leased to you' };
@@ -386,7 +404,7 @@ export class SqliteStore implements Store {
               message: 'a result for this lease was already returned',
             };
       }
-      const workload = this.workloadRow(replica.workload_id)!;
+      const workload = this.workloadState(replica.workload_id);
       const unit = this.unitRow(replica.workload_id, replica.unit_idx);
       if (workload.status === 'cancelled' || workload.status === 'failed') {
         this.closeReplica(replica, 'timed_out', `workload ${workload.status}`, submission.now);
@@ -409,34 +427,26 @@ export class SqliteStore implements Store {
             .join('; ');
       if (problem !== null || !parsed.success) {
         // [V2] malformed or impossible: judged invalid at once, counts against the volunteer.
-        this.db
-          .prepare(
-            `UPDATE replicas SET state = 'invalid', returned_at = ?, elapsed_ms = ?, error = ? WHERE id = ?`,
-          )
-          .run(submission.now, submission.elapsedMs, problem, replica.id);
-        this.db
-          .prepare(
-            `UPDATE units SET in_flight = in_flight - 1, returned = returned + 1
+        this.sql(
+          `UPDATE replicas SET state = 'invalid', returned_at = ?, elapsed_ms = ?, error = ? WHERE id = ?`,
+        ).run(submission.now, submission.elapsedMs, problem, replica.id);
+        this.sql(
+          `UPDATE units SET in_flight = in_flight - 1, returned = returned + 1
              WHERE workload_id = ? AND idx = ?`,
-          )
-          .run(unit.workload_id, unit.idx);
+        ).run(unit.workload_id, unit.idx);
         this.markInvalid(replica.volunteer_id);
         if (unit.state === 'open')
           this.reconsiderUnit(replica.workload_id, unit.idx, submission.now);
         return { kind: 'refused', code: 'INVALID_RESULT', message: `result refused: ${problem}` };
       }
       const resultJson = JSON.stringify(parsed.data);
-      this.db
-        .prepare(
-          `UPDATE replicas SET state = 'returned', returned_at = ?, elapsed_ms = ?, result = ? WHERE id = ?`,
-        )
-        .run(submission.now, submission.elapsedMs, resultJson, replica.id);
-      this.db
-        .prepare(
-          `UPDATE units SET in_flight = in_flight - 1, returned = returned + 1
+      this.sql(
+        `UPDATE replicas SET state = 'returned', returned_at = ?, elapsed_ms = ?, result = ? WHERE id = ?`,
+      ).run(submission.now, submission.elapsedMs, resultJson, replica.id);
+      this.sql(
+        `UPDATE units SET in_flight = in_flight - 1, returned = returned + 1
            WHERE workload_id = ? AND idx = ?`,
-        )
-        .run(unit.workload_id, unit.idx);
+      ).run(unit.workload_id, unit.idx);
       if (unit.state === 'validated') {
         // [Q5] a late replica of a settled unit is judged against the canonical result.
         const agrees = estimator.sameResult(parsed.data, JSON.parse(unit.canonical!));
@@ -456,7 +466,7 @@ export class SqliteStore implements Store {
         submission.now,
       );
       const verdict = (
-        this.db.prepare('SELECT state FROM replicas WHERE id = ?').get(replica.id) as {
+        this.sql('SELECT state FROM replicas WHERE id = ?').get(replica.id) as {
           state: ReplicaState;
         }
       ).state;
@@ -472,35 +482,33 @@ export class SqliteStore implements Store {
   }
 
   private unitRow(workloadId: string, idx: number): UnitRow {
-    return this.db
-      .prepare('SELECT * FROM units WHERE workload_id = ? AND idx = ?')
-      .get(workloadId, idx) as UnitRow;
+    return this.sql('SELECT * FROM units WHERE workload_id = ? AND idx = ?').get(
+      workloadId,
+      idx,
+    ) as UnitRow;
   }
 
   /** Grants or withholds credit for one judged replica; returns the credited volunteer ids. */
   private judge(volunteerId: string, replicaId: number, valid: boolean, work: number): string[] {
-    this.db
-      .prepare('UPDATE replicas SET state = ? WHERE id = ?')
-      .run(valid ? 'valid' : 'invalid', replicaId);
+    this.sql('UPDATE replicas SET state = ? WHERE id = ?').run(
+      valid ? 'valid' : 'invalid',
+      replicaId,
+    );
     if (!valid) {
       this.markInvalid(volunteerId);
       return [];
     }
-    this.db
-      .prepare(
-        `UPDATE volunteers SET credit = credit + ?, units_valid = units_valid + 1,
+    this.sql(
+      `UPDATE volunteers SET credit = credit + ?, units_valid = units_valid + 1,
            consecutive_valid = consecutive_valid + 1 WHERE id = ?`,
-      )
-      .run(creditFor(work), volunteerId);
+    ).run(creditFor(work), volunteerId);
     return [volunteerId];
   }
 
   private markInvalid(volunteerId: string): void {
-    this.db
-      .prepare(
-        'UPDATE volunteers SET units_invalid = units_invalid + 1, consecutive_valid = 0 WHERE id = ?',
-      )
-      .run(volunteerId);
+    this.sql(
+      'UPDATE volunteers SET units_invalid = units_invalid + 1, consecutive_valid = 0 WHERE id = ?',
+    ).run(volunteerId);
   }
 
   /**
@@ -513,16 +521,14 @@ export class SqliteStore implements Store {
     now: number,
   ): { ended: WorkloadStatus | null; credited: string[] } {
     const unit = this.unitRow(workloadId, idx);
-    const workload = this.workloadRow(workloadId)!;
+    const workload = this.workloadState(workloadId);
     const redundancy = JSON.parse(workload.redundancy) as Redundancy;
     const estimator = estimatorFor(workload.estimator);
     const returned = (
-      this.db
-        .prepare(
-          `SELECT id, volunteer_id, result FROM replicas
+      this.sql(
+        `SELECT id, volunteer_id, result FROM replicas
            WHERE workload_id = ? AND unit_idx = ? AND state = 'returned' ORDER BY returned_at, id`,
-        )
-        .all(workloadId, idx) as Array<{ id: number; volunteer_id: string; result: string }>
+      ).all(workloadId, idx) as Array<{ id: number; volunteer_id: string; result: string }>
     ).map((row) => ({
       replicaId: row.id,
       volunteerId: row.volunteer_id,
@@ -540,9 +546,11 @@ export class SqliteStore implements Store {
       case 'wait':
         return { ended: null, credited: [] };
       case 'issue':
-        this.db
-          .prepare('UPDATE units SET wanted = MAX(wanted, ?) WHERE workload_id = ? AND idx = ?')
-          .run(decision.wanted, workloadId, idx);
+        this.sql('UPDATE units SET wanted = MAX(wanted, ?) WHERE workload_id = ? AND idx = ?').run(
+          decision.wanted,
+          workloadId,
+          idx,
+        );
         return { ended: null, credited: [] };
       case 'fail':
         return { ended: this.failUnit(workloadId, idx, decision.reason, now), credited: [] };
@@ -552,20 +560,16 @@ export class SqliteStore implements Store {
         for (const id of decision.agreeing)
           credited.push(...this.judge(owner.get(id)!, id, true, unit.work));
         for (const id of decision.disagreeing) this.judge(owner.get(id)!, id, false, unit.work);
-        this.db
-          .prepare(
-            `UPDATE units SET state = 'validated', canonical = ?, validated_at = ?
+        this.sql(
+          `UPDATE units SET state = 'validated', canonical = ?, validated_at = ?
              WHERE workload_id = ? AND idx = ?`,
-          )
-          .run(JSON.stringify(decision.canonical), now, workloadId, idx);
+        ).run(JSON.stringify(decision.canonical), now, workloadId, idx);
         // [A1] the fold happens in the same transaction as the unit's validation: exactly once.
         const aggregate = estimator.fold(JSON.parse(workload.aggregate), decision.canonical);
         const validated = workload.units_validated + 1;
-        this.db
-          .prepare(
-            `UPDATE workloads SET aggregate = ?, units_validated = ?, updated_at = ? WHERE id = ?`,
-          )
-          .run(JSON.stringify(aggregate), validated, now, workloadId);
+        this.sql(
+          `UPDATE workloads SET aggregate = ?, units_validated = ?, updated_at = ? WHERE id = ?`,
+        ).run(JSON.stringify(aggregate), validated, now, workloadId);
         if (validated === workload.units_total && workload.status === 'running') {
           this.endWorkload(workloadId, 'completed', null, now);
           return { ended: 'completed', credited };
@@ -576,21 +580,18 @@ export class SqliteStore implements Store {
   }
 
   private failUnit(workloadId: string, idx: number, reason: string, now: number): WorkloadStatus {
-    this.db
-      .prepare(`UPDATE units SET state = 'failed' WHERE workload_id = ? AND idx = ?`)
-      .run(workloadId, idx);
-    this.db
-      .prepare('UPDATE workloads SET units_failed = units_failed + 1 WHERE id = ?')
-      .run(workloadId);
+    this.sql(`UPDATE units SET state = 'failed' WHERE workload_id = ? AND idx = ?`).run(
+      workloadId,
+      idx,
+    );
+    this.sql('UPDATE workloads SET units_failed = units_failed + 1 WHERE id = ?').run(workloadId);
     // [Q4] one unit that cannot be settled fails the workload, with the reason, at once.
     this.endWorkload(workloadId, 'failed', `unit ${idx}: ${reason}`, now);
-    this.db
-      .prepare(
-        `UPDATE replicas SET state = 'timed_out', error = 'workload failed'
+    this.sql(
+      `UPDATE replicas SET state = 'timed_out', error = 'workload failed'
          WHERE workload_id = ? AND state = 'in_flight'`,
-      )
-      .run(workloadId);
-    this.db.prepare('UPDATE units SET in_flight = 0 WHERE workload_id = ?').run(workloadId);
+    ).run(workloadId);
+    this.sql('UPDATE units SET in_flight = 0 WHERE workload_id = ?').run(workloadId);
     return 'failed';
   }
 
@@ -601,20 +602,21 @@ export class SqliteStore implements Store {
     reason: string,
     now: number,
   ): string | null {
-    this.db
-      .prepare('UPDATE replicas SET state = ?, error = ?, returned_at = ? WHERE id = ?')
-      .run(state, reason, now, replica.id);
-    this.db
-      .prepare(
-        `UPDATE units SET in_flight = MAX(in_flight - 1, 0), errors = errors + 1
+    this.sql('UPDATE replicas SET state = ?, error = ?, returned_at = ? WHERE id = ?').run(
+      state,
+      reason,
+      now,
+      replica.id,
+    );
+    this.sql(
+      `UPDATE units SET in_flight = MAX(in_flight - 1, 0), errors = errors + 1
          WHERE workload_id = ? AND idx = ?`,
-      )
-      .run(replica.workload_id, replica.unit_idx);
-    this.db
-      .prepare('UPDATE volunteers SET units_errored = units_errored + 1 WHERE id = ?')
-      .run(replica.volunteer_id);
+    ).run(replica.workload_id, replica.unit_idx);
+    this.sql('UPDATE volunteers SET units_errored = units_errored + 1 WHERE id = ?').run(
+      replica.volunteer_id,
+    );
     const unit = this.unitRow(replica.workload_id, replica.unit_idx);
-    const workload = this.workloadRow(replica.workload_id)!;
+    const workload = this.workloadState(replica.workload_id);
     const redundancy = JSON.parse(workload.redundancy) as Redundancy;
     // [L4] a unit whose replicas keep failing fails the workload instead of cycling forever.
     if (
@@ -642,7 +644,7 @@ export class SqliteStore implements Store {
     const failedWorkloads = new Set<string>();
     for (const row of rows) {
       // A workload failing inside this loop already closed its other replicas.
-      const current = this.db.prepare('SELECT state FROM replicas WHERE id = ?').get(row.id) as {
+      const current = this.sql('SELECT state FROM replicas WHERE id = ?').get(row.id) as {
         state: ReplicaState;
       };
       if (current.state !== 'in_flight') continue;
@@ -659,9 +661,9 @@ export class SqliteStore implements Store {
     now: number,
   ): Promise<ReleaseOutcome | null> {
     return this.db.transaction((): ReleaseOutcome | null => {
-      const replica = this.db
-        .prepare(`SELECT * FROM replicas WHERE id = ? AND volunteer_id = ? AND state = 'in_flight'`)
-        .get(replicaId, volunteerId) as ReplicaRow | undefined;
+      const replica = this.sql(
+        `SELECT * FROM replicas WHERE id = ? AND volunteer_id = ? AND state = 'in_flight'`,
+      ).get(replicaId, volunteerId) as ReplicaRow | undefined;
       if (!replica) return null;
       return this.closeReplicas([replica], 'errored', message, now);
     })();
@@ -669,20 +671,18 @@ export class SqliteStore implements Store {
 
   async expireLeases(now: number): Promise<ReleaseOutcome> {
     return this.db.transaction((): ReleaseOutcome => {
-      const rows = this.db
-        .prepare(`SELECT * FROM replicas WHERE state = 'in_flight' AND deadline < ? ORDER BY id`)
-        .all(now) as ReplicaRow[];
+      const rows = this.sql(
+        `SELECT * FROM replicas WHERE state = 'in_flight' AND deadline < ? ORDER BY id`,
+      ).all(now) as ReplicaRow[];
       return this.closeReplicas(rows, 'timed_out', 'lease expired', now);
     })();
   }
 
   async releaseConnection(connectionId: string, now: number): Promise<ReleaseOutcome> {
     return this.db.transaction((): ReleaseOutcome => {
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM replicas WHERE connection_id = ? AND state = 'in_flight' ORDER BY id`,
-        )
-        .all(connectionId) as ReplicaRow[];
+      const rows = this.sql(
+        `SELECT * FROM replicas WHERE connection_id = ? AND state = 'in_flight' ORDER BY id`,
+      ).all(connectionId) as ReplicaRow[];
       return this.closeReplicas(rows, 'timed_out', 'volunteer disconnected', now);
     })();
   }
@@ -690,30 +690,28 @@ export class SqliteStore implements Store {
   async counts(now: number, windowMs: number): Promise<PlatformCounts> {
     return this.db.transaction((): PlatformCounts => {
       const workloadsByStatus = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
-      for (const row of this.db
-        .prepare('SELECT status, COUNT(*) AS n FROM workloads GROUP BY status')
-        .all() as Array<{ status: WorkloadStatus; n: number }>) {
+      for (const row of this.sql(
+        'SELECT status, COUNT(*) AS n FROM workloads GROUP BY status',
+      ).all() as Array<{ status: WorkloadStatus; n: number }>) {
         workloadsByStatus[row.status] = row.n;
       }
       const replicasByState = Object.fromEntries(REPLICA_STATES.map((s) => [s, 0])) as Record<
         ReplicaState,
         number
       >;
-      for (const row of this.db
-        .prepare('SELECT state, COUNT(*) AS n FROM replicas GROUP BY state')
-        .all() as Array<{ state: ReplicaState; n: number }>) {
+      for (const row of this.sql(
+        'SELECT state, COUNT(*) AS n FROM replicas GROUP BY state',
+      ).all() as Array<{ state: ReplicaState; n: number }>) {
         replicasByState[row.state] = row.n;
       }
-      const validated = this.db
-        .prepare('SELECT COALESCE(SUM(units_validated), 0) AS n FROM workloads')
-        .get() as { n: number };
-      const recent = this.db
-        .prepare(
-          `SELECT COUNT(*) AS units, COALESCE(SUM(work), 0) AS work FROM units
+      const validated = this.sql(
+        'SELECT COALESCE(SUM(units_validated), 0) AS n FROM workloads',
+      ).get() as { n: number };
+      const recent = this.sql(
+        `SELECT COUNT(*) AS units, COALESCE(SUM(work), 0) AS work FROM units
            WHERE validated_at IS NOT NULL AND validated_at > ?`,
-        )
-        .get(now - windowMs) as { units: number; work: number };
-      const volunteers = this.db.prepare('SELECT COUNT(*) AS n FROM volunteers').get() as {
+      ).get(now - windowMs) as { units: number; work: number };
+      const volunteers = this.sql('SELECT COUNT(*) AS n FROM volunteers').get() as {
         n: number;
       };
       return {
