@@ -1,0 +1,96 @@
+// Headless Chromium with WebGPU on SwiftShader, for benchmarks: launches the system chromium
+// through Playwright and serves a blank page plus TypeScript modules (transpiled on request)
+// from a loopback HTTP server, so code in the page imports the project's own sources.
+// http://127.0.0.1 is a secure context, which WebGPU requires.
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import ts from 'typescript';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+];
+
+const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+/** Only these folders are served: the page needs the shared sources and the bench's own. */
+const SERVED_ROOTS = ['shared/src', 'scripts/bench'].map((dir) => join(REPO_ROOT, dir) + sep);
+
+async function serveModule(urlPath: string): Promise<string | undefined> {
+  const withoutJs = urlPath.replace(/\.js$/, '');
+  const file = resolve(REPO_ROOT, `.${withoutJs}${withoutJs.endsWith('.ts') ? '' : '.ts'}`);
+  if (!SERVED_ROOTS.some((root) => file.startsWith(root))) return undefined;
+  const source = await readFile(file, 'utf8').catch(() => undefined);
+  if (source === undefined) return undefined;
+  return ts.transpileModule(source, {
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      verbatimModuleSyntax: true,
+    },
+    fileName: file,
+  }).outputText;
+}
+
+export interface ChromiumPage {
+  page: Page;
+  /** URL of a project source file (path from the repository root) as the page imports it. */
+  moduleUrl(pathFromRoot: string): string;
+  close(): Promise<void>;
+}
+
+export async function openChromiumPage(): Promise<ChromiumPage> {
+  const server: Server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === '/') {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<!doctype html><meta charset="utf-8"><title>tessera bench</title>');
+      return;
+    }
+    serveModule(path).then(
+      (code) => {
+        response.writeHead(code === undefined ? 404 : 200, { 'content-type': 'text/javascript' });
+        response.end(code ?? '');
+      },
+      (error: unknown) => {
+        response.writeHead(500, { 'content-type': 'text/plain' });
+        response.end(String(error));
+      },
+    );
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    const page = await browser.newPage();
+    await page.goto(`${origin}/`);
+    const openedBrowser = browser;
+    return {
+      page,
+      moduleUrl: (pathFromRoot) => `${origin}/${pathFromRoot.replace(/\.ts$/, '.js')}`,
+      async close() {
+        await openedBrowser.close();
+        server.close();
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    server.close();
+    throw error;
+  }
+}
