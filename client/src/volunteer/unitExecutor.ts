@@ -1,0 +1,93 @@
+// Runs one parsed unit task on the tab's backend and returns the estimator's result. On WebGPU
+// every run sits inside error scopes, because WebGPU reports a broken kernel as an error event
+// rather than a throw, and races the device's loss, because a lost device may otherwise leave
+// the readback waiting forever. On the CPU it is the estimator's TypeScript reference.
+import type { AnyEstimator } from '@tessera/shared/kinds/estimator';
+import type { ComputeBackend, WebGpuBackend } from './computeBackend';
+import { DeviceLostError, UnitAbandonedError } from './volunteerErrors';
+
+/** How long a failed GPU run waits for device.lost to settle before blaming the kernel. */
+const LOSS_SETTLE_MS = 100;
+const ERROR_SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
+
+export async function runUnit(
+  backend: ComputeBackend,
+  estimator: AnyEstimator,
+  task: unknown,
+  signal: AbortSignal,
+): Promise<unknown> {
+  throwIfAborted(signal);
+  switch (backend.kind) {
+    case 'webgpu':
+      return runOnGpu(backend, estimator, task, signal);
+    case 'cpu':
+      // Let queued messages (stop, lease renewals, pushes) through before the synchronous
+      // reference holds the worker's thread for the length of the unit.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      throwIfAborted(signal);
+      return estimator.runReference(task);
+  }
+}
+
+async function runOnGpu(
+  backend: WebGpuBackend,
+  estimator: AnyEstimator,
+  task: unknown,
+  signal: AbortSignal,
+): Promise<unknown> {
+  const { device, runner } = backend;
+  const lost = backend.lost.then((info): never => {
+    throw deviceLost(info);
+  });
+  const plan = estimator.gpuPlan(task);
+  for (const filter of ERROR_SCOPES) device.pushErrorScope(filter);
+  const running = runner.run(plan, {
+    // Between dispatches is the one place a GPU unit can be given up without waiting for it.
+    afterDispatch: async () => throwIfAborted(signal),
+  });
+  // When the loss wins the race, the run's own late rejection has nobody else to hear it.
+  running.catch(() => undefined);
+  let output: Uint32Array;
+  try {
+    output = await Promise.race([running, lost]);
+  } catch (error) {
+    await popScopes(device);
+    if (error instanceof UnitAbandonedError || error instanceof DeviceLostError) throw error;
+    const lossInfo = await Promise.race([
+      backend.lost,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), LOSS_SETTLE_MS)),
+    ]);
+    if (lossInfo) throw deviceLost(lossInfo);
+    throw error;
+  }
+  const scopeError = await popScopes(device);
+  if (scopeError) {
+    throw new Error(`the GPU rejected the kernel: ${scopeError.message}`);
+  }
+  return estimator.decodeGpuOutput(task, output);
+}
+
+/** Pops every scope pushed for a run (innermost first) and returns the first error seen. */
+async function popScopes(device: GPUDevice): Promise<GPUError | null> {
+  let first: GPUError | null = null;
+  for (let i = 0; i < ERROR_SCOPES.length; i++) {
+    try {
+      const error = await device.popErrorScope();
+      first ??= error;
+    } catch {
+      // A lost device may refuse to pop; the loss itself is reported instead.
+    }
+  }
+  return first;
+}
+
+function deviceLost(info: GPUDeviceLostInfo): DeviceLostError {
+  const detail = info.message ? `: ${info.message}` : '';
+  return new DeviceLostError(`the GPU device was lost (${info.reason}${detail})`);
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) {
+    throw signal.reason instanceof Error ? signal.reason : new UnitAbandonedError('unit dropped');
+  }
+}
