@@ -5,6 +5,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromiumLaunch';
 
 const e2eDir = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = join(e2eDir, '..');
@@ -41,17 +42,8 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        '--enable-unsafe-webgpu',
-        '--use-webgpu-adapter=swiftshader',
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
     },
   },
   webServer: {
@@ -62,6 +54,8 @@ export default defineConfig({
       HOST: '127.0.0.1',
       TESSERA_DATA: process.env.TESSERA_E2E_DATA,
       TESSERA_TOKEN: process.env.TESSERA_E2E_TOKEN,
+      // One coordinator on SQLite, whatever the machine's environment says.
+      DATABASE_URL: '',
     },
     url: `${baseURL}/healthz`,
     timeout: 180_000,

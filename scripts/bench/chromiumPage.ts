@@ -9,18 +9,9 @@ import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import ts from 'typescript';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/chromiumLaunch';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-];
+export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
 const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 /** Only these folders are served: the page needs the shared sources and the bench's own. */

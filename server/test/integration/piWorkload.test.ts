@@ -42,6 +42,15 @@ async function submit(url: string, spec: object, redundancy?: object) {
   return res.body.id as string;
 }
 
+/** Lets the crew work until the workload ends, then closes every connection. */
+async function runUntilFinished(url: string, id: string, crew: SimulatedVolunteer[]) {
+  const running = crew.map((v) => v.run());
+  const view = await finished(url, id);
+  crew.forEach((v) => v.close());
+  await Promise.all(running);
+  return view;
+}
+
 async function finished(url: string, id: string, timeoutMs = 30_000) {
   return waitFor(
     async () => {
@@ -68,10 +77,7 @@ describe('pi workload over real sockets', () => {
     const spec = { estimator: 'pi', samples: 3_000_001, seed: 20261127, samplesPerUnit: 131_072 };
     const id = await submit(c.url, spec);
     const crew = await volunteers(c.url, ['honest', 'honest', 'honest']);
-    const running = crew.map((v) => v.run());
-    const view = await finished(c.url, id);
-    crew.forEach((v) => v.close());
-    await Promise.all(running);
+    const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');
     assert.equal(view.progress.unitsValidated, view.progress.unitsTotal);
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
@@ -97,10 +103,7 @@ describe('pi workload over real sockets', () => {
     await quitter!.run();
     assert.equal(quitter!.tally.leases, 1, 'it took one unit, then closed the tab');
     const crew = await volunteers(c.url, ['honest', 'honest']);
-    const running = crew.map((v) => v.run());
-    const view = await finished(c.url, id);
-    crew.forEach((v) => v.close());
-    await Promise.all(running);
+    const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
     assert.equal(result.estimate, singleProcessResult(spec).estimate);
@@ -130,10 +133,7 @@ describe('pi workload over real sockets', () => {
     const spec = { estimator: 'pi', samples: 300_000, seed: 99, samplesPerUnit: 32_768 };
     const id = await submit(c.url, spec);
     const crew = await volunteers(c.url, ['liar', 'honest', 'honest']);
-    const running = crew.map((v) => v.run());
-    const view = await finished(c.url, id);
-    crew.forEach((v) => v.close());
-    await Promise.all(running);
+    const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
     assert.equal(
@@ -151,10 +151,7 @@ describe('pi workload over real sockets', () => {
     const spec = { estimator: 'pi', samples: 65_536, seed: 3, samplesPerUnit: 32_768 };
     const id = await submit(c.url, spec, { quorum: 2, maxReplicas: 5 });
     const crew = await volunteers(c.url, ['liar', 'honest', 'honest']);
-    const running = crew.map((v) => v.run());
-    const view = await finished(c.url, id);
-    crew.forEach((v) => v.close());
-    await Promise.all(running);
+    const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');
   });
 });

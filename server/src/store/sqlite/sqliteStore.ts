@@ -427,26 +427,13 @@ export class SqliteStore implements Store {
             .join('; ');
       if (problem !== null || !parsed.success) {
         // [V2] malformed or impossible: judged invalid at once, counts against the volunteer.
-        this.sql(
-          `UPDATE replicas SET state = 'invalid', returned_at = ?, elapsed_ms = ?, error = ? WHERE id = ?`,
-        ).run(submission.now, submission.elapsedMs, problem, replica.id);
-        this.sql(
-          `UPDATE units SET in_flight = in_flight - 1, returned = returned + 1
-             WHERE workload_id = ? AND idx = ?`,
-        ).run(unit.workload_id, unit.idx);
+        this.recordReturn(replica, 'invalid', submission, null, problem);
         this.markInvalid(replica.volunteer_id);
         if (unit.state === 'open')
           this.reconsiderUnit(replica.workload_id, unit.idx, submission.now);
         return { kind: 'refused', code: 'INVALID_RESULT', message: `result refused: ${problem}` };
       }
-      const resultJson = JSON.stringify(parsed.data);
-      this.sql(
-        `UPDATE replicas SET state = 'returned', returned_at = ?, elapsed_ms = ?, result = ? WHERE id = ?`,
-      ).run(submission.now, submission.elapsedMs, resultJson, replica.id);
-      this.sql(
-        `UPDATE units SET in_flight = in_flight - 1, returned = returned + 1
-           WHERE workload_id = ? AND idx = ?`,
-      ).run(unit.workload_id, unit.idx);
+      this.recordReturn(replica, 'returned', submission, JSON.stringify(parsed.data), null);
       if (unit.state === 'validated') {
         // [Q5] a late replica of a settled unit is judged against the canonical result.
         const agrees = estimator.sameResult(parsed.data, JSON.parse(unit.canonical!));
@@ -479,6 +466,24 @@ export class SqliteStore implements Store {
         workloadEnded: ended,
       };
     })();
+  }
+
+  /** A replica came back with a result (or an unusable one): out of flight, one more returned. */
+  private recordReturn(
+    replica: ReplicaRow,
+    state: 'returned' | 'invalid',
+    submission: ResultSubmission,
+    resultJson: string | null,
+    error: string | null,
+  ): void {
+    this.sql(
+      `UPDATE replicas SET state = ?, returned_at = ?, elapsed_ms = ?, result = ?, error = ?
+       WHERE id = ?`,
+    ).run(state, submission.now, submission.elapsedMs, resultJson, error, replica.id);
+    this.sql(
+      `UPDATE units SET in_flight = in_flight - 1, returned = returned + 1
+       WHERE workload_id = ? AND idx = ?`,
+    ).run(replica.workload_id, replica.unit_idx);
   }
 
   private unitRow(workloadId: string, idx: number): UnitRow {
