@@ -3,6 +3,10 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
+/** An empty variable (`TESSERA_TOKEN=`) means unset, as shells and compose files use it. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
 const envSchema = z.object({
   PORT: z.coerce
     .number()
@@ -12,10 +16,10 @@ const envSchema = z.object({
     .default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   TESSERA_DATA: z.string().min(1).default('./data'),
-  TESSERA_TOKEN: z.string().min(8, 'TESSERA_TOKEN must be at least 8 characters').optional(),
-  TESSERA_LEASE_MS: z.coerce.number().int().min(100).optional(),
-  DATABASE_URL: z.string().optional(),
-  REDIS_URL: z.string().optional(),
+  TESSERA_TOKEN: optional(z.string().min(8, 'TESSERA_TOKEN must be at least 8 characters')),
+  TESSERA_LEASE_MS: optional(z.coerce.number().int().min(100, 'TESSERA_LEASE_MS must be >= 100')),
+  DATABASE_URL: optional(z.string()),
+  REDIS_URL: optional(z.string()),
 });
 
 export interface CoordinatorConfig {
@@ -38,8 +42,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
     port: e.PORT,
     host: e.HOST,
     dataDir: resolve(e.TESSERA_DATA),
-    envToken: e.TESSERA_TOKEN === '' ? undefined : e.TESSERA_TOKEN,
+    envToken: e.TESSERA_TOKEN,
     leaseDurationMs: e.TESSERA_LEASE_MS,
-    databaseUrl: e.DATABASE_URL === '' ? undefined : e.DATABASE_URL,
+    databaseUrl: e.DATABASE_URL,
   };
 }
