@@ -31,6 +31,13 @@ export interface SimulatedVolunteerOptions {
   /** Pause between "no work" polls; defaults to what the coordinator says. */
   idleMs?: number;
   ackTimeoutMs?: number;
+  /**
+   * Reconnect after the coordinator goes away (a restart), with backoff, keeping the identity,
+   * like a real tab. Off by default: tests of disconnects want the connection to stay closed.
+   */
+  reconnect?: boolean;
+  /** Milliseconds to hold each finished result before returning it (arrival-order tests). */
+  resultDelayMs?: () => number;
 }
 
 export interface VolunteerTally {
@@ -70,10 +77,13 @@ export class SimulatedVolunteer {
   }
 
   async connect(): Promise<void> {
+    const reconnect = this.options.reconnect ?? false;
     const socket: ClientSocket = io(`${this.options.url}${VOLUNTEER_NAMESPACE}`, {
       auth: { protocolVersion: PROTOCOL_VERSION },
       transports: ['websocket'],
-      reconnection: false,
+      reconnection: reconnect,
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 2_000,
       forceNew: true,
     });
     this.socket = socket;
@@ -84,6 +94,23 @@ export class SimulatedVolunteer {
     socket.on('credit', (summary) => {
       this.credit = summary.credit;
     });
+    await this.hello();
+    if (reconnect) {
+      // The namespace's own 'connect' (not the manager's 'reconnect', which comes before the
+      // namespace is ready): greet again with the same identity.
+      socket.on('connect', () => {
+        this.greeted = this.hello().catch(() => this.close());
+      });
+      socket.on('disconnect', () => {
+        this.greeted = new Promise(() => undefined);
+      });
+    }
+  }
+
+  /** Settles once the current connection has said hello; replaced on every reconnection. */
+  private greeted: Promise<void> = Promise.resolve();
+
+  private async hello(): Promise<void> {
     const credentials =
       this.options.credentials ??
       (this.volunteerId && this.secret
@@ -130,7 +157,13 @@ export class SimulatedVolunteer {
 
   /** Takes and runs units until `until()` is true, the connection drops, or stop() is called. */
   async run(until: () => boolean = () => false): Promise<void> {
-    while (!this.stopped && !until() && this.socket?.connected) {
+    while (!this.stopped && !until() && this.socket) {
+      if (!this.socket.connected) {
+        // Closed for good without reconnection; with it, wait for the next hello.
+        if (!this.options.reconnect) return;
+        await Promise.race([this.greeted, sleep(100)]);
+        continue;
+      }
       const reply = await this.call<UnitRequestReply>('unit:request', {});
       if (!reply.ok) {
         this.count(reply.error.code);
@@ -162,6 +195,9 @@ export class SimulatedVolunteer {
       case 'liar': {
         const started = performance.now();
         const result = this.answer(lease);
+        const delay = this.options.resultDelayMs?.() ?? 0;
+        if (delay > 0) await sleep(delay);
+        if (this.options.reconnect) await Promise.race([this.greeted, sleep(5_000)]);
         const reply = await this.call<ResultReply>('unit:result', {
           replicaId: lease.replicaId,
           result,
