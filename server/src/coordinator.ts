@@ -16,7 +16,8 @@ import {
 } from '@tessera/shared';
 import type { Clock } from './clock';
 import { Counters } from './metrics';
-import type { SchedulerOptions } from './scheduler/schedulerOptions';
+import { trustPolicyOf, type SchedulerOptions } from './scheduler/schedulerOptions';
+import type { TrustPolicy } from './scheduler/trustPolicy';
 import type { ReleaseOutcome, Store, VolunteerRecord, WorkloadRecord } from './store/store';
 import { hashSecret } from './auth/tokens';
 
@@ -70,15 +71,26 @@ export function toVolunteerSummary(v: VolunteerRecord): VolunteerSummary {
   };
 }
 
+/** Uniform draws in [0, 1) for scheduling decisions; seeded in tests and the simulator. */
+export type RandomSource = () => number;
+
+/** Scheduling randomness from the OS: unpredictable to volunteers, never used for results. */
+export function cryptoRandom(): number {
+  return randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
+}
+
 export class Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly counters = new Counters();
+  readonly trust: TrustPolicy;
 
   constructor(
     readonly store: Store,
     readonly clock: Clock,
     readonly options: SchedulerOptions,
+    private readonly random: RandomSource = cryptoRandom,
   ) {
     super();
+    this.trust = trustPolicyOf(options);
   }
 
   // --- researchers --------------------------------------------------------------------------
@@ -170,6 +182,14 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
 
   async lease(identity: ConnectionIdentity): Promise<Lease | null> {
     const now = this.clock.now();
+    const volunteer = await this.store.getVolunteer(identity.volunteerId);
+    if (volunteer?.suspendedUntil && volunteer.suspendedUntil > now) {
+      // [R5] a repeat offender is told why it gets no work, and until when.
+      throw new TesseraError(
+        ERROR_CODES.suspended,
+        `too many invalid results: no work until ${new Date(volunteer.suspendedUntil).toISOString()}`,
+      );
+    }
     const leased = await this.store.leaseReplica({
       volunteerId: identity.volunteerId,
       connectionId: identity.connectionId,
@@ -177,6 +197,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       now,
       leaseDurationMs: this.options.leaseDurationMs,
       maxLeasesPerConnection: this.options.maxLeasesPerConnection,
+      trust: this.trust,
+      draw: this.random(),
     });
     if (!leased) return null;
     this.counters.inc('tessera_replicas_leased_total');
@@ -223,6 +245,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       result,
       elapsedMs,
       now: this.clock.now(),
+      trust: this.trust,
     });
     if (outcome.kind === 'refused') {
       this.counters.inc('tessera_results_refused_total', { code: outcome.code });
@@ -230,6 +253,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     }
     this.counters.inc('tessera_results_accepted_total');
     this.emit('workload', outcome.workloadId);
+    for (const id of outcome.reopened) this.emit('workload', id);
+    if (outcome.reopened.length > 0) this.counters.inc('tessera_recheck_reopened_total');
     if (outcome.credited.length > 0) this.emit('credited', outcome.credited);
     if (outcome.workloadEnded)
       this.emit('workloadEnded', outcome.workloadId, outcome.workloadEnded);

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   leaseExpired: 'LEASE_EXPIRED',
   invalidResult: 'INVALID_RESULT',
   rateLimited: 'RATE_LIMITED',
+  suspended: 'SUSPENDED',
   notReady: 'NOT_READY',
   internal: 'INTERNAL',
 } as const;

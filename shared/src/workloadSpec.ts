@@ -14,6 +14,12 @@ export const redundancySchema = z
     maxReplicas: z.number().int().min(1).max(10).default(4),
     /** Timed-out or errored replicas a unit may use before it fails. */
     maxErrors: z.number().int().min(0).max(50).default(8),
+    /**
+     * Adaptive replication (server/SPEC.md R1-R5): volunteers with a long record of valid
+     * results may run a unit alone, with random spot checks, and lone results are recomputed if
+     * their volunteer is later caught. Off by default: every unit is replicated.
+     */
+    adaptive: z.boolean().default(false),
   })
   .strict()
   .refine((r) => r.maxReplicas >= r.quorum, {

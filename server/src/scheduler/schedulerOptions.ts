@@ -1,6 +1,7 @@
 // Scheduling options in BullMQ's words: every option has a documented default and is checked
 // when the coordinator is constructed, so a bad value fails at start, not mid-run.
 import { z } from 'zod';
+import type { TrustPolicy } from './trustPolicy';
 
 export const schedulerOptionsSchema = z
   .object({
@@ -14,8 +15,36 @@ export const schedulerOptionsSchema = z
     maxLeasesPerConnection: z.number().int().min(1).max(64).default(4),
     /** Loopback/private addresses are exempt from the one-replica-per-network rule. Default true. */
     exemptPrivateNetworks: z.boolean().default(true),
+    /** Consecutive valid results before a volunteer may run units alone. Default 10 (BOINC's). */
+    trustAfter: z.number().int().min(1).max(10_000).default(10),
+    /** Share of would-be lone units replicated anyway as spot checks. Default 0.05. */
+    spotCheckRate: z.number().min(0).max(1).default(0.05),
+    /** Consecutive valid results after which a volunteer's agreement verifies a result. Default 3. */
+    establishedAfter: z.number().int().min(1).max(10_000).default(3),
+    /** Invalid results before a volunteer is suspended. Default 3. */
+    offenseLimit: z.number().int().min(1).max(1_000).default(3),
+    /** How long a suspended volunteer gets no work. Default 1 hour. */
+    suspensionMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 24 * 3_600_000)
+      .default(3_600_000),
   })
   .strict();
 
 export type SchedulerOptions = z.infer<typeof schedulerOptionsSchema>;
 export type SchedulerOptionsInput = z.input<typeof schedulerOptionsSchema>;
+
+/** The trust policy out of the scheduler options. */
+export function trustPolicyOf(options: SchedulerOptions): TrustPolicy {
+  return {
+    trustAfter: options.trustAfter,
+    spotCheckRate: options.spotCheckRate,
+    establishedAfter: options.establishedAfter,
+    offenseLimit: options.offenseLimit,
+    suspensionMs: options.suspensionMs,
+  };
+}
+
+export const DEFAULT_TRUST_POLICY: TrustPolicy = trustPolicyOf(schedulerOptionsSchema.parse({}));

@@ -4,6 +4,7 @@
 // a PostgreSQL store (several coordinators) implements the same contract and runs the same
 // contract tests (server/test/store/storeContract.ts).
 import type { Redundancy, WorkloadStatus } from '@tessera/shared';
+import type { TrustPolicy } from '../scheduler/trustPolicy';
 
 export interface NewWorkload {
   id: string;
@@ -47,6 +48,10 @@ export interface VolunteerRecord {
   unitsInvalid: number;
   unitsErrored: number;
   consecutiveValid: number;
+  /** Invalid results so far; at the policy's limit the volunteer is suspended. */
+  offenses: number;
+  /** Epoch ms until which this volunteer gets no work, or null. */
+  suspendedUntil: number | null;
   createdAt: number;
   lastSeen: number;
 }
@@ -59,6 +64,10 @@ export interface LeaseRequest {
   now: number;
   leaseDurationMs: number;
   maxLeasesPerConnection: number;
+  /** Adaptive replication policy; without it every unit is replicated. */
+  trust?: TrustPolicy;
+  /** Uniform draw in [0, 1) for the run-alone decision (injected: seeded in tests and the simulator). */
+  draw?: number;
 }
 
 export interface LeasedReplica {
@@ -78,6 +87,8 @@ export interface ResultSubmission {
   result: unknown;
   elapsedMs: number;
   now: number;
+  /** Reputation policy applied to the verdicts this result causes. */
+  trust?: TrustPolicy;
 }
 
 /** What became of a submitted result. Refusals carry the protocol error code. */
@@ -91,6 +102,8 @@ export type SubmitOutcome =
       credited: string[];
       /** Set when this result ended the workload. */
       workloadEnded: WorkloadStatus | null;
+      /** Workloads whose units were reopened because a volunteer behind them was caught. */
+      reopened: string[];
     }
   | { kind: 'refused'; code: 'NOT_LEASED' | 'LEASE_EXPIRED' | 'INVALID_RESULT'; message: string };
 
@@ -107,6 +120,14 @@ export interface PlatformCounts {
   volunteersTotal: number;
   /** Validated units and their work within the window ending now. */
   recent: { windowMs: number; units: number; work: number };
+}
+
+/** A volunteer's place on the public leaderboard (validated credit only). */
+export interface VolunteerStanding {
+  volunteerId: string;
+  displayName: string;
+  credit: number;
+  unitsValidated: number;
 }
 
 export const REPLICA_STATES = [
@@ -164,4 +185,6 @@ export interface Store {
   releaseConnection(connectionId: string, now: number): Promise<ReleaseOutcome>;
 
   counts(now: number, windowMs: number): Promise<PlatformCounts>;
+  /** Volunteers with validated credit, most first (ties: more units, then the earlier one). */
+  leaderboard(limit: number): Promise<VolunteerStanding[]>;
 }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_REDUNDANCY, estimatorFor, type Redundancy } from '@tessera/shared';
+import type { TrustPolicy } from '../../src/scheduler/trustPolicy';
 import type { LeaseRequest, NewWorkload, Store } from '../../src/store/store';
 
 export interface StoreHarness {
@@ -57,7 +58,9 @@ export function storeContract(name: string, harness: StoreHarness): void {
     let store: Store;
     before(async () => {
       store = await harness.open();
-      for (const v of ['va', 'vb', 'vc', 'vd']) {
+      // x1-x3 lie in the tests that need a liar: a caught volunteer's unverified results are
+      // recomputed [R4], so the honest ones must stay honest across tests.
+      for (const v of ['va', 'vb', 'vc', 'vd', 'x1', 'x2', 'x3']) {
         await store.createVolunteer({ id: v, secretHash: 'h', displayName: v, now: T0 });
       }
     });
@@ -165,16 +168,16 @@ export function storeContract(name: string, harness: StoreHarness): void {
     test('[V2] a malformed or impossible result is refused and judged invalid', async () => {
       const w = piWorkload(1024, 1024);
       await store.createWorkload(w, T0);
-      const a = (await store.leaseReplica(req('va')))!;
+      const a = (await store.leaseReplica(req('x1')))!;
       const bad = await store.submitResult({
         replicaId: a.replicaId,
-        volunteerId: 'va',
+        volunteerId: 'x1',
         result: { hits: 2000, samples: 1024 },
         elapsedMs: 1,
         now: T0,
       });
       assert.equal(bad.kind === 'refused' && bad.code, 'INVALID_RESULT');
-      assert.equal((await store.getVolunteer('va'))!.consecutiveValid, 0);
+      assert.equal((await store.getVolunteer('x1'))!.consecutiveValid, 0);
       // The unit is open again for a fresh replica (the invalid one counted against the cap).
       const b = await store.leaseReplica(req('vb'));
       assert.equal(b?.unitIndex, 0);
@@ -187,7 +190,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
       const right = truth(w, 0);
       const wrong = { ...right, hits: right.hits - 1 };
       const a = (await store.leaseReplica(req('va')))!;
-      const b = (await store.leaseReplica(req('vb')))!;
+      const b = (await store.leaseReplica(req('x2')))!;
       assert.equal(
         await store.leaseReplica(req('vc')),
         null,
@@ -202,7 +205,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
       });
       const lie = await store.submitResult({
         replicaId: b.replicaId,
-        volunteerId: 'vb',
+        volunteerId: 'x2',
         result: wrong,
         elapsedMs: 1,
         now: T0,
@@ -221,7 +224,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
       const done = (await store.getWorkload(w.id))!;
       assert.equal(done.status, 'completed');
       assert.deepEqual(done.aggregate, pi.fold(pi.emptyAggregate(), right));
-      assert.equal((await store.getVolunteer('vb'))!.consecutiveValid, 0);
+      assert.equal((await store.getVolunteer('x2'))!.consecutiveValid, 0);
     });
 
     test('[Q4] a unit that cannot reach quorum fails the workload with a reason', async () => {
@@ -229,7 +232,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await store.createWorkload(w, T0);
       const right = truth(w, 0);
       const a = (await store.leaseReplica(req('va')))!;
-      const b = (await store.leaseReplica(req('vb')))!;
+      const b = (await store.leaseReplica(req('x3')))!;
       await store.submitResult({
         replicaId: a.replicaId,
         volunteerId: 'va',
@@ -239,7 +242,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
       });
       const out = await store.submitResult({
         replicaId: b.replicaId,
-        volunteerId: 'vb',
+        volunteerId: 'x3',
         result: { ...right, hits: 0 },
         elapsedMs: 1,
         now: T0,
@@ -363,7 +366,191 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.ok(counts.workloadsByStatus.completed >= 2);
       assert.ok(counts.replicasByState.valid >= 4);
       assert.ok(counts.recent.units >= 2);
-      assert.equal(counts.volunteersTotal, 4);
+      assert.equal(counts.volunteersTotal, 7);
+    });
+
+    describe('adaptive replication and reputation', () => {
+      const TRUST: TrustPolicy = {
+        trustAfter: 2,
+        spotCheckRate: 0.5,
+        establishedAfter: 2,
+        offenseLimit: 2,
+        suspensionMs: 1_000,
+      };
+      const lease = (volunteerId: string, draw: number) =>
+        store.leaseReplica({ ...req(volunteerId), trust: TRUST, draw });
+      const submit = (replicaId: number, volunteerId: string, result: unknown) =>
+        store.submitResult({ replicaId, volunteerId, result, elapsedMs: 1, now: T0, trust: TRUST });
+
+      before(async () => {
+        for (const v of ['r-old', 'r-new', 'r-help', 'r-other']) {
+          await store.createVolunteer({ id: v, secretHash: 'h', displayName: v, now: T0 });
+        }
+        // r-old and r-help earn a streak of 2 on a workload that needs one result per unit.
+        const warm = piWorkload(4096, 1024, { quorum: 1, maxReplicas: 2, adaptive: false });
+        await store.createWorkload(warm, T0);
+        for (const v of ['r-old', 'r-old', 'r-help', 'r-help']) {
+          const l = (await lease(v, 0))!;
+          await submit(l.replicaId, v, truth(warm, l.unitIndex));
+        }
+        assert.equal((await store.getVolunteer('r-old'))!.consecutiveValid, 2);
+      });
+
+      test('[R1] a trusted volunteer runs a fresh unit alone; its result settles the unit', async () => {
+        const w = piWorkload(1024, 1024, { adaptive: true });
+        await store.createWorkload(w, T0);
+        const alone = (await lease('r-old', 0))!;
+        assert.equal(await lease('r-new', 0), null, 'nobody else is sent a lone unit');
+        const out = await submit(alone.replicaId, 'r-old', truth(w, 0));
+        assert.equal(out.kind === 'accepted' && out.workloadEnded, 'completed');
+      });
+
+      test('[R1] a new volunteer is always replicated', async () => {
+        const w = piWorkload(1024, 1024, { adaptive: true });
+        await store.createWorkload(w, T0);
+        assert.equal((await lease('r-new', 0))?.unitIndex, 0);
+        assert.equal((await lease('r-other', 0))?.unitIndex, 0, 'a second replica goes out');
+        await store.cancelWorkload(w.id, T0);
+      });
+
+      test("[R2] a spot check replicates a trusted volunteer's unit anyway", async () => {
+        const w = piWorkload(1024, 1024, { adaptive: true });
+        await store.createWorkload(w, T0);
+        assert.equal((await lease('r-old', 0.99))?.unitIndex, 0);
+        assert.equal((await lease('r-new', 0))?.unitIndex, 0);
+        await store.cancelWorkload(w.id, T0);
+      });
+
+      test('[R2] a lone replica that times out sends the unit back to full replication', async () => {
+        const w = piWorkload(1024, 1024, { adaptive: true });
+        await store.createWorkload(w, T0);
+        await lease('r-old', 0);
+        await store.releaseConnection('conn-r-old', T0);
+        assert.equal((await lease('r-new', 0))?.unitIndex, 0);
+        assert.equal((await lease('r-other', 0))?.unitIndex, 0);
+        await store.cancelWorkload(w.id, T0);
+      });
+
+      test("[R4][R5] a caught volunteer's lone results are taken back out and recomputed; it is suspended", async () => {
+        // r-old gets a lone unit and lies: nobody can tell yet.
+        const lied = piWorkload(1024, 1024, { adaptive: true });
+        await store.createWorkload(lied, T0);
+        const right = truth(lied, 0);
+        const l = (await lease('r-old', 0))!;
+        await submit(l.replicaId, 'r-old', { ...right, hits: right.hits - 1 });
+        assert.equal((await store.getWorkload(lied.id))!.status, 'completed');
+        const creditBefore = (await store.getVolunteer('r-old'))!.credit;
+        // Then it lies on a replicated unit and is outvoted.
+        const trap = piWorkload(1024, 1024, { adaptive: true });
+        await store.createWorkload(trap, T0);
+        const t = truth(trap, 0);
+        const a = (await lease('r-old', 0.99))!;
+        const b = (await lease('r-help', 0.99))!;
+        await submit(a.replicaId, 'r-old', { ...t, hits: t.hits - 1 });
+        await submit(b.replicaId, 'r-help', t);
+        const c = (await lease('r-new', 0.99))!;
+        const out = await submit(c.replicaId, 'r-new', t);
+        // Everything r-old settled without verification comes back: the warm-up units (one
+        // result each), its honest lone unit and the lie.
+        assert.ok(out.kind === 'accepted' && out.reopened.includes(lied.id));
+        const reopened = (await store.getWorkload(lied.id))!;
+        assert.equal(reopened.status, 'running');
+        assert.equal(reopened.unitsValidated, 0);
+        assert.deepEqual(reopened.aggregate, pi.emptyAggregate());
+        const caught = (await store.getVolunteer('r-old'))!;
+        assert.ok(caught.credit < creditBefore, 'credit for the unverified units is withdrawn');
+        assert.equal(caught.consecutiveValid, 0);
+        assert.equal(caught.offenses, 1);
+        assert.equal(caught.suspendedUntil, null);
+        // Recomputed by others, the right answers replace the lie.
+        for (let idle = 0; idle < 2;) {
+          idle = 0;
+          for (const volunteer of ['r-help', 'r-new']) {
+            const next = await lease(volunteer, 0.99);
+            if (!next) {
+              idle += 1;
+              continue;
+            }
+            const spec = (await store.getWorkload(next.workloadId))!.spec;
+            await submit(
+              next.replicaId,
+              volunteer,
+              pi.runReference(pi.taskFor(spec, next.unitIndex)),
+            );
+          }
+        }
+        const fixed = (await store.getWorkload(lied.id))!;
+        assert.equal(fixed.status, 'completed');
+        assert.deepEqual(fixed.aggregate, pi.fold(pi.emptyAggregate(), right));
+        // A second offense reaches the limit: suspended.
+        const again = piWorkload(1024, 1024, { adaptive: true });
+        await store.createWorkload(again, T0);
+        const z = (await lease('r-old', 0.99))!;
+        await submit(z.replicaId, 'r-old', { hits: 5000, samples: 1024 });
+        const suspended = (await store.getVolunteer('r-old'))!;
+        assert.equal(suspended.offenses, 2);
+        assert.equal(suspended.suspendedUntil, T0 + TRUST.suspensionMs);
+        await store.cancelWorkload(again.id, T0);
+      });
+
+      test('[R3] an agreement that includes an established volunteer stays when the other is caught', async () => {
+        const w = piWorkload(1024, 1024, { adaptive: true });
+        await store.createWorkload(w, T0);
+        const a = (await lease('r-other', 0.99))!;
+        const b = (await lease('r-help', 0.99))!;
+        await submit(a.replicaId, 'r-other', truth(w, 0));
+        await submit(b.replicaId, 'r-help', truth(w, 0));
+        assert.equal((await store.getWorkload(w.id))!.status, 'completed');
+        const trap = piWorkload(1024, 1024, { adaptive: true });
+        await store.createWorkload(trap, T0);
+        const t = truth(trap, 0);
+        const c = (await lease('r-other', 0.99))!;
+        const d = (await lease('r-help', 0.99))!;
+        await submit(c.replicaId, 'r-other', { ...t, hits: 1 });
+        await submit(d.replicaId, 'r-help', t);
+        const e = (await lease('r-new', 0.99))!;
+        const out = await submit(e.replicaId, 'r-new', t);
+        assert.deepEqual(out.kind === 'accepted' && out.reopened, []);
+        assert.equal((await store.getWorkload(w.id))!.status, 'completed');
+      });
+    });
+
+    test('the leaderboard ranks volunteers by validated credit, most first, within the limit', async () => {
+      await store.createVolunteer({ id: 'lb-more', secretHash: 'h', displayName: 'More', now: T0 });
+      await store.createVolunteer({ id: 'lb-less', secretHash: 'h', displayName: 'Less', now: T0 });
+      await store.createVolunteer({ id: 'lb-none', secretHash: 'h', displayName: 'None', now: T0 });
+      const w = piWorkload(3072, 1024, { quorum: 1, maxReplicas: 2 });
+      await store.createWorkload(w, T0);
+      for (const volunteer of ['lb-more', 'lb-more', 'lb-less']) {
+        const lease = (await store.leaseReplica(req(volunteer)))!;
+        const out = await store.submitResult({
+          replicaId: lease.replicaId,
+          volunteerId: volunteer,
+          result: truth(w, lease.unitIndex),
+          elapsedMs: 1,
+          now: T0,
+        });
+        assert.equal(out.kind === 'accepted' && out.verdict, 'valid');
+      }
+      const board = await store.leaderboard(100);
+      for (const entry of board) {
+        const record = (await store.getVolunteer(entry.volunteerId))!;
+        assert.deepEqual(entry, {
+          volunteerId: record.id,
+          displayName: record.displayName,
+          credit: record.credit,
+          unitsValidated: record.unitsValid,
+        });
+        assert.ok(entry.credit > 0, 'only validated credit earns a place');
+      }
+      board.slice(1).forEach((entry, i) => assert.ok(board[i]!.credit >= entry.credit));
+      const names = board.map((e) => e.volunteerId);
+      assert.ok(
+        names.indexOf('lb-more') >= 0 && names.indexOf('lb-more') < names.indexOf('lb-less'),
+      );
+      assert.ok(!names.includes('lb-none'));
+      assert.deepEqual(await store.leaderboard(2), board.slice(0, 2));
+      assert.deepEqual(await store.leaderboard(0), []);
     });
   });
 }

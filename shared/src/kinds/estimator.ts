@@ -10,6 +10,11 @@ export const MC_BINDINGS = {
   params: 0,
   /** `var<storage, read_write> out: array<atomic<u32>>`: accumulators, zeroed once per unit. */
   output: 1,
+  /**
+   * First of the plan's `storageWords` buffers (`var<storage, read_write>`), at bindings
+   * storage, storage + 1, ...: zeroed once per unit, kept across its dispatches, never read back.
+   */
+  storage: 2,
 } as const;
 
 export const MC_WORKGROUP_SIZE = 64;
@@ -25,12 +30,22 @@ export interface GpuDispatch {
  * buffer of `outputWords` u32 accumulators zeroed before the first dispatch, then the
  * dispatches in order. Several short dispatches instead of one long one keep each under the
  * GPU watchdog and give the throttle a place to pause.
+ *
+ * Optional, for kernels whose state outlives one dispatch (a lattice, a particle set):
+ * `storageWords` adds zeroed scratch buffers, and `dispatchesPerSubmit` records that many
+ * consecutive dispatches (each with its own params) into one command buffer, so thousands of
+ * short dispatches do not pay a submit and a queue round trip each. Each dispatch sees every
+ * earlier dispatch's writes. Leaving both out is the plain plan above.
  */
 export interface GpuPlan {
   code: string;
   entryPoint: string;
   outputWords: number;
   dispatches: GpuDispatch[];
+  /** u32 word counts of scratch buffers bound from MC_BINDINGS.storage on. Default none. */
+  storageWords?: readonly number[];
+  /** Dispatches per submit, >= 1; the throttle (afterDispatch) runs once per submit. Default 1. */
+  dispatchesPerSubmit?: number;
 }
 
 /**
@@ -57,6 +72,12 @@ export interface EstimatorDefinition<Spec, Task, Result, Aggregate, Public> {
   sameResult(a: Result, b: Result): boolean;
   emptyAggregate(): Aggregate;
   fold(aggregate: Aggregate, result: Result): Aggregate;
+  /**
+   * The inverse of fold: takes a canonical result back out when it turns out to rest on a
+   * volunteer later found wrong (it is then recomputed). Integer folds invert exactly.
+   * Estimators without it keep such results (the coordinator logs them).
+   */
+  unfold?(aggregate: Aggregate, result: Result): Aggregate;
   finalize(aggregate: Aggregate): Public;
 }
 

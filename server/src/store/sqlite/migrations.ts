@@ -88,4 +88,20 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       CREATE INDEX replicas_connection ON replicas (connection_id) WHERE state = 'in_flight';
     `,
   },
+  {
+    // Adaptive replication and reputation (SPEC.md R1-R5).
+    version: 2,
+    sql: `
+      -- quorum: identical results this unit needs now (1 while a trusted volunteer runs it alone).
+      -- verified: 0 when the canonical result rests on a lone result or on volunteers without an
+      --   established record; such units are recomputed if one of them is later caught.
+      ALTER TABLE units ADD COLUMN quorum INTEGER NOT NULL DEFAULT 2;
+      ALTER TABLE units ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;
+      UPDATE units SET quorum = (
+        SELECT json_extract(w.redundancy, '$.quorum') FROM workloads w WHERE w.id = units.workload_id);
+      CREATE INDEX replicas_volunteer_valid ON replicas (volunteer_id) WHERE state = 'valid';
+      ALTER TABLE volunteers ADD COLUMN offenses INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE volunteers ADD COLUMN suspended_until INTEGER;
+    `,
+  },
 ];

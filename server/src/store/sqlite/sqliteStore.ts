@@ -4,6 +4,13 @@
 import Database from 'better-sqlite3';
 import { estimatorFor, type Redundancy, type WorkloadStatus } from '@tessera/shared';
 import { decideQuorum } from '../../validation/quorum';
+import { DEFAULT_TRUST_POLICY } from '../../scheduler/schedulerOptions';
+import {
+  isEstablished,
+  runsAlone,
+  suspendedUntil,
+  type TrustPolicy,
+} from '../../scheduler/trustPolicy';
 import { creditFor } from '../../validation/credit';
 import {
   REPLICA_STATES,
@@ -17,6 +24,7 @@ import {
   type Store,
   type SubmitOutcome,
   type VolunteerRecord,
+  type VolunteerStanding,
   type WorkloadRecord,
 } from '../store';
 import { SQLITE_MIGRATIONS } from './migrations';
@@ -50,6 +58,8 @@ interface UnitRow {
   errors: number;
   work: number;
   canonical: string | null;
+  quorum: number;
+  verified: number;
 }
 
 interface ReplicaRow {
@@ -70,6 +80,8 @@ interface VolunteerRow {
   units_invalid: number;
   units_errored: number;
   consecutive_valid: number;
+  offenses: number;
+  suspended_until: number | null;
   created_at: number;
   last_seen: number;
 }
@@ -109,6 +121,8 @@ function toVolunteer(row: VolunteerRow): VolunteerRecord {
     unitsInvalid: row.units_invalid,
     unitsErrored: row.units_errored,
     consecutiveValid: row.consecutive_valid,
+    offenses: row.offenses,
+    suspendedUntil: row.suspended_until,
     createdAt: row.created_at,
     lastSeen: row.last_seen,
   };
@@ -182,7 +196,7 @@ export class SqliteStore implements Store {
 
   async createWorkload(workload: NewWorkload, now: number): Promise<WorkloadRecord> {
     const insertUnit = this.sql(
-      'INSERT INTO units (workload_id, idx, state, wanted, work) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO units (workload_id, idx, state, wanted, quorum, work) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
       this.sql(
@@ -202,7 +216,14 @@ export class SqliteStore implements Store {
         now,
       );
       workload.unitWork.forEach((work, idx) =>
-        insertUnit.run(workload.id, idx, 'open', workload.redundancy.quorum, work),
+        insertUnit.run(
+          workload.id,
+          idx,
+          'open',
+          workload.redundancy.quorum,
+          workload.redundancy.quorum,
+          work,
+        ),
       );
     })();
     return this.requireWorkload(workload.id);
@@ -340,6 +361,7 @@ export class SqliteStore implements Store {
         }
       }
       if (!candidate) return null;
+      this.maybeRunAlone(candidate.workload_id, candidate.idx, request);
       const deadline = request.now + request.leaseDurationMs;
       const inserted = this.sql(
         `INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, net_group,
@@ -373,6 +395,35 @@ export class SqliteStore implements Store {
     })();
   }
 
+  /**
+   * [R1][R2] A unit nobody holds or has answered, leased to a trusted volunteer of an adaptive
+   * workload, may be run by that volunteer alone: its quorum drops to 1 and nobody else is sent it.
+   */
+  private maybeRunAlone(workloadId: string, idx: number, request: LeaseRequest): void {
+    if (!request.trust || request.draw === undefined) return;
+    const unit = this.unitRow(workloadId, idx);
+    if (unit.in_flight !== 0 || unit.returned !== 0) return;
+    const redundancy = JSON.parse(this.workloadState(workloadId).redundancy) as Redundancy;
+    if (!redundancy.adaptive || redundancy.quorum < 2) return;
+    const volunteer = this.sql('SELECT consecutive_valid FROM volunteers WHERE id = ?').get(
+      request.volunteerId,
+    ) as { consecutive_valid: number } | undefined;
+    if (!volunteer || !runsAlone(volunteer.consecutive_valid, request.trust, request.draw)) return;
+    this.sql('UPDATE units SET quorum = 1, wanted = 1 WHERE workload_id = ? AND idx = ?').run(
+      workloadId,
+      idx,
+    );
+  }
+
+  /** [R2] A lone run that ended without a valid result: the unit goes back to full replication. */
+  private endLoneRun(workloadId: string, idx: number): void {
+    const redundancy = JSON.parse(this.workloadState(workloadId).redundancy) as Redundancy;
+    this.sql(
+      `UPDATE units SET quorum = ?, wanted = MAX(wanted, ?)
+       WHERE workload_id = ? AND idx = ? AND state = 'open' AND quorum < ?`,
+    ).run(redundancy.quorum, redundancy.quorum, workloadId, idx, redundancy.quorum);
+  }
+
   async renewReplica(
     replicaId: number,
     volunteerId: string,
@@ -387,8 +438,15 @@ export class SqliteStore implements Store {
     return changed === 1 ? deadline : null;
   }
 
+  /** The reputation policy of the transaction in progress (transactions never interleave). */
+  private trust: TrustPolicy = DEFAULT_TRUST_POLICY;
+  /** Workloads reopened by re-checks in the transaction in progress. */
+  private reopened = new Set<string>();
+
   async submitResult(submission: ResultSubmission): Promise<SubmitOutcome> {
     return this.db.transaction((): SubmitOutcome => {
+      this.trust = submission.trust ?? DEFAULT_TRUST_POLICY;
+      this.reopened = new Set();
       const replica = this.sql('SELECT * FROM replicas WHERE id = ?').get(submission.replicaId) as
         ReplicaRow | undefined;
       // [V1] a result is only taken from the volunteer that holds the replica, once.
@@ -428,16 +486,24 @@ export class SqliteStore implements Store {
       if (problem !== null || !parsed.success) {
         // [V2] malformed or impossible: judged invalid at once, counts against the volunteer.
         this.recordReturn(replica, 'invalid', submission, null, problem);
-        this.markInvalid(replica.volunteer_id);
-        if (unit.state === 'open')
+        if (unit.state === 'open') {
+          this.endLoneRun(replica.workload_id, unit.idx);
           this.reconsiderUnit(replica.workload_id, unit.idx, submission.now);
+        }
+        this.markInvalid(replica.volunteer_id, submission.now);
         return { kind: 'refused', code: 'INVALID_RESULT', message: `result refused: ${problem}` };
       }
       this.recordReturn(replica, 'returned', submission, JSON.stringify(parsed.data), null);
       if (unit.state === 'validated') {
         // [Q5] a late replica of a settled unit is judged against the canonical result.
         const agrees = estimator.sameResult(parsed.data, JSON.parse(unit.canonical!));
-        const credited = this.judge(replica.volunteer_id, replica.id, agrees, unit.work);
+        const credited = this.judge(
+          replica.volunteer_id,
+          replica.id,
+          agrees,
+          unit.work,
+          submission.now,
+        );
         return {
           kind: 'accepted',
           verdict: agrees ? 'valid' : 'invalid',
@@ -445,6 +511,7 @@ export class SqliteStore implements Store {
           unitIndex: unit.idx,
           credited,
           workloadEnded: null,
+          reopened: [...this.reopened],
         };
       }
       const { ended, credited } = this.reconsiderUnit(
@@ -464,6 +531,7 @@ export class SqliteStore implements Store {
         unitIndex: unit.idx,
         credited,
         workloadEnded: ended,
+        reopened: [...this.reopened].filter((id) => id !== workload.id),
       };
     })();
   }
@@ -494,13 +562,19 @@ export class SqliteStore implements Store {
   }
 
   /** Grants or withholds credit for one judged replica; returns the credited volunteer ids. */
-  private judge(volunteerId: string, replicaId: number, valid: boolean, work: number): string[] {
+  private judge(
+    volunteerId: string,
+    replicaId: number,
+    valid: boolean,
+    work: number,
+    now: number,
+  ): string[] {
     this.sql('UPDATE replicas SET state = ? WHERE id = ?').run(
       valid ? 'valid' : 'invalid',
       replicaId,
     );
     if (!valid) {
-      this.markInvalid(volunteerId);
+      this.markInvalid(volunteerId, now);
       return [];
     }
     this.sql(
@@ -510,10 +584,64 @@ export class SqliteStore implements Store {
     return [volunteerId];
   }
 
-  private markInvalid(volunteerId: string): void {
+  /**
+   * [R3][R4][R5] A volunteer was caught with a wrong result: its streak resets, the offense is
+   * counted (suspension at the limit), and every unverified unit its results helped settle is
+   * taken back out of its workload's answer and recomputed.
+   */
+  private markInvalid(volunteerId: string, now: number): void {
+    const before = this.sql('SELECT offenses FROM volunteers WHERE id = ?').get(volunteerId) as
+      { offenses: number } | undefined;
+    const offenses = (before?.offenses ?? 0) + 1;
     this.sql(
-      'UPDATE volunteers SET units_invalid = units_invalid + 1, consecutive_valid = 0 WHERE id = ?',
-    ).run(volunteerId);
+      `UPDATE volunteers SET units_invalid = units_invalid + 1, consecutive_valid = 0,
+         offenses = ?, suspended_until = COALESCE(?, suspended_until) WHERE id = ?`,
+    ).run(offenses, suspendedUntil(offenses, now, this.trust), volunteerId);
+    const unverified = this.sql(
+      `SELECT r.id, r.workload_id, r.unit_idx FROM replicas r INDEXED BY replicas_volunteer_valid
+       JOIN units u ON u.workload_id = r.workload_id AND u.idx = r.unit_idx
+       WHERE r.volunteer_id = ? AND r.state = 'valid' AND u.state = 'validated' AND u.verified = 0`,
+    ).all(volunteerId) as Array<{ id: number; workload_id: string; unit_idx: number }>;
+    for (const row of unverified) this.reopenUnit(row.workload_id, row.unit_idx, row.id, now);
+  }
+
+  /**
+   * [R4] Takes an unverified canonical result back out of the aggregate (estimator.unfold) and
+   * reopens the unit: the caught volunteer's replica becomes invalid, the other agreeing
+   * replicas become plain returned votes again, and all of them lose the unit's credit until a
+   * verified quorum settles it anew.
+   */
+  private reopenUnit(workloadId: string, idx: number, caughtReplicaId: number, now: number): void {
+    const workload = this.workloadState(workloadId);
+    const estimator = estimatorFor(workload.estimator);
+    if (!estimator.unfold || workload.status === 'cancelled' || workload.status === 'failed')
+      return;
+    const unit = this.unitRow(workloadId, idx);
+    const redundancy = JSON.parse(workload.redundancy) as Redundancy;
+    const aggregate = estimator.unfold(JSON.parse(workload.aggregate), JSON.parse(unit.canonical!));
+    this.sql(
+      `UPDATE workloads SET aggregate = ?, units_validated = units_validated - 1, status = 'running',
+         completed_at = NULL, updated_at = ? WHERE id = ?`,
+    ).run(JSON.stringify(aggregate), now, workloadId);
+    this.sql(
+      `UPDATE units SET state = 'open', canonical = NULL, validated_at = NULL, verified = 1,
+         quorum = ?, wanted = MAX(wanted, ?) WHERE workload_id = ? AND idx = ?`,
+    ).run(redundancy.quorum, redundancy.quorum, workloadId, idx);
+    const credit = creditFor(unit.work);
+    const valid = this.sql(
+      `SELECT id, volunteer_id FROM replicas WHERE workload_id = ? AND unit_idx = ? AND state = 'valid'`,
+    ).all(workloadId, idx) as Array<{ id: number; volunteer_id: string }>;
+    for (const replica of valid) {
+      this.sql(`UPDATE replicas SET state = ? WHERE id = ?`).run(
+        replica.id === caughtReplicaId ? 'invalid' : 'returned',
+        replica.id,
+      );
+      this.sql(
+        'UPDATE volunteers SET credit = credit - ?, units_valid = units_valid - 1 WHERE id = ?',
+      ).run(credit, replica.volunteer_id);
+    }
+    this.reopened.add(workloadId);
+    this.reconsiderUnit(workloadId, idx, now);
   }
 
   /**
@@ -543,7 +671,7 @@ export class SqliteStore implements Store {
       returned,
       inFlight: unit.in_flight,
       resultsSoFar: unit.returned,
-      quorum: redundancy.quorum,
+      quorum: unit.quorum,
       maxReplicas: redundancy.maxReplicas,
       same: (a, b) => estimator.sameResult(a, b),
     });
@@ -561,21 +689,36 @@ export class SqliteStore implements Store {
         return { ended: this.failUnit(workloadId, idx, decision.reason, now), credited: [] };
       case 'validated': {
         const owner = new Map(returned.map((r) => [r.replicaId, r.volunteerId]));
+        // [R3] verified: at least two agree and one of them has an established record (read
+        // before this verdict adds to anyone's streak).
+        const streaks = decision.agreeing.map(
+          (id) =>
+            (
+              this.sql('SELECT consecutive_valid FROM volunteers WHERE id = ?').get(
+                owner.get(id)!,
+              ) as { consecutive_valid: number }
+            ).consecutive_valid,
+        );
+        const verified =
+          decision.agreeing.length >= 2 && streaks.some((n) => isEstablished(n, this.trust));
+        this.sql(
+          `UPDATE units SET state = 'validated', canonical = ?, validated_at = ?, verified = ?
+             WHERE workload_id = ? AND idx = ?`,
+        ).run(JSON.stringify(decision.canonical), now, verified ? 1 : 0, workloadId, idx);
         const credited: string[] = [];
         for (const id of decision.agreeing)
-          credited.push(...this.judge(owner.get(id)!, id, true, unit.work));
-        for (const id of decision.disagreeing) this.judge(owner.get(id)!, id, false, unit.work);
-        this.sql(
-          `UPDATE units SET state = 'validated', canonical = ?, validated_at = ?
-             WHERE workload_id = ? AND idx = ?`,
-        ).run(JSON.stringify(decision.canonical), now, workloadId, idx);
+          credited.push(...this.judge(owner.get(id)!, id, true, unit.work, now));
+        for (const id of decision.disagreeing)
+          this.judge(owner.get(id)!, id, false, unit.work, now);
         // [A1] the fold happens in the same transaction as the unit's validation: exactly once.
-        const aggregate = estimator.fold(JSON.parse(workload.aggregate), decision.canonical);
-        const validated = workload.units_validated + 1;
+        // Read the workload again: a verdict above may have reopened one of its units.
+        const current = this.workloadState(workloadId);
+        const aggregate = estimator.fold(JSON.parse(current.aggregate), decision.canonical);
+        const validated = current.units_validated + 1;
         this.sql(
           `UPDATE workloads SET aggregate = ?, units_validated = ?, updated_at = ? WHERE id = ?`,
         ).run(JSON.stringify(aggregate), validated, now, workloadId);
-        if (validated === workload.units_total && workload.status === 'running') {
+        if (validated === current.units_total && current.status === 'running') {
           this.endWorkload(workloadId, 'completed', null, now);
           return { ended: 'completed', credited };
         }
@@ -620,6 +763,7 @@ export class SqliteStore implements Store {
     this.sql('UPDATE volunteers SET units_errored = units_errored + 1 WHERE id = ?').run(
       replica.volunteer_id,
     );
+    this.endLoneRun(replica.workload_id, replica.unit_idx);
     const unit = this.unitRow(replica.workload_id, replica.unit_idx);
     const workload = this.workloadState(replica.workload_id);
     const redundancy = JSON.parse(workload.redundancy) as Redundancy;
@@ -727,5 +871,20 @@ export class SqliteStore implements Store {
         recent: { windowMs, units: recent.units, work: recent.work },
       };
     })();
+  }
+
+  async leaderboard(limit: number): Promise<VolunteerStanding[]> {
+    const rows = this.sql(
+      `SELECT id, display_name, credit, units_valid FROM volunteers WHERE credit > 0
+         ORDER BY credit DESC, units_valid DESC, created_at ASC, id ASC LIMIT ?`,
+    ).all(Math.max(0, Math.floor(limit))) as Array<
+      Pick<VolunteerRow, 'id' | 'display_name' | 'credit' | 'units_valid'>
+    >;
+    return rows.map((row) => ({
+      volunteerId: row.id,
+      displayName: row.display_name,
+      credit: row.credit,
+      unitsValidated: row.units_valid,
+    }));
   }
 }

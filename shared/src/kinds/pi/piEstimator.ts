@@ -93,6 +93,13 @@ export const piEstimator: EstimatorDefinition<PiSpec, PiTask, PiResult, PiAggreg
       units: aggregate.units + 1,
     };
   },
+  unfold(aggregate, result) {
+    return {
+      hits: aggregate.hits - result.hits,
+      samples: aggregate.samples - result.samples,
+      units: aggregate.units - 1,
+    };
+  },
   finalize(aggregate) {
     const n = aggregate.samples;
     const p = n > 0 ? aggregate.hits / n : 0;
