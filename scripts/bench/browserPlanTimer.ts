@@ -9,6 +9,8 @@ export interface PlainGpuPlan {
   entryPoint: string;
   outputWords: number;
   dispatches: Array<{ params: number[]; workgroups: number }>;
+  storageWords?: number[];
+  dispatchesPerSubmit?: number;
 }
 
 export interface PageTiming {

@@ -4,7 +4,10 @@
 import { cpus } from 'node:os';
 import { formatRows, type BenchSection } from './benchRow';
 import { benchCoordinator } from './coordinator';
+import { benchGradientUnits } from './gradient';
 import { benchPiKernels } from './kernels';
+import { benchIsingKernels } from './isingKernels';
+import { benchOptionKernels } from './optionKernels';
 
 const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
 
@@ -12,6 +15,19 @@ const SECTIONS: BenchSection[] = [
   {
     title: 'pi kernel, samples/s: fastest of 3 runs, relative to native C',
     run: () => benchPiKernels({ log: progress }),
+  },
+  {
+    title: 'ising-2d kernel, spin flips/s: fastest of 3 runs, relative to native C on the same L',
+    run: () => benchIsingKernels({ log: progress }),
+  },
+  {
+    title: 'european-option kernel, samples/s: fastest of 3 runs, relative to native C',
+    run: () => benchOptionKernels({ log: progress }),
+  },
+  {
+    title:
+      'gradient unit (256 MNIST digits), examples/s: fastest of 3, relative to the TypeScript reference',
+    run: () => benchGradientUnits({ log: progress }),
   },
   {
     title: 'coordinator, validated units/s (relative to the store alone)',

@@ -1,11 +1,7 @@
 #!/usr/bin/env node
-// The `tessera` command: runs the TypeScript CLI through tsx (no build step).
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The `tessera` command: loads the TypeScript CLI through tsx's loader in this very process (no
+// build step, and no child process, so Ctrl-C and the exit code reach the CLI directly).
+import { register } from 'tsx/esm/api';
 
-const entry = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'tessera.ts');
-const result = spawnSync(process.execPath, ['--import', 'tsx', entry, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+register();
+await import('../src/cli/run.ts');

@@ -17,6 +17,7 @@ import {
 import type { Clock } from './clock';
 import { Counters } from './metrics';
 import { trustPolicyOf, type SchedulerOptions } from './scheduler/schedulerOptions';
+import { ThroughputMeter, unitsForSeconds } from './scheduler/throughputMeter';
 import type { TrustPolicy } from './scheduler/trustPolicy';
 import type { ReleaseOutcome, Store, VolunteerRecord, WorkloadRecord } from './store/store';
 import { hashSecret } from './auth/tokens';
@@ -82,6 +83,7 @@ export function cryptoRandom(): number {
 export class Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly counters = new Counters();
   readonly trust: TrustPolicy;
+  readonly throughput = new ThroughputMeter();
 
   constructor(
     readonly store: Store,
@@ -180,7 +182,30 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     return { volunteer, secret };
   }
 
-  async lease(identity: ConnectionIdentity): Promise<Lease | null> {
+  /**
+   * Leases a batch sized to the tab: as many units as fit in `leaseWorkSeconds` at its measured
+   * throughput, at most `maxUnits`. Later units of a batch get later deadlines, since the tab
+   * runs them one after another.
+   */
+  async leaseBatch(identity: ConnectionIdentity, maxUnits = 1): Promise<Lease[]> {
+    const first = await this.lease(identity);
+    if (!first) return [];
+    const leases = [first];
+    if (maxUnits <= 1) return leases;
+    const unitWork = estimatorFor(first.estimator).workOf(first.task);
+    const rate = this.throughput.rate(identity.connectionId);
+    const count = unitsForSeconds(rate, unitWork, this.options.leaseWorkSeconds, maxUnits);
+    const unitMs = rate ? (unitWork / rate) * 1000 : 0;
+    while (leases.length < count) {
+      const next = await this.lease(identity, Math.ceil(leases.length * unitMs));
+      if (!next) break;
+      leases.push(next);
+    }
+    return leases;
+  }
+
+  /** Leases one unit; `extraMs` pushes its deadline back (a unit queued behind others). */
+  async lease(identity: ConnectionIdentity, extraMs = 0): Promise<Lease | null> {
     const now = this.clock.now();
     const volunteer = await this.store.getVolunteer(identity.volunteerId);
     if (volunteer?.suspendedUntil && volunteer.suspendedUntil > now) {
@@ -195,7 +220,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       connectionId: identity.connectionId,
       netGroup: identity.netGroup,
       now,
-      leaseDurationMs: this.options.leaseDurationMs,
+      leaseDurationMs: this.options.leaseDurationMs + extraMs,
       maxLeasesPerConnection: this.options.maxLeasesPerConnection,
       trust: this.trust,
       draw: this.random(),
@@ -238,6 +263,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     replicaId: number,
     result: unknown,
     elapsedMs: number,
+    connectionId?: string,
   ): Promise<ResultReply> {
     const outcome = await this.store.submitResult({
       replicaId,
@@ -252,6 +278,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       throw new TesseraError(outcome.code, outcome.message);
     }
     this.counters.inc('tessera_results_accepted_total');
+    if (connectionId) this.throughput.record(connectionId, outcome.work, elapsedMs);
     this.emit('workload', outcome.workloadId);
     for (const id of outcome.reopened) this.emit('workload', id);
     if (outcome.reopened.length > 0) this.counters.inc('tessera_recheck_reopened_total');
@@ -269,6 +296,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   async releaseConnection(connectionId: string): Promise<void> {
+    this.throughput.forget(connectionId);
     const outcome = await this.store.releaseConnection(connectionId, this.clock.now());
     this.counters.inc('tessera_replicas_released_total', {}, outcome.released);
     await this.announceRelease(outcome);

@@ -11,10 +11,17 @@ import { Server as SocketServer } from 'socket.io';
 import { ERROR_CODES, TesseraError } from '@tessera/shared';
 import { TokenVerifier } from './auth/tokens';
 import type { Clock } from './clock';
-import { Coordinator } from './coordinator';
+import { Coordinator, type RandomSource } from './coordinator';
 import { errorHandler } from './api/httpErrors';
+import { openApiRoutes } from './api/openApiRoutes';
 import { statsRoutes } from './api/statsRoutes';
 import { workloadRoutes } from './api/workloadRoutes';
+import { attachDashboardNamespace, type DashboardHandle } from './realtime/dashboardNamespace';
+import {
+  dashboardOptionsSchema,
+  type DashboardOptionsInput,
+} from './realtime/dashboard/dashboardOptions';
+import { systemTimers, type Timers } from './realtime/dashboard/timers';
 import { OnlineVolunteers } from './realtime/onlineVolunteers';
 import { attachVolunteerNamespace } from './realtime/volunteerNamespace';
 import { schedulerOptionsSchema, type SchedulerOptionsInput } from './scheduler/schedulerOptions';
@@ -40,12 +47,19 @@ export interface CoordinatorServerOptions {
   log?: (message: string) => void;
   /** Run the lease sweep on a timer (tests with a manual clock call expireLeases themselves). */
   sweep?: boolean;
+  /** Randomness for scheduling decisions (run alone, spot checks); seeded in tests. */
+  random?: RandomSource;
+  /** The public dashboard's throttle, heartbeat and history sizes (dashboardOptions.ts). */
+  dashboard?: DashboardOptionsInput;
+  /** Timers the dashboard schedules with (tests pass ManualTimers). */
+  dashboardTimers?: Timers;
 }
 
 export interface CoordinatorServer {
   coordinator: Coordinator;
   http: HttpServer;
   io: SocketServer;
+  dashboard: DashboardHandle;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -53,7 +67,8 @@ export interface CoordinatorServer {
 export function createCoordinatorServer(options: CoordinatorServerOptions): CoordinatorServer {
   const log = options.log ?? ((m: string) => console.error(m));
   const scheduler = schedulerOptionsSchema.parse(options.scheduler ?? {});
-  const coordinator = new Coordinator(options.store, options.clock, scheduler);
+  const dashboardOptions = dashboardOptionsSchema.parse(options.dashboard ?? {});
+  const coordinator = new Coordinator(options.store, options.clock, scheduler, options.random);
   const verifier = new TokenVerifier(options.store, options.envToken);
   const online = new OnlineVolunteers();
   const startedAt = Date.now();
@@ -63,6 +78,7 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
   app.set('trust proxy', false);
   app.use('/api', express.json({ limit: MAX_BODY_BYTES }));
   app.use(statsRoutes(coordinator, online, startedAt));
+  app.use(openApiRoutes());
   app.use('/api', workloadRoutes(coordinator, verifier));
   app.use('/api', (req) => {
     throw new TesseraError(ERROR_CODES.notFound, `no such endpoint: ${req.method} /api${req.path}`);
@@ -94,6 +110,14 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
     pingTimeout: 10_000,
   });
   attachVolunteerNamespace(io, coordinator, online, log);
+  const dashboard = attachDashboardNamespace(
+    io,
+    coordinator,
+    online,
+    dashboardOptions,
+    options.dashboardTimers ?? systemTimers,
+    log,
+  );
 
   let sweeper: NodeJS.Timeout | null = null;
   if (options.sweep !== false) {
@@ -109,6 +133,7 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
     coordinator,
     http,
     io,
+    dashboard,
     listen(port, host) {
       return new Promise((resolveListen, reject) => {
         http.once('error', reject);
@@ -120,6 +145,7 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
     },
     async close() {
       if (sweeper) clearInterval(sweeper);
+      dashboard.close();
       await new Promise<void>((done) => {
         io.close(() => done());
       });

@@ -52,3 +52,66 @@ export {
   type UnitRequestReply,
   type VolunteerSummary,
 } from './protocol/volunteerProtocol';
+export {
+  DASHBOARD_NAMESPACE,
+  DASHBOARD_PROTOCOL_VERSION,
+  dashboardHandshakeSchema,
+  dashboardSnapshotSchema,
+  dashboardSubscribeSchema,
+  dashboardWorkloadSchema,
+  headlineSchema,
+  leaderboardEntrySchema,
+  seriesMapSchema,
+  seriesPointSchema,
+  throughputPointSchema,
+  validationFiguresSchema,
+  workloadDetailSchema,
+  type DashboardClientToServerEvents,
+  type DashboardServerToClientEvents,
+  type DashboardSnapshot,
+  type DashboardSubscribe,
+  type DashboardSubscribeReply,
+  type DashboardWorkload,
+  type Headline,
+  type LeaderboardEntry,
+  type SeriesMap,
+  type SeriesPoint,
+  type ThroughputPoint,
+  type ValidationFigures,
+  type WorkloadDetail,
+} from './protocol/dashboardProtocol';
+export {
+  ApiError,
+  CLIENT_ERROR_CODES,
+  networkFailureWords,
+  type ApiErrorCode,
+  type ClientErrorCode,
+} from './api/apiError';
+export {
+  errorResponseSchema,
+  fieldErrorSchema,
+  healthSchema,
+  platformStatsSchema,
+  workloadListSchema,
+  workloadProgressSchema,
+  workloadResultSchema,
+  workloadStatusSchema,
+  workloadViewSchema,
+  type FieldError,
+  type PlatformStats,
+  type WorkloadResult,
+} from './api/apiSchemas';
+export { fieldErrorsFromIssues, firstErrorByPath } from './api/fieldErrors';
+export {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  TesseraClient,
+  isAuthRefusal,
+  type SubmitWorkloadInput,
+  type TesseraClientOptions,
+} from './api/tesseraClient';
+export {
+  DEFAULT_MAX_UNREACHABLE_MS,
+  DEFAULT_POLL_INTERVAL_MS,
+  waitForWorkload,
+  type WaitOptions,
+} from './api/waitForWorkload';

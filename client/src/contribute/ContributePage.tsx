@@ -1,7 +1,9 @@
-// The contribute page ('/'): one button to lend this tab to the coordinator, and a plain
-// account of what the tab is doing with it: which device computes, what it computes, how much
-// it has done and what it has been credited for.
+// The contribute page ('/'): one button to lend this tab to the coordinator, Pause and Stop,
+// the volunteer's settings (throttle, automatic pauses, display name), and a plain account of
+// what the tab is doing: which device computes, what it computes and for which workload, how
+// much it has done and what it has been credited for.
 import { Fragment, useMemo } from 'react';
+import { requestedCpuWorkersFrom } from '../volunteer/cpuWorkerCount';
 import { requestedBackendFrom } from '../volunteer/requestedBackend';
 import {
   backendWords,
@@ -9,15 +11,35 @@ import {
   countWords,
   creditWords,
   currentWorkWords,
+  runWords,
   speedWords,
 } from './statusWords';
+import { useTabEnvironment } from './useTabEnvironment';
 import { useVolunteer } from './useVolunteer';
+import { useVolunteerSettings } from './useVolunteerSettings';
+import { VolunteerSettingsPanel } from './VolunteerSettingsPanel';
+import './contribute.css';
 
 export function ContributePage() {
   const requested = useMemo(() => requestedBackendFrom(window.location.search), []);
-  const { status, pageError, start, stop } = useVolunteer(requested);
+  const cpuWorkers = useMemo(() => requestedCpuWorkersFrom(window.location.search), []);
+  const [settings, changeSettings] = useVolunteerSettings();
+  const { environment, batterySupported } = useTabEnvironment();
+  const { status, pageError, start, stop, pause, resume } = useVolunteer({
+    requestedBackend: requested,
+    cpuWorkers,
+    settings,
+    environment,
+  });
   const active = status.run === 'starting' || status.run === 'running';
-  const device = backendWords(status.backend, requested, status.run);
+  const userPaused = status.pausedBecause.includes('user');
+  const device = backendWords(status.backend, requested, status.run, status.computeWorkers);
+  const deviceNoun =
+    status.backend?.kind === 'webgpu'
+      ? 'the GPU'
+      : status.backend?.kind === 'cpu'
+        ? 'the CPU'
+        : 'your device';
   const error = status.lastError ?? pageError;
 
   return (
@@ -31,22 +53,38 @@ export function ContributePage() {
       </header>
 
       <section className="card contribute" aria-label="Contribute">
-        <button
-          type="button"
-          className={active ? 'contribute-button stop' : 'contribute-button'}
-          data-testid="contribute"
-          onClick={active ? stop : start}
-          disabled={status.run === 'stopping'}
-        >
-          {active ? 'Stop' : 'Contribute'}
-        </button>
+        <div className="contribute-actions">
+          <button
+            type="button"
+            className={active ? 'contribute-button stop' : 'contribute-button'}
+            data-testid="contribute"
+            onClick={active ? stop : start}
+            disabled={status.run === 'stopping'}
+          >
+            {active ? 'Stop' : 'Contribute'}
+          </button>
+          {active && (
+            <button
+              type="button"
+              className="pause-button"
+              data-testid="pause"
+              onClick={userPaused ? resume : pause}
+              disabled={status.run !== 'running'}
+            >
+              {userPaused ? 'Resume' : 'Pause'}
+            </button>
+          )}
+        </div>
+        <p className="run-state" data-testid="run-state">
+          {runWords(status, settings, environment)}
+        </p>
         <p className="units" data-testid="units-completed">
           Units completed: {countWords(status.unitsCompleted)}
         </p>
         <p className="hint">
           {active
-            ? 'Computing in a background worker. Keep this tab open; press Stop at any time.'
-            : 'Work runs in a background worker and stops when you press Stop or close the tab.'}
+            ? 'Pause keeps your place and finishes the unit in hand; Stop disconnects.'
+            : 'Work runs in background workers and stops when you press Stop or close the tab.'}
         </p>
       </section>
 
@@ -84,8 +122,12 @@ export function ContributePage() {
             <dd data-testid="current-workload">{currentWorkWords(status)}</dd>
           </div>
           <div>
+            <dt>In flight</dt>
+            <dd data-testid="units-in-flight">{countWords(status.unitsInFlight)}</dd>
+          </div>
+          <div>
             <dt>Speed</dt>
-            <dd data-testid="speed">{speedWords(status.workPerSecond)}</dd>
+            <dd data-testid="speed">{speedWords(status.workPerSecond, status.computeWorkers)}</dd>
           </div>
           <div>
             <dt>Credit</dt>
@@ -98,6 +140,14 @@ export function ContributePage() {
           {status.volunteerId && <> You are volunteer {status.volunteerId.slice(0, 8)}.</>}
         </p>
       </section>
+
+      <VolunteerSettingsPanel
+        settings={settings}
+        change={changeSettings}
+        batterySupported={batterySupported}
+        knownAs={status.displayName}
+        deviceNoun={deviceNoun}
+      />
     </main>
   );
 }

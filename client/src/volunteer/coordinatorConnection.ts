@@ -52,11 +52,14 @@ export class CoordinatorConnection {
   /** Counts connections, so a hello answered after a reconnect is recognised as stale. */
   private generation = 0;
   private closed = false;
+  private maxLeases: number | null = null;
 
   constructor(
     private identity: VolunteerIdentity | null,
     private device: DeviceInfo,
     private readonly listeners: ConnectionListeners,
+    /** Sent in every hello when not empty; empty keeps the name the coordinator has. */
+    private displayName = '',
   ) {
     this.socket = io(VOLUNTEER_NAMESPACE, {
       auth: { protocolVersion: PROTOCOL_VERSION },
@@ -92,6 +95,18 @@ export class CoordinatorConnection {
   changeDevice(device: DeviceInfo): void {
     this.device = device;
     if (this.socket.connected) void this.greet(++this.generation);
+  }
+
+  /** A new display name reaches the coordinator through a fresh hello on the same socket. */
+  changeDisplayName(displayName: string): void {
+    if (displayName === this.displayName) return;
+    this.displayName = displayName;
+    if (this.socket.connected) void this.greet(++this.generation);
+  }
+
+  /** The coordinator's cap on leases this connection may hold; null until a hello says it. */
+  get leaseLimit(): number | null {
+    return this.maxLeases;
   }
 
   /** Resolves once connected and greeted; rejects when the signal aborts first. */
@@ -139,9 +154,11 @@ export class CoordinatorConnection {
 
   private async greet(generation: number): Promise<void> {
     this.setState('connecting');
-    const hello = this.identity
-      ? { credentials: this.identity, device: this.device }
-      : { device: this.device };
+    const hello = {
+      ...(this.identity ? { credentials: this.identity } : {}),
+      ...(this.displayName ? { displayName: this.displayName } : {}),
+      device: this.device,
+    };
     let reply: OkReply<'hello'>;
     try {
       reply = await this.request('hello', hello, HELLO_TIMEOUT_MS);
@@ -176,6 +193,7 @@ export class CoordinatorConnection {
       this.identity = { volunteerId: reply.volunteer.volunteerId, secret: reply.secret };
       this.listeners.identity(this.identity);
     }
+    if (reply.limits) this.maxLeases = reply.limits.maxLeasesPerConnection;
     this.listeners.greeted(reply.volunteer);
     this.setState('ready');
     const waiters = this.readyWaiters;

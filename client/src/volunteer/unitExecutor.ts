@@ -1,31 +1,55 @@
-// Runs one parsed unit task on the tab's backend and returns the estimator's result. On WebGPU
-// every run sits inside error scopes, because WebGPU reports a broken kernel as an error event
-// rather than a throw, and races the device's loss, because a lost device may otherwise leave
-// the readback waiting forever. On the CPU it is the estimator's TypeScript reference.
+// Runs one parsed unit task on the tab's backend and returns the estimator's result with the
+// time the device was busy on it. On WebGPU every run sits inside error scopes, because WebGPU
+// reports a broken kernel as an error event rather than a throw, and races the device's loss,
+// because a lost device may otherwise leave the readback waiting forever; the throttle rests
+// between dispatches and that rest is not counted as busy time. On the CPU it is the
+// estimator's TypeScript reference, on the lane's compute worker where there is one.
 import type { AnyEstimator } from '@tessera/shared/kinds/estimator';
 import type { ComputeBackend, WebGpuBackend } from './computeBackend';
+import type { CpuWorkerPool } from './cpuWorkerPool';
+import type { DutyCycle } from './dutyCycle';
 import { DeviceLostError, UnitAbandonedError } from './volunteerErrors';
 
 /** How long a failed GPU run waits for device.lost to settle before blaming the kernel. */
 const LOSS_SETTLE_MS = 100;
 const ERROR_SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
 
+export interface UnitRun {
+  result: unknown;
+  /** Milliseconds the device worked on the unit, throttle rests excluded. */
+  busyMs: number;
+}
+
+export interface RunUnitOptions {
+  /** Rests between GPU dispatches; without it the GPU runs flat out. */
+  dutyCycle?: DutyCycle;
+  /** The lane's CPU compute worker; without it the reference runs on this thread. */
+  cpu?: { pool: CpuWorkerPool; slot: number };
+}
+
 export async function runUnit(
   backend: ComputeBackend,
   estimator: AnyEstimator,
   task: unknown,
   signal: AbortSignal,
-): Promise<unknown> {
+  options: RunUnitOptions = {},
+): Promise<UnitRun> {
   throwIfAborted(signal);
   switch (backend.kind) {
     case 'webgpu':
-      return runOnGpu(backend, estimator, task, signal);
-    case 'cpu':
+      return runOnGpu(backend, estimator, task, signal, options.dutyCycle);
+    case 'cpu': {
+      if (options.cpu) {
+        return options.cpu.pool.run(options.cpu.slot, estimator.estimator, task, signal);
+      }
       // Let queued messages (stop, lease renewals, pushes) through before the synchronous
       // reference holds the worker's thread for the length of the unit.
       await new Promise((resolve) => setTimeout(resolve, 0));
       throwIfAborted(signal);
-      return estimator.runReference(task);
+      const started = performance.now();
+      const result = estimator.runReference(task);
+      return { result, busyMs: performance.now() - started };
+    }
   }
 }
 
@@ -34,16 +58,26 @@ async function runOnGpu(
   estimator: AnyEstimator,
   task: unknown,
   signal: AbortSignal,
-): Promise<unknown> {
+  dutyCycle: DutyCycle | undefined,
+): Promise<UnitRun> {
   const { device, runner } = backend;
   const lost = backend.lost.then((info): never => {
     throw deviceLost(info);
   });
   const plan = estimator.gpuPlan(task);
   for (const filter of ERROR_SCOPES) device.pushErrorScope(filter);
+  const started = performance.now();
+  let busySince = started;
+  let restedMs = 0;
   const running = runner.run(plan, {
-    // Between dispatches is the one place a GPU unit can be given up without waiting for it.
-    afterDispatch: async () => throwIfAborted(signal),
+    // Between dispatches is the one place a GPU unit can be given up without waiting for it,
+    // and where the throttle rests: the dispatch just completed is the busy stretch.
+    afterDispatch: async () => {
+      throwIfAborted(signal);
+      if (!dutyCycle) return;
+      restedMs += await dutyCycle.rest(performance.now() - busySince, signal);
+      busySince = performance.now();
+    },
   });
   // When the loss wins the race, the run's own late rejection has nobody else to hear it.
   running.catch(() => undefined);
@@ -64,7 +98,8 @@ async function runOnGpu(
   if (scopeError) {
     throw new Error(`the GPU rejected the kernel: ${scopeError.message}`);
   }
-  return estimator.decodeGpuOutput(task, output);
+  const busyMs = Math.max(0, performance.now() - started - restedMs);
+  return { result: estimator.decodeGpuOutput(task, output), busyMs };
 }
 
 /** Pops every scope pushed for a run (innermost first) and returns the first error seen. */

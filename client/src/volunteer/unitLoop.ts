@@ -1,23 +1,33 @@
-// The volunteer's work loop: ask for a unit, compute it, return the result, repeat. Each lease
-// is parsed by its estimator's task schema before anything runs, renewed while it computes,
-// and given up when the volunteer stops, the workload ends or the lease is lost.
+// The volunteer's work loop: ask for a unit, compute it, return the result, repeat. Each lane
+// of the loop holds at most one unit; a GPU tab runs one lane, a CPU-fallback tab one lane per
+// compute worker, all on the one connection (one volunteer, several leases). Each lease is
+// parsed by its estimator's task schema before anything runs, renewed while it computes, and
+// given up when the volunteer stops, the workload ends or the lease is lost. A pause lets the
+// units in hand finish and be returned, then asks for no more until it lifts; the throttle
+// rests after each CPU unit (GPU units rest between dispatches, in the executor).
 import { estimatorFor } from '@tessera/shared/kinds/registry';
 import type { AnyEstimator } from '@tessera/shared/kinds/estimator';
 import type { Lease } from '@tessera/shared/protocol/volunteerProtocol';
 import { abortableSleep } from './abortableSleep';
 import type { ComputeBackend } from './computeBackend';
+import { ContributionControls } from './contributionControls';
 import type { CoordinatorConnection } from './coordinatorConnection';
+import type { CpuWorkerPool } from './cpuWorkerPool';
 import { keepLeaseAlive } from './leaseRenewal';
 import type { StatusReporter } from './statusReporter';
 import type { ThroughputMeter } from './throughputMeter';
-import { runUnit } from './unitExecutor';
+import { runUnit, type RunUnitOptions } from './unitExecutor';
 import { DeviceLostError, UnitAbandonedError } from './volunteerErrors';
 import { toPlainError, type PlainError } from './workerMessages';
-
 /** Pause after a failed request before asking again, so a broken coordinator is not hammered. */
 export const ERROR_BACKOFF_MS = 3_000;
 /** How long a stopping tab waits for the coordinator to hear that its unit is given up. */
 export const STOP_NOTICE_TIMEOUT_MS = 1_000;
+/**
+ * Units a WebGPU tab asks for per request. The coordinator sizes the batch to the tab's measured
+ * throughput (server/SPEC.md L6), so a fast GPU is not left idle between round trips.
+ */
+export const WEBGPU_MAX_UNITS_PER_REQUEST = 8;
 /** Limits of the protocol's unit:error fields. */
 const MAX_ERROR_NAME = 200;
 const MAX_ERROR_MESSAGE = 2_000;
@@ -30,6 +40,10 @@ export interface UnitLoopDeps {
   recoverFromDeviceLoss(error: DeviceLostError): Promise<void>;
   status: StatusReporter;
   throughput: ThroughputMeter;
+  /** Pause, throttle; default: never paused, never throttled. */
+  controls?: ContributionControls;
+  /** Read per unit: the CPU compute workers, lane i on slot i; null computes on this thread. */
+  cpuPool?: () => CpuWorkerPool | null;
   /** Pause after a failed request; default ERROR_BACKOFF_MS. */
   errorBackoffMs?: number;
 }
@@ -40,45 +54,127 @@ interface UnitInFlight {
 }
 
 export class UnitLoop {
-  private inFlight: UnitInFlight | null = null;
+  private readonly inFlight = new Set<UnitInFlight>();
+  /** Leased and not yet returned (computing, or its result on the way): the page's in-flight. */
+  private held = 0;
+  private readonly controls: ContributionControls;
+  private laneCount = 1;
+  private readonly lanes = new Map<number, Promise<void>>();
+  private signal: AbortSignal | null = null;
 
-  constructor(private readonly deps: UnitLoopDeps) {}
+  constructor(private readonly deps: UnitLoopDeps) {
+    this.controls = deps.controls ?? new ContributionControls();
+  }
 
-  /** The coordinator's 'workload:ended' push: a unit of that workload is no longer wanted. */
+  /** Units this loop may hold at once: new lanes start now, surplus ones end after their unit. */
+  setLanes(count: number): void {
+    this.laneCount = Math.max(1, Math.floor(count));
+    if (this.signal) this.startLanes(this.signal);
+  }
+
+  /** The coordinator's 'workload:ended' push: units of that workload are no longer wanted. */
   workloadEnded(workloadId: string): void {
-    if (this.inFlight?.workloadId === workloadId) {
-      this.inFlight.controller.abort(new UnitAbandonedError('the workload ended'));
+    for (const unit of this.inFlight) {
+      if (unit.workloadId === workloadId) {
+        unit.controller.abort(new UnitAbandonedError('the workload ended'));
+      }
     }
   }
 
   /** Runs until the signal aborts; never rejects for anything else. */
   async run(signal: AbortSignal): Promise<void> {
+    this.signal = signal;
+    this.startLanes(signal);
+    // Lanes may be added while others run: wait until none is left.
+    while (this.lanes.size > 0) await Promise.all(this.lanes.values());
+    this.signal = null;
+  }
+
+  private startLanes(signal: AbortSignal): void {
+    for (let lane = 0; lane < this.laneCount; lane++) {
+      if (this.lanes.has(lane) || signal.aborted) continue;
+      const running = this.runLane(lane, signal).finally(() => this.lanes.delete(lane));
+      this.lanes.set(lane, running);
+    }
+  }
+
+  private async runLane(lane: number, signal: AbortSignal): Promise<void> {
     const { connection, status } = this.deps;
-    while (!signal.aborted) {
+    while (!signal.aborted && lane < this.laneCount) {
       try {
+        await this.controls.whenRunnable(signal);
         await connection.whenReady(signal);
-        const reply = await connection.request('unit:request', {});
-        if (!reply.lease) {
-          status.update({ waitingForWork: true, current: null });
+        // Waiting for the connection may have taken a while; a pause that came meanwhile wins.
+        if (this.controls.paused) continue;
+        const maxUnits = this.deps.backend().kind === 'webgpu' ? WEBGPU_MAX_UNITS_PER_REQUEST : 1;
+        const reply = await connection.request('unit:request', maxUnits > 1 ? { maxUnits } : {});
+        const batch = reply.leases ?? (reply.lease ? [reply.lease] : []);
+        if (batch.length === 0) {
+          if (this.held === 0) status.update({ waitingForWork: true, current: null });
           await abortableSleep(reply.retryAfterMs, signal);
           continue;
         }
         status.update({ waitingForWork: false });
-        await this.work(reply.lease, signal);
+        await this.runBatch(batch, signal, lane);
       } catch (error) {
         if (signal.aborted) break;
         if (error instanceof UnitAbandonedError) {
-          status.update({ current: null });
+          if (this.held === 0) status.update({ current: null });
           continue;
         }
-        status.error(error, { current: null });
+        status.error(error, this.held === 0 ? { current: null } : {});
         const backoff = this.deps.errorBackoffMs ?? ERROR_BACKOFF_MS;
         await abortableSleep(backoff, signal).catch(() => undefined);
       }
     }
   }
 
-  private async work(lease: Lease, stop: AbortSignal): Promise<void> {
+  /**
+   * Runs a lease batch in order. Units of the batch still waiting when one fails or the tab
+   * stops are handed back at once (unit:error), so they are reissued now, not at their deadline.
+   */
+  private async runBatch(batch: Lease[], signal: AbortSignal, lane: number): Promise<void> {
+    // Units from `waiting` on were never started: those are the ones to hand back.
+    let waiting = 0;
+    try {
+      while (waiting < batch.length && !signal.aborted) {
+        const lease = batch[waiting]!;
+        waiting += 1;
+        const busyMs = await this.work(lease, signal, lane);
+        // GPU units rested between their dispatches; a CPU unit rests here, after its result
+        // has gone back, so the throttle never delays a result.
+        if (busyMs !== null && this.deps.backend().kind === 'cpu') {
+          await this.controls.dutyCycle.rest(busyMs, signal);
+        }
+      }
+    } finally {
+      for (const lease of batch.slice(waiting)) {
+        await this.reportUnitError(
+          lease,
+          { name: 'Dropped', message: 'the tab gave up this queued unit' },
+          STOP_NOTICE_TIMEOUT_MS,
+        );
+      }
+    }
+  }
+
+  /** Computes and returns one unit; resolves with its busy time, or null when it errored. */
+  private async work(lease: Lease, stop: AbortSignal, lane: number): Promise<number | null> {
+    this.held++;
+    this.deps.status.update({ unitsInFlight: this.held });
+    try {
+      return await this.computeAndReturn(lease, stop, lane);
+    } finally {
+      this.held--;
+      this.deps.status.update({ unitsInFlight: this.held });
+    }
+  }
+
+  private async computeAndReturn(
+    lease: Lease,
+    stop: AbortSignal,
+    lane: number,
+  ): Promise<number | null> {
     const { connection, status, throughput } = this.deps;
     let estimator: AnyEstimator;
     let task: unknown;
@@ -96,7 +192,8 @@ export class UnitLoop {
     }
 
     const controller = new AbortController();
-    this.inFlight = { workloadId: lease.workloadId, controller };
+    const unit: UnitInFlight = { workloadId: lease.workloadId, controller };
+    this.inFlight.add(unit);
     const stopUnit = (): void => controller.abort(new UnitAbandonedError('the volunteer stopped'));
     stop.addEventListener('abort', stopUnit, { once: true });
     const stopRenewing = keepLeaseAlive(connection, lease, (refusal) =>
@@ -111,10 +208,14 @@ export class UnitLoop {
       },
     });
 
-    const started = performance.now();
+    const backend = this.deps.backend();
+    const options: RunUnitOptions = { dutyCycle: this.controls.dutyCycle };
+    const pool = this.deps.cpuPool?.() ?? null;
+    if (backend.kind === 'cpu' && pool && lane < pool.size) options.cpu = { pool, slot: lane };
     let result: unknown;
+    let busyMs: number;
     try {
-      result = await runUnit(this.deps.backend(), estimator, task, controller.signal);
+      ({ result, busyMs } = await runUnit(backend, estimator, task, controller.signal, options));
     } catch (error) {
       if (error instanceof UnitAbandonedError) {
         // Only a stop is worth telling: the coordinator can reissue at once instead of at the
@@ -129,27 +230,31 @@ export class UnitLoop {
         throw error;
       }
       await this.reportUnitError(lease, toPlainError(error));
-      status.error(error, { current: null });
+      status.error(error, this.held <= 1 ? { current: null } : {});
       if (error instanceof DeviceLostError) await this.deps.recoverFromDeviceLoss(error);
-      return;
+      return null;
     } finally {
       // `current` stays on the finished unit until the next lease replaces it, so the page
       // does not flicker between units.
       stopRenewing();
       stop.removeEventListener('abort', stopUnit);
-      this.inFlight = null;
+      this.inFlight.delete(unit);
     }
-    const elapsedMs = performance.now() - started;
 
-    await connection.request('unit:result', { replicaId: lease.replicaId, result, elapsedMs });
+    await connection.request('unit:result', {
+      replicaId: lease.replicaId,
+      result,
+      elapsedMs: busyMs,
+    });
     const work = estimator.workOf(task);
-    throughput.record(work, elapsedMs);
+    throughput.record(work, busyMs);
     const previous = status.current;
     status.update({
       unitsCompleted: previous.unitsCompleted + 1,
       workCompleted: previous.workCompleted + work,
       workPerSecond: throughput.workPerSecond(),
     });
+    return busyMs;
   }
 
   /** Best effort: an unreachable coordinator will time the replica out on its own. */

@@ -1,10 +1,14 @@
 // One contribute session, from the Contribute press to the Stop press: chooses the backend,
 // connects to the coordinator and runs the unit loop, and keeps the status current. The GPU
 // backend outlives sessions (it belongs to the tab) so a stop and start does not recompile
-// pipelines.
+// pipelines. On the CPU the session owns a pool of compute workers and runs one lane of the
+// unit loop per worker, as many as the coordinator lets one connection lease.
 import type { DeviceInfo } from '@tessera/shared/protocol/volunteerProtocol';
 import { acquireWebGpu, chooseBackend, type ComputeBackend } from './computeBackend';
+import type { ContributionControls } from './contributionControls';
 import { CoordinatorConnection } from './coordinatorConnection';
+import { cpuWorkerCount, MAX_CPU_WORKERS } from './cpuWorkerCount';
+import { canSpawnComputeWorkers, CpuWorkerPool } from './cpuWorkerPool';
 import { deviceInfoFor } from './deviceInfo';
 import type { StatusReporter } from './statusReporter';
 import { ThroughputMeter } from './throughputMeter';
@@ -18,6 +22,8 @@ import type { BackendStatus, RequestedBackend, VolunteerIdentity } from './worke
 
 export interface SessionHost {
   status: StatusReporter;
+  /** The tab's pause and throttle, shared by every session. */
+  controls: ContributionControls;
   throughput: ThroughputMeter;
   /** The worker's navigator.gpu (undefined where the browser has none). */
   gpu: GPU | undefined;
@@ -35,11 +41,14 @@ export class VolunteerSession {
   private backend: ComputeBackend = { kind: 'cpu' };
   private backendStatus: BackendStatus | null = null;
   private looping: Promise<void> = Promise.resolve();
+  private cpuPool: CpuWorkerPool | null = null;
 
   constructor(
     private readonly requested: RequestedBackend,
     private readonly identity: VolunteerIdentity | null,
     private readonly host: SessionHost,
+    /** ?cpuWorkers=N from the page, or null to size the pool by the core count. */
+    private readonly requestedCpuWorkers: number | null = null,
   ) {}
 
   /** Resolves once the loop is running; rejects (with words for the volunteer) when it cannot. */
@@ -51,28 +60,37 @@ export class VolunteerSession {
       this.backend = choice.backend;
       this.backendStatus = choice.status;
       this.host.keepBackend(choice.backend);
-      status.update({ backend: choice.status });
+      status.update({ backend: choice.status, computeWorkers: this.laneCount() });
     } catch (error) {
       status.error(error, { run: 'failed', backend: null });
       throw error;
     }
     if (this.stopController.signal.aborted) return;
 
-    const connection = new CoordinatorConnection(this.identity, this.deviceInfo(), {
-      state: (state) => status.update({ connection: state }),
-      greeted: (volunteer) =>
-        status.update({
-          volunteerId: volunteer.volunteerId,
-          credit: volunteer.credit,
-          unitsValidated: volunteer.unitsValidated,
-        }),
-      identity: (identity) => this.host.storeIdentity(identity),
-      credit: (volunteer) =>
-        status.update({ credit: volunteer.credit, unitsValidated: volunteer.unitsValidated }),
-      workloadEnded: (workloadId) => this.loop?.workloadEnded(workloadId),
-      refused: (message) => this.fail(new Error(message)),
-      problem: (error) => status.error(error),
-    });
+    const connection = new CoordinatorConnection(
+      this.identity,
+      this.deviceInfo(),
+      {
+        state: (state) => status.update({ connection: state }),
+        greeted: (volunteer) => {
+          status.update({
+            volunteerId: volunteer.volunteerId,
+            displayName: volunteer.displayName,
+            credit: volunteer.credit,
+            unitsValidated: volunteer.unitsValidated,
+          });
+          // The hello told us the lease limit: the CPU lanes can be sized now.
+          this.applyLanes();
+        },
+        identity: (identity) => this.host.storeIdentity(identity),
+        credit: (volunteer) =>
+          status.update({ credit: volunteer.credit, unitsValidated: volunteer.unitsValidated }),
+        workloadEnded: (workloadId) => this.loop?.workloadEnded(workloadId),
+        refused: (message) => this.fail(new Error(message)),
+        problem: (error) => status.error(error),
+      },
+      this.host.controls.displayName,
+    );
     this.connection = connection;
     this.loop = new UnitLoop({
       connection,
@@ -80,7 +98,10 @@ export class VolunteerSession {
       recoverFromDeviceLoss: (error) => this.recoverFromDeviceLoss(error),
       status,
       throughput: this.host.throughput,
+      controls: this.host.controls,
+      cpuPool: () => this.cpuPool,
     });
+    this.applyLanes();
     this.connection.open();
     status.update({ run: 'running' });
     this.looping = this.loop.run(this.stopController.signal);
@@ -92,12 +113,46 @@ export class VolunteerSession {
     this.stopController.abort(new UnitAbandonedError('the volunteer stopped'));
     await this.looping;
     this.connection?.close();
+    this.cpuPool?.close();
+    this.cpuPool = null;
     status.update({
       run: status.current.run === 'failed' ? 'failed' : 'stopped',
       connection: 'offline',
       current: null,
       waitingForWork: false,
+      unitsInFlight: 0,
     });
+  }
+
+  /** The settings' display name, sent with a fresh hello when it changed. */
+  changeDisplayName(displayName: string): void {
+    this.connection?.changeDisplayName(displayName);
+  }
+
+  /**
+   * Units computed at once: one on WebGPU; on the CPU one per compute worker (cores − 1, or
+   * ?cpuWorkers=N), capped by the coordinator's lease limit once a hello has told it. Where the
+   * browser cannot start workers from a worker, one lane computes on this thread.
+   */
+  private laneCount(): number {
+    if (this.backend.kind === 'webgpu' || !canSpawnComputeWorkers()) return 1;
+    return cpuWorkerCount({
+      hardwareConcurrency: this.host.navigator.hardwareConcurrency,
+      requested: this.requestedCpuWorkers,
+      leaseLimit: this.connection?.leaseLimit ?? null,
+    });
+  }
+
+  /** Sizes the CPU pool and the loop's lanes to the backend in use. */
+  private applyLanes(): void {
+    const lanes = this.laneCount();
+    if (this.backend.kind === 'cpu' && canSpawnComputeWorkers()) {
+      // Slots start their worker on first use, so a pool of the largest size costs nothing
+      // extra and never has to be replaced under running units when the lease limit changes.
+      this.cpuPool ??= new CpuWorkerPool(MAX_CPU_WORKERS);
+    }
+    this.loop?.setLanes(lanes);
+    this.host.status.update({ computeWorkers: lanes });
   }
 
   private async chooseBackend(): Promise<{ backend: ComputeBackend; status: BackendStatus }> {
@@ -151,6 +206,7 @@ export class VolunteerSession {
     this.host.keepBackend(this.backend);
     this.backendStatus = status;
     this.host.status.update({ backend: status });
+    this.applyLanes();
     this.connection?.changeDevice(this.deviceInfo());
   }
 

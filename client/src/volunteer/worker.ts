@@ -1,8 +1,10 @@
-// The volunteer runtime's Web Worker entry: answers the page's start/stop requests and posts
-// status and identity events. Computing here, not on the page, keeps the page responsive while
-// a CPU unit holds the thread for seconds. The GPU backend and the unit counters belong to the
-// tab and survive stop/start; the coordinator session does not.
+// The volunteer runtime's Web Worker entry: answers the page's start/pause/resume/stop requests
+// and its settings and tab observations, and posts status and identity events. Computing off
+// the page keeps it responsive while units run. The GPU backend, the unit counters and the
+// controls (throttle, pause) belong to the tab and survive stop/start; the coordinator session
+// does not.
 import type { ComputeBackend } from './computeBackend';
+import { ContributionControls } from './contributionControls';
 import { StatusReporter } from './statusReporter';
 import { ThroughputMeter } from './throughputMeter';
 import { VolunteerSession } from './volunteerSession';
@@ -29,6 +31,7 @@ const post = (event: WorkerEvent): void => scope.postMessage({ type: 'event', bo
 
 const status = new StatusReporter(post);
 const throughput = new ThroughputMeter();
+const controls = new ContributionControls((pausedBecause) => status.update({ pausedBecause }));
 let keptBackend: ComputeBackend | null = null;
 let session: VolunteerSession | null = null;
 
@@ -38,18 +41,26 @@ async function handle(command: WorkerCommand): Promise<void> {
       const run = status.current.run;
       if (session && (run === 'starting' || run === 'running')) return;
       if (session) await session.stop();
-      session = new VolunteerSession(command.requestedBackend, command.identity, {
-        status,
-        throughput,
-        gpu: scope.navigator.gpu,
-        navigator: scope.navigator,
-        keptBackend,
-        keepBackend: (backend) => {
-          // Only a GPU is worth keeping: its device and compiled pipelines cost time to rebuild.
-          if (backend.kind === 'webgpu') keptBackend = backend;
+      // A fresh start is a fresh decision to contribute: an earlier Pause does not carry over.
+      controls.setUserPaused(false);
+      session = new VolunteerSession(
+        command.requestedBackend,
+        command.identity,
+        {
+          status,
+          controls,
+          throughput,
+          gpu: scope.navigator.gpu,
+          navigator: scope.navigator,
+          keptBackend,
+          keepBackend: (backend) => {
+            // Only a GPU is worth keeping: its device and compiled pipelines cost time to rebuild.
+            if (backend.kind === 'webgpu') keptBackend = backend;
+          },
+          storeIdentity: (identity) => post({ event: 'identity', identity }),
         },
-        storeIdentity: (identity) => post({ event: 'identity', identity }),
-      });
+        command.cpuWorkers,
+      );
       return session.start();
     }
     case 'stop': {
@@ -58,6 +69,19 @@ async function handle(command: WorkerCommand): Promise<void> {
       if (current) await current.stop();
       return;
     }
+    case 'pause':
+      controls.setUserPaused(true);
+      return;
+    case 'resume':
+      controls.setUserPaused(false);
+      return;
+    case 'settings':
+      controls.setSettings(command.settings);
+      session?.changeDisplayName(command.settings.displayName);
+      return;
+    case 'environment':
+      controls.setEnvironment(command.environment);
+      return;
   }
 }
 

@@ -3,6 +3,8 @@
 // unprompted (status, a new identity) comes out as an event envelope. Errors cross as plain
 // { name, message } objects because Error instances lose their class in structured clone.
 import type { Backend } from '@tessera/shared/protocol/volunteerProtocol';
+import type { PauseReason, TabEnvironment } from './pausePolicy';
+import type { VolunteerSettings } from './volunteerSettings';
 
 /** What the volunteer asked for: from the page URL's ?backend=cpu|webgpu, 'auto' otherwise. */
 export type RequestedBackend = 'auto' | Backend;
@@ -22,13 +24,37 @@ export interface StartCommand {
   command: 'start';
   requestedBackend: RequestedBackend;
   identity: VolunteerIdentity | null;
+  /** The page URL's ?cpuWorkers=N, or null to size the CPU fallback by the core count. */
+  cpuWorkers: number | null;
 }
 
 export interface StopCommand {
   command: 'stop';
 }
 
-export type WorkerCommand = StartCommand | StopCommand;
+/** Pause keeps the connection and identity; the units in hand finish, no new ones are taken. */
+export interface PauseCommand {
+  command: 'pause';
+}
+
+export interface ResumeCommand {
+  command: 'resume';
+}
+
+/** Sent on every change and once when the worker starts; applies at once, running or not. */
+export interface SettingsCommand {
+  command: 'settings';
+  settings: VolunteerSettings;
+}
+
+/** What the page observes about the tab, which the worker cannot: visibility and battery. */
+export interface EnvironmentCommand {
+  command: 'environment';
+  environment: TabEnvironment;
+}
+
+export type WorkerCommand =
+  StartCommand | StopCommand | PauseCommand | ResumeCommand | SettingsCommand | EnvironmentCommand;
 
 export interface WorkerRequest {
   type: 'request';
@@ -76,6 +102,12 @@ export interface VolunteerStatus {
   current: CurrentUnit | null;
   /** True while the coordinator has no unit for this tab. */
   waitingForWork: boolean;
+  /** Why no new units are taken; empty while contributing normally. */
+  pausedBecause: PauseReason[];
+  /** Units leased and not yet returned. */
+  unitsInFlight: number;
+  /** Units this tab computes at once: CPU compute workers, or 1 on WebGPU; 0 before a start. */
+  computeWorkers: number;
   /** Units this tab computed and the coordinator accepted, since the tab opened. */
   unitsCompleted: number;
   /** Work (the estimator's natural unit: samples for pi) in those units. */
@@ -83,6 +115,8 @@ export interface VolunteerStatus {
   /** Work per second of compute over the last few units; null before the first. */
   workPerSecond: number | null;
   volunteerId: string | null;
+  /** The name the coordinator has for this volunteer, from the latest hello reply. */
+  displayName: string | null;
   /** From the hello reply and the coordinator's 'credit' pushes: validated work only. */
   credit: number | null;
   unitsValidated: number | null;
@@ -95,10 +129,14 @@ export const INITIAL_STATUS: VolunteerStatus = {
   backend: null,
   current: null,
   waitingForWork: false,
+  pausedBecause: [],
+  unitsInFlight: 0,
+  computeWorkers: 0,
   unitsCompleted: 0,
   workCompleted: 0,
   workPerSecond: null,
   volunteerId: null,
+  displayName: null,
   credit: null,
   unitsValidated: null,
   lastError: null,

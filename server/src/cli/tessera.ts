@@ -1,71 +1,85 @@
-// `tessera`: the researcher's and operator's command line.
-//   tessera token create --name NAME [--data DIR]   a new researcher token for the local data folder
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { createToken } from '../auth/tokens';
-import { SqliteStore } from '../store/sqlite/sqliteStore';
+// `tessera`: the researcher's and operator's command line. Parses the arguments, runs one
+// command (commands/), and turns what went wrong into a message and an exit code
+// (exitCodes.ts). `tessera --help` lists everything.
+import { ApiError, ERROR_CODES } from '@tessera/shared';
+import { parseCliArgs, type CliArgs } from './cliArgs';
+import { cancelCommand } from './commands/cancel';
+import { resultCommand } from './commands/result';
+import { statusCommand } from './commands/status';
+import { submitCommand } from './commands/submit';
+import { tokenCreateCommand } from './commands/tokenCreate';
+import { resolveConnection } from './connection';
+import { EXIT, ReportedFailure, UsageError, exitCodeFor, type ExitCode } from './exitCodes';
+import type { CliIO } from './output';
+import { USAGE } from './usage';
 
-const USAGE = `Usage: tessera <command> [options]
+export { EXIT } from './exitCodes';
 
-Commands:
-  token create --name NAME [--data DIR]
-      Create a researcher token in the coordinator's data folder (default: $TESSERA_DATA or
-      ./data). The token is printed once; only its hash is stored.
+type Command = (args: CliArgs, io: CliIO) => Promise<ExitCode>;
 
-Options:
-  -h, --help   Show this help.
-`;
+const COMMANDS: Record<string, { words: number; run: Command }> = {
+  submit: { words: 1, run: submitCommand },
+  status: { words: 1, run: statusCommand },
+  result: { words: 1, run: resultCommand },
+  cancel: { words: 1, run: cancelCommand },
+  'token create': { words: 2, run: tokenCreateCommand },
+};
 
-/** Exit codes: 0 ok, 1 failure, 2 usage error. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+function commandOf(positionals: string[]): (typeof COMMANDS)[string] | undefined {
+  const [first, second] = positionals;
+  return COMMANDS[`${first} ${second}`] ?? (first === 'token' ? undefined : COMMANDS[first ?? '']);
+}
 
-class UsageError extends Error {}
-
-async function tokenCreate(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { name: { type: 'string' }, data: { type: 'string' } },
-    strict: true,
-  });
-  const name = values.name?.trim();
-  if (!name) throw new UsageError('token create needs --name NAME');
-  if (name.length > 80) throw new UsageError('--name must be at most 80 characters');
-  const dataDir = resolve(values.data ?? process.env.TESSERA_DATA ?? './data');
-  mkdirSync(dataDir, { recursive: true });
-  const store = new SqliteStore(join(dataDir, 'tessera.sqlite'));
-  try {
-    const token = await createToken(store, name, Date.now());
-    process.stderr.write(`Token "${name}" created in ${dataDir} (shown once):\n`);
-    process.stdout.write(`${token}\n`);
-    return EXIT.ok;
-  } finally {
-    await store.close();
+/** What to tell the person about a failure; usage errors get the usage text too. */
+function explain(error: unknown, args: CliArgs | null, io: CliIO): void {
+  if (error instanceof ReportedFailure) return;
+  const message = error instanceof Error ? error.message : String(error);
+  if (exitCodeFor(error) === EXIT.usage) {
+    io.stderr.write(`tessera: ${message}\n\n${USAGE}`);
+    return;
+  }
+  if (!(error instanceof ApiError)) {
+    io.stderr.write(`tessera: ${message}\n`);
+    return;
+  }
+  io.stderr.write(`tessera: ${message}${error.status === null ? '' : ` (${error.code})`}\n`);
+  for (const field of error.fieldErrors) io.stderr.write(`  ${field.path}: ${field.message}\n`);
+  if (error.code === ERROR_CODES.unauthorized && args) {
+    const { url, tokenSource } = resolveConnection({ ...args.values, env: io.env, cwd: io.cwd });
+    io.stderr.write(
+      tokenSource
+        ? `The coordinator at ${url} does not accept the token from ${tokenSource}.\n`
+        : 'No token was given: pass --token, set TESSERA_TOKEN, or run from the folder holding data/researcher.token.\n',
+    );
+  }
+  if (error.code === 'UNREACHABLE') {
+    io.stderr.write('Start one with `npm start`, or point at one with --url or TESSERA_URL.\n');
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const [command, sub, ...rest] = argv;
-  if (!command || command === '-h' || command === '--help' || command === 'help') {
-    process.stdout.write(USAGE);
-    return command ? EXIT.ok : EXIT.usage;
-  }
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  let args: CliArgs | null = null;
   try {
-    if (command === 'token' && sub === 'create') return await tokenCreate(rest);
-    throw new UsageError(`unknown command: ${[command, sub].filter(Boolean).join(' ')}`);
-  } catch (error) {
-    if (
-      error instanceof UsageError ||
-      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      process.stderr.write(`tessera: ${(error as Error).message}\n\n${USAGE}`);
+    args = parseCliArgs(argv);
+    if (args.positionals[0] === 'help' || (args.values.help && args.positionals.length === 0)) {
+      io.stdout.write(USAGE);
+      return EXIT.ok;
+    }
+    if (args.positionals.length === 0) {
+      io.stderr.write(USAGE);
       return EXIT.usage;
     }
-    process.stderr.write(`tessera: ${(error as Error).message}\n`);
-    return EXIT.failure;
+    const command = commandOf(args.positionals);
+    if (!command) {
+      throw new UsageError(`unknown command: ${args.positionals.slice(0, 2).join(' ')}`);
+    }
+    if (args.values.help) {
+      io.stdout.write(USAGE);
+      return EXIT.ok;
+    }
+    return await command.run(args, io);
+  } catch (error) {
+    explain(error, args, io);
+    return exitCodeFor(error);
   }
 }
-
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});

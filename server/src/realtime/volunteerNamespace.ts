@@ -131,13 +131,18 @@ export function attachVolunteerNamespace(
       return {
         volunteer: toVolunteerSummary(volunteer),
         ...(secret !== undefined ? { secret } : {}),
+        limits: { maxLeasesPerConnection: coordinator.options.maxLeasesPerConnection },
       };
     });
 
-    on('unit:request', unitRequestSchema, true, async (_payload, identity) => ({
-      lease: await coordinator.lease(identity!),
-      retryAfterMs: coordinator.options.retryAfterMs,
-    }));
+    on('unit:request', unitRequestSchema, true, async (payload, identity) => {
+      const leases = await coordinator.leaseBatch(identity!, payload.maxUnits ?? 1);
+      return {
+        lease: leases[0] ?? null,
+        leases,
+        retryAfterMs: coordinator.options.retryAfterMs,
+      };
+    });
 
     on('unit:renew', replicaRefSchema, true, async ({ replicaId }, identity) => ({
       deadline: await coordinator.renew(identity!.volunteerId, replicaId),
@@ -149,6 +154,7 @@ export function attachVolunteerNamespace(
         payload.replicaId,
         payload.result,
         payload.elapsedMs,
+        identity!.connectionId,
       ),
     );
 

@@ -15,6 +15,11 @@ export const schedulerOptionsSchema = z
     maxLeasesPerConnection: z.number().int().min(1).max(64).default(4),
     /** Loopback/private addresses are exempt from the one-replica-per-network rule. Default true. */
     exemptPrivateNetworks: z.boolean().default(true),
+    /**
+     * Seconds of work one lease request may hand a tab, judged by the tab's measured
+     * throughput (a fast GPU gets several units, a slow CPU one). Default 30 s.
+     */
+    leaseWorkSeconds: z.number().min(0.1).max(3_600).default(30),
     /** Consecutive valid results before a volunteer may run units alone. Default 10 (BOINC's). */
     trustAfter: z.number().int().min(1).max(10_000).default(10),
     /** Share of would-be lone units replicated anyway as spot checks. Default 0.05. */

@@ -14,12 +14,31 @@ import {
   type ServerToClientEvents,
   type UnitRequestReply,
 } from '@tessera/shared';
+import { mulberry32 } from './seededRandom';
 
-export const BEHAVIORS = ['honest', 'liar', 'vanish', 'stall'] as const;
+export const BEHAVIORS = [
+  'honest',
+  'liar',
+  'vanish',
+  'stall',
+  'randomLiar',
+  'colluder',
+  'flaky',
+  'slow',
+  'flood',
+] as const;
 /**
  * honest: computes and returns every unit. liar: returns a plausible wrong answer.
  * vanish: disconnects as soon as it holds a lease (a closed tab). stall: keeps its lease
  * without ever answering (a frozen tab), so only the deadline brings the unit back.
+ * The hostile-volunteer simulator's cast (seeded by `random`):
+ * randomLiar: on a `lieRate` share of units returns a random plausible wrong answer of its own.
+ * colluder: returns the liar's wrong answer, the same one every colluder returns for that unit,
+ * on the units a shared function of the unit picks (colluders agree out of band which to forge).
+ * flaky: closes the tab mid-unit on a `closeRate` share of units, comes back later with the same
+ * identity. slow: answers late, near or past the lease deadline, and never renews.
+ * flood: computes honestly, then sends a burst of duplicate, replayed, foreign and malformed
+ * events after every unit; dropped by the coordinator, it comes back.
  */
 export type Behavior = (typeof BEHAVIORS)[number];
 
@@ -36,8 +55,22 @@ export interface SimulatedVolunteerOptions {
    * like a real tab. Off by default: tests of disconnects want the connection to stay closed.
    */
   reconnect?: boolean;
+  /** Units it takes per request at most; the coordinator sizes the batch to its speed. Default 1. */
+  maxUnits?: number;
   /** Milliseconds to hold each finished result before returning it (arrival-order tests). */
   resultDelayMs?: () => number;
+  /** Seeded draws for the behaviors that choose; each volunteer should get its own stream. */
+  random?: () => number;
+  /** randomLiar, colluder: the share of units lied on. Default 1 (every unit). */
+  lieRate?: number;
+  /** flaky: the chance per unit of closing the tab mid-unit. Default 0.3. */
+  closeRate?: number;
+  /** flaky, flood: how long a closed or dropped tab stays away, [min, max] ms. Default [100, 1000]. */
+  offlineMs?: readonly [number, number];
+  /** slow: time per unit as a share of the lease duration, [min, max]. Default [0.5, 1.25]. */
+  slowness?: readonly [number, number];
+  /** flood: hostile events sent in one burst after each unit. Default 20. */
+  floodBurst?: number;
 }
 
 export interface VolunteerTally {
@@ -47,11 +80,18 @@ export interface VolunteerTally {
   invalid: number;
   pending: number;
   refused: Record<string, number>;
+  /** Tabs this volunteer closed mid-unit (flaky). */
+  closed: number;
+  /** Connections the coordinator closed on it (a flood past the refusal limit). */
+  dropped: number;
+  /** Hostile events sent (flood), and how the coordinator answered them, by error code. */
+  flooded: number;
+  floodAnswers: Record<string, number>;
 }
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** How long a volunteer waits after the coordinator says RATE_LIMITED. */
+/** How long a volunteer waits after the coordinator says RATE_LIMITED or SUSPENDED. */
 export const RATE_LIMIT_BACKOFF_MS = 1_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,15 +105,26 @@ export class SimulatedVolunteer {
     invalid: 0,
     pending: 0,
     refused: {},
+    closed: 0,
+    dropped: 0,
+    flooded: 0,
+    floodAnswers: {},
   };
   volunteerId: string | null = null;
   secret: string | null = null;
   credit = 0;
   private socket: ClientSocket | null = null;
   private stopped = false;
+  /** Units per lease request, in order: how the coordinator sized this volunteer's work. */
+  readonly batches: number[] = [];
+
+  private readonly random: () => number;
+  /** flood: results this volunteer returned before, replayed later. */
+  private readonly history: Array<{ replicaId: number; result: unknown }> = [];
 
   constructor(private readonly options: SimulatedVolunteerOptions) {
     this.behavior = options.behavior ?? 'honest';
+    this.random = options.random ?? mulberry32(1);
   }
 
   async connect(): Promise<void> {
@@ -93,6 +144,9 @@ export class SimulatedVolunteer {
     });
     socket.on('credit', (summary) => {
       this.credit = summary.credit;
+    });
+    socket.on('disconnect', (reason) => {
+      if (reason === 'io server disconnect') this.tally.dropped += 1;
     });
     await this.hello();
     if (reconnect) {
@@ -148,10 +202,22 @@ export class SimulatedVolunteer {
       string,
       unknown
     >;
-    if (this.behavior !== 'liar') return result;
+    if (this.behavior === 'randomLiar') {
+      const lies = this.random() < (this.options.lieRate ?? 1);
+      return lies ? randomWrongAnswer(result, this.random) : result;
+    }
+    if (this.behavior === 'colluder') {
+      if (colluderPick(lease) >= (this.options.lieRate ?? 1)) return result;
+    } else if (this.behavior !== 'liar') return result;
     // Plausible but wrong: passes the schema and range checks, only a replica can catch it.
     if (typeof result.hits === 'number')
       return { ...result, hits: Math.max(0, (result.hits as number) - 1) };
+    // ising-2d: Σ E moved 4 toward 0 keeps it a multiple of 4 and inside Cauchy–Schwarz.
+    if (typeof result.sumE === 'number')
+      return { ...result, sumE: result.sumE + (result.sumE < 0 ? 4 : -4) };
+    // european-option: a payoff sum one unit (spot * 2^-40) short stays inside every bound.
+    if (typeof result.sum === 'string' && result.sum !== '0')
+      return { ...result, sum: (BigInt(result.sum) - 1n).toString() };
     return result;
   }
 
@@ -159,17 +225,27 @@ export class SimulatedVolunteer {
   async run(until: () => boolean = () => false): Promise<void> {
     while (!this.stopped && !until() && this.socket) {
       if (!this.socket.connected) {
+        // A flooder dropped by the coordinator opens a new tab with the same identity.
+        if (this.behavior === 'flood') {
+          await this.rejoin();
+          continue;
+        }
         // Closed for good without reconnection; with it, wait for the next hello.
         if (!this.options.reconnect) return;
         await Promise.race([this.greeted, sleep(100)]);
         continue;
       }
-      const reply = await this.call<UnitRequestReply>('unit:request', {});
+      const reply = await this.call<UnitRequestReply>(
+        'unit:request',
+        this.options.maxUnits ? { maxUnits: this.options.maxUnits } : {},
+      );
       if (!reply.ok) {
         this.count(reply.error.code);
         // Told to slow down: back off for a while, as the browser client does.
         await sleep(
-          reply.error.code === 'RATE_LIMITED' ? RATE_LIMIT_BACKOFF_MS : (this.options.idleMs ?? 50),
+          reply.error.code === 'RATE_LIMITED' || reply.error.code === 'SUSPENDED'
+            ? RATE_LIMIT_BACKOFF_MS
+            : (this.options.idleMs ?? 50),
         );
         continue;
       }
@@ -177,8 +253,12 @@ export class SimulatedVolunteer {
         await sleep(this.options.idleMs ?? reply.retryAfterMs);
         continue;
       }
-      this.tally.leases += 1;
-      await this.work(reply.lease);
+      this.batches.push(reply.leases.length);
+      for (const lease of reply.leases) {
+        this.tally.leases += 1;
+        await this.work(lease);
+        if (this.stopped || !this.socket) break;
+      }
     }
   }
 
@@ -191,6 +271,34 @@ export class SimulatedVolunteer {
         // Holds the lease and never answers: only the deadline sweep brings the unit back.
         while (!this.stopped && this.socket?.connected) await sleep(50);
         return;
+      case 'flaky':
+        if (this.random() < (this.options.closeRate ?? 0.3)) {
+          // Closed mid-unit: the computation is lost with the tab; the unit goes back at once.
+          await sleep(this.random() * 20);
+          this.tally.closed += 1;
+          await this.rejoin();
+          return;
+        }
+        await this.submit(lease, this.answer(lease), performance.now());
+        return;
+      case 'slow': {
+        const started = performance.now();
+        const result = this.answer(lease);
+        const [lo, hi] = this.options.slowness ?? [0.5, 1.25];
+        await sleep(lease.leaseDurationMs * (lo + (hi - lo) * this.random()));
+        await this.submit(lease, result, started);
+        return;
+      }
+      case 'flood': {
+        const started = performance.now();
+        const result = this.answer(lease);
+        await this.submit(lease, result, started);
+        await this.flood(lease, result);
+        this.history.push({ replicaId: lease.replicaId, result });
+        return;
+      }
+      case 'randomLiar':
+      case 'colluder':
       case 'honest':
       case 'liar': {
         const started = performance.now();
@@ -198,15 +306,67 @@ export class SimulatedVolunteer {
         const delay = this.options.resultDelayMs?.() ?? 0;
         if (delay > 0) await sleep(delay);
         if (this.options.reconnect) await Promise.race([this.greeted, sleep(5_000)]);
-        const reply = await this.call<ResultReply>('unit:result', {
-          replicaId: lease.replicaId,
-          result,
-          elapsedMs: performance.now() - started,
-        });
-        this.tally.results += 1;
-        if (reply.ok) this.tally[reply.verdict] += 1;
-        else this.count(reply.error.code);
+        await this.submit(lease, result, started);
       }
+    }
+  }
+
+  private async submit(lease: Lease, result: unknown, started: number): Promise<void> {
+    const reply = await this.call<ResultReply>('unit:result', {
+      replicaId: lease.replicaId,
+      result,
+      elapsedMs: performance.now() - started,
+    });
+    this.tally.results += 1;
+    if (reply.ok) this.tally[reply.verdict] += 1;
+    else this.count(reply.error.code);
+  }
+
+  /** Closes the tab, stays away a while, and comes back with the same identity. */
+  private async rejoin(): Promise<void> {
+    this.socket?.disconnect();
+    this.socket = null;
+    const [lo, hi] = this.options.offlineMs ?? [100, 1_000];
+    await sleep(lo + (hi - lo) * this.random());
+    if (this.stopped) return;
+    try {
+      await this.connect();
+    } catch {
+      this.stopped = true; // the coordinator is gone: the run is over
+    }
+  }
+
+  /**
+   * One burst of hostile events, all sent at once: each must be refused and none may change
+   * anything. A result for a replica that is not this volunteer's (NOT_LEASED), the same result
+   * again (NOT_LEASED), an old result replayed, malformed payloads (BAD_REQUEST), renewals and
+   * error reports for others' replicas.
+   */
+  private async flood(lease: Lease, result: unknown): Promise<void> {
+    const burst = this.options.floodBurst ?? 20;
+    const foreignId = () => Math.max(1, lease.replicaId + Math.floor((this.random() - 0.5) * 400));
+    const sends: Array<Promise<Ack<unknown>>> = [];
+    for (let i = 0; i < burst; i++) {
+      const old = this.history[Math.floor(this.random() * this.history.length)];
+      const hostile: Array<[keyof ClientToServerEvents, unknown]> = [
+        ['unit:result', { replicaId: lease.replicaId, result, elapsedMs: 1 }],
+        [
+          'unit:result',
+          { replicaId: old?.replicaId ?? 1, result: old?.result ?? result, elapsedMs: 1 },
+        ],
+        ['unit:result', { replicaId: foreignId(), result, elapsedMs: 1 }],
+        ['unit:result', { replicaId: String(lease.replicaId), result, junk: true }],
+        ['unit:renew', { replicaId: foreignId() }],
+        ['unit:error', { replicaId: foreignId(), error: { name: 'E', message: 'forged' } }],
+        ['hello', { device: { backend: 'quantum' } }],
+      ];
+      const [event, payload] = hostile[Math.floor(this.random() * hostile.length)]!;
+      sends.push(this.call(event, payload));
+    }
+    for (const reply of await Promise.all(sends)) {
+      this.tally.flooded += 1;
+      const code = reply.ok ? 'OK' : reply.error.code;
+      this.tally.floodAnswers[code] = (this.tally.floodAnswers[code] ?? 0) + 1;
     }
   }
 
@@ -223,4 +383,39 @@ export class SimulatedVolunteer {
     this.socket?.disconnect();
     this.socket = null;
   }
+}
+
+/**
+ * A random plausible wrong answer: a hit count drawn uniformly from [0, samples] other than the
+ * true one, so it passes the plausibility check and two random liars rarely agree by chance.
+ * Other estimators get the liar's one-step change in a random direction.
+ */
+export function randomWrongAnswer(
+  result: Record<string, unknown>,
+  random: () => number,
+): Record<string, unknown> {
+  if (typeof result.hits === 'number' && typeof result.samples === 'number') {
+    const draw = Math.floor(random() * result.samples);
+    return { ...result, hits: draw >= result.hits ? draw + 1 : draw };
+  }
+  const step = random() < 0.5 ? -1 : 1;
+  if (typeof result.sumE === 'number') return { ...result, sumE: result.sumE + 4 * step };
+  if (typeof result.sum === 'string')
+    return {
+      ...result,
+      sum: (BigInt(result.sum) + BigInt(result.sum === '0' ? 1 : step)).toString(),
+    };
+  return result;
+}
+
+/**
+ * Colluders agree out of band which units to forge: a fixed hash of (workload, unit) in [0, 1),
+ * the same for every colluder, compared with the lie rate.
+ */
+export function colluderPick(lease: Pick<Lease, 'workloadId' | 'unitIndex'>): number {
+  let h = 0x811c9dc5;
+  for (const ch of `${lease.workloadId}:${lease.unitIndex}`) {
+    h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  }
+  return mulberry32(h)();
 }

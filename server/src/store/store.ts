@@ -104,6 +104,8 @@ export type SubmitOutcome =
       workloadEnded: WorkloadStatus | null;
       /** Workloads whose units were reopened because a volunteer behind them was caught. */
       reopened: string[];
+      /** The unit's work (samples, spin flips): with the reported time, the tab's throughput. */
+      work: number;
     }
   | { kind: 'refused'; code: 'NOT_LEASED' | 'LEASE_EXPIRED' | 'INVALID_RESULT'; message: string };
 

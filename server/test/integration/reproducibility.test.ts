@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { estimatorFor } from '@tessera/shared';
 import { SimulatedVolunteer } from '../../src/sim/simulatedVolunteer';
 import { CoordinatorProcess, freePort } from '../support/coordinatorProcess';
-import { mulberry32 } from '../support/seededRandom';
+import { mulberry32 } from '../../src/sim/seededRandom';
 import {
   TEST_TOKEN,
   api,

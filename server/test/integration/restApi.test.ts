@@ -31,7 +31,12 @@ describe('REST API', () => {
       fraction: 0,
     });
     assert.equal(created.body.spec.samplesPerUnit, 2 ** 24, 'defaults are filled in and shown');
-    assert.deepEqual(created.body.redundancy, { quorum: 2, maxReplicas: 4, maxErrors: 8, adaptive: false });
+    assert.deepEqual(created.body.redundancy, {
+      quorum: 2,
+      maxReplicas: 4,
+      maxErrors: 8,
+      adaptive: false,
+    });
     assert.ok(!Number.isNaN(Date.parse(created.body.createdAt)));
     const id = created.body.id as string;
 

@@ -4,8 +4,18 @@
 import { MC_BINDINGS, type GpuPlan } from '../kinds/estimator';
 
 export interface RunOptions {
-  /** Awaited after each dispatch completes on the GPU: the throttle's place to pause. */
+  /**
+   * Awaited after each submit completes on the GPU, with the index of its last dispatch: the
+   * throttle's place to pause. One dispatch per submit unless the plan batches them.
+   */
   afterDispatch?: (index: number, total: number) => Promise<void>;
+}
+
+/** Bytes of one params slot: the largest dispatch's words, padded to 16 (uniform layout). */
+function paramsSlotBytes(plan: GpuPlan): number {
+  let bytes = 16;
+  for (const dispatch of plan.dispatches) bytes = Math.max(bytes, dispatch.params.byteLength);
+  return Math.ceil(bytes / 16) * 16;
 }
 
 export class GpuKernelRunner {
@@ -34,49 +44,82 @@ export class GpuKernelRunner {
   async run(plan: GpuPlan, options: RunOptions = {}): Promise<Uint32Array> {
     const { device } = this;
     const pipeline = this.pipelineFor(plan);
-    const paramsBytes = Math.max(
-      16,
-      Math.ceil(Math.max(...plan.dispatches.map((d) => d.params.byteLength)) / 16) * 16,
-    );
+    const total = plan.dispatches.length;
+    const asked = plan.dispatchesPerSubmit ?? 1;
+    if (!Number.isInteger(asked) || asked < 1) {
+      throw new RangeError(`dispatchesPerSubmit must be an integer >= 1, got ${asked}`);
+    }
+    const perSubmit = Math.max(1, Math.min(asked, total));
+    const paramsBytes = paramsSlotBytes(plan);
+    // Each dispatch of a submit reads its own slot of one uniform buffer: writeBuffer lands
+    // before the submit, so the slots must all be there at once.
+    const slotStride =
+      perSubmit === 1
+        ? paramsBytes
+        : Math.ceil(paramsBytes / device.limits.minUniformBufferOffsetAlignment) *
+          device.limits.minUniformBufferOffsetAlignment;
     const outputBytes = Math.max(4, plan.outputWords * 4);
+    const buffers: GPUBuffer[] = [];
     const params = device.createBuffer({
-      size: paramsBytes,
+      size: slotStride * perSubmit,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
-    // New buffers are zero-filled by WebGPU: the accumulators start at 0.
+    buffers.push(params);
+    // New buffers are zero-filled by WebGPU: the accumulators (and any scratch) start at 0.
     const output = device.createBuffer({
       size: outputBytes,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
     });
+    buffers.push(output);
     const readback = device.createBuffer({
       size: outputBytes,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
+    buffers.push(readback);
     try {
-      const bindGroup = device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: MC_BINDINGS.params, resource: { buffer: params } },
-          { binding: MC_BINDINGS.output, resource: { buffer: output } },
-        ],
+      const scratch = (plan.storageWords ?? []).map((words, i) => {
+        const buffer = device.createBuffer({
+          size: Math.max(4, words * 4),
+          usage: GPUBufferUsage.STORAGE,
+        });
+        buffers.push(buffer);
+        return { binding: MC_BINDINGS.storage + i, resource: { buffer } };
       });
-      const total = plan.dispatches.length;
-      for (let index = 0; index < total; index++) {
-        const dispatch = plan.dispatches[index]!;
-        const words = new Uint32Array(paramsBytes / 4);
-        words.set(dispatch.params);
-        device.queue.writeBuffer(params, 0, words);
+      const bindGroups = Array.from({ length: perSubmit }, (_, slot) =>
+        device.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries: [
+            {
+              binding: MC_BINDINGS.params,
+              resource: { buffer: params, offset: slot * slotStride, size: paramsBytes },
+            },
+            { binding: MC_BINDINGS.output, resource: { buffer: output } },
+            ...scratch,
+          ],
+        }),
+      );
+      const words = new Uint32Array((slotStride * perSubmit) / 4);
+      for (let first = 0; first < total; first += perSubmit) {
+        const count = Math.min(perSubmit, total - first);
+        words.fill(0);
+        for (let slot = 0; slot < count; slot++) {
+          words.set(plan.dispatches[first + slot]!.params, (slot * slotStride) / 4);
+        }
+        device.queue.writeBuffer(params, 0, words, 0, (count * slotStride) / 4);
         const encoder = device.createCommandEncoder();
         const pass = encoder.beginComputePass();
         pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        pass.dispatchWorkgroups(dispatch.workgroups);
+        for (let slot = 0; slot < count; slot++) {
+          pass.setBindGroup(0, bindGroups[slot]!);
+          pass.dispatchWorkgroups(plan.dispatches[first + slot]!.workgroups);
+        }
         pass.end();
-        if (index === total - 1) encoder.copyBufferToBuffer(output, 0, readback, 0, outputBytes);
+        const last = first + count - 1;
+        if (last === total - 1) encoder.copyBufferToBuffer(output, 0, readback, 0, outputBytes);
         device.queue.submit([encoder.finish()]);
         if (options.afterDispatch) {
           await device.queue.onSubmittedWorkDone();
-          await options.afterDispatch(index, total);
+          await options.afterDispatch(last, total);
         }
       }
       await readback.mapAsync(GPUMapMode.READ);
@@ -84,9 +127,7 @@ export class GpuKernelRunner {
       readback.unmap();
       return result;
     } finally {
-      params.destroy();
-      output.destroy();
-      readback.destroy();
+      for (const buffer of buffers) buffer.destroy();
     }
   }
 }

@@ -1,15 +1,25 @@
 // Every Monte Carlo estimator the platform runs. Adding one: a folder beside `pi/` and a line here.
 import { z } from 'zod';
 import type { AnyEstimator } from './estimator';
+import { optionEstimator } from './european-option/optionEstimator';
+import { optionSpecSchema } from './european-option/optionSpec';
+import { isingEstimator } from './ising-2d/isingEstimator';
+import { isingSpecSchema } from './ising-2d/isingSpec';
 import { piEstimator } from './pi/piEstimator';
 import { piSpecSchema } from './pi/piSpec';
 
 export const ESTIMATORS = {
   pi: piEstimator as AnyEstimator,
+  'ising-2d': isingEstimator as AnyEstimator,
+  'european-option': optionEstimator as AnyEstimator,
 } as const satisfies Record<string, AnyEstimator>;
 export type EstimatorName = keyof typeof ESTIMATORS;
 
-export const montecarloSpecSchema = z.discriminatedUnion('estimator', [piSpecSchema]);
+export const montecarloSpecSchema = z.discriminatedUnion('estimator', [
+  piSpecSchema,
+  isingSpecSchema,
+  optionSpecSchema,
+]);
 export type MontecarloSpec = z.infer<typeof montecarloSpecSchema>;
 
 export function isEstimatorName(name: string): name is EstimatorName {

@@ -42,7 +42,15 @@ export const helloSchema = z
   .strict();
 export type Hello = z.infer<typeof helloSchema>;
 
-export const unitRequestSchema = z.object({}).strict();
+export const unitRequestSchema = z
+  .object({
+    /**
+     * How many units this tab will take in one lease at most. The coordinator sizes the batch
+     * to the tab's measured throughput (seconds of work, not a count), up to this. Default 1.
+     */
+    maxUnits: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
 
 export const replicaRefSchema = z.object({ replicaId: z.number().int().positive() }).strict();
 
@@ -92,10 +100,15 @@ export interface HelloReply {
   volunteer: VolunteerSummary;
   /** Only on first contact: the client stores it and sends it back next time. */
   secret?: string;
+  /** The coordinator's limits for this connection, so a tab sizes its concurrency to them. */
+  limits?: { maxLeasesPerConnection: number };
 }
 
 export interface UnitRequestReply {
+  /** The first (or only) unit leased; null when there is no work for this tab now. */
   lease: Lease | null;
+  /** Every unit leased by this request, in the order to run them (lease is leases[0]). */
+  leases: Lease[];
   /** When no work is available: ask again after this long. */
   retryAfterMs: number;
 }

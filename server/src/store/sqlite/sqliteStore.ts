@@ -512,6 +512,7 @@ export class SqliteStore implements Store {
           credited,
           workloadEnded: null,
           reopened: [...this.reopened],
+          work: unit.work,
         };
       }
       const { ended, credited } = this.reconsiderUnit(
@@ -532,6 +533,7 @@ export class SqliteStore implements Store {
         credited,
         workloadEnded: ended,
         reopened: [...this.reopened].filter((id) => id !== workload.id),
+        work: unit.work,
       };
     })();
   }

@@ -1,0 +1,107 @@
+// Every active workload and the latest ended ones: progress, ETA, status and the running
+// answer, each linking to its own page.
+import type { DashboardWorkload } from '@tessera/shared/protocol/dashboardProtocol';
+import { duration, estimateWithInterval, percent, rate, wholeNumber } from './formatting';
+import { ProgressBar } from './ProgressBar';
+import { StatusBadge } from './StatusBadge';
+
+export function etaWords(w: DashboardWorkload): string {
+  switch (w.status) {
+    case 'queued':
+      return 'waiting for volunteers';
+    case 'running':
+      return w.etaSeconds === null ? 'estimating…' : duration(w.etaSeconds);
+    case 'completed':
+      return w.completedAt === null
+        ? 'done'
+        : `done in ${duration((w.completedAt - w.createdAt) / 1000)}`;
+    case 'failed':
+      return 'failed';
+    case 'cancelled':
+      return 'cancelled';
+  }
+}
+
+function WorkloadRow({ w }: { w: DashboardWorkload }) {
+  const p = w.progress;
+  return (
+    <li className="workload-row" data-testid="workload-row" data-workload-id={w.id}>
+      <div className="wl-name">
+        <a href={`/workloads/${encodeURIComponent(w.id)}`}>{w.name}</a>
+        <span className="wl-kind">
+          {w.estimator} · {w.kind}
+        </span>
+      </div>
+      <div className="wl-status">
+        <StatusBadge status={w.status} />
+      </div>
+      <div className="wl-progress">
+        <ProgressBar
+          fraction={p.fraction}
+          inFlightFraction={p.unitsTotal > 0 ? p.unitsInFlight / p.unitsTotal : 0}
+          status={w.status}
+          label={`${w.name}: ${percent(p.fraction)} validated`}
+        />
+        <span className="wl-units" data-testid="workload-units">
+          {wholeNumber(p.unitsValidated)} / {wholeNumber(p.unitsTotal)} units
+          {p.unitsInFlight > 0 && <span className="muted"> · {p.unitsInFlight} in flight</span>}
+          {w.unitsPerSecond > 0 && (
+            <span className="muted"> · {rate(w.unitsPerSecond, 'units')}</span>
+          )}
+        </span>
+      </div>
+      <div className="wl-eta" data-testid="workload-eta">
+        {(w.status === 'running' || w.status === 'queued') && (
+          <span className="cell-label">ETA </span>
+        )}
+        {etaWords(w)}
+      </div>
+      <div className="wl-answer" data-testid="workload-estimate">
+        {w.headline ? (
+          <>
+            <span className="cell-label">{w.headline.series} </span>
+            <span className="num">
+              {estimateWithInterval(w.headline.value, w.headline.lo, w.headline.hi)}
+            </span>
+          </>
+        ) : (
+          <span className="muted">no validated units yet</span>
+        )}
+      </div>
+      {w.failureReason && <p className="wl-failure">{w.failureReason}</p>}
+    </li>
+  );
+}
+
+export function WorkloadsPanel(props: { workloads: DashboardWorkload[]; total: number }) {
+  const hidden = props.total - props.workloads.length;
+  return (
+    <section className="panel wide" aria-label="Workloads">
+      <h2 className="panel-title">
+        Workloads <span className="panel-note">active first, then the latest ended</span>
+      </h2>
+      {props.workloads.length === 0 ? (
+        <p className="empty" data-testid="workloads-empty">
+          No workloads yet — submit one at <a href="/submit">/submit</a> or with the CLI (
+          <code>npx tessera submit FILE</code>).
+        </p>
+      ) : (
+        <>
+          <div className="workload-head" aria-hidden="true">
+            <span>Workload</span>
+            <span>Status</span>
+            <span>Progress</span>
+            <span>ETA</span>
+            <span>Running answer (95% interval)</span>
+          </div>
+          <ul className="workload-list">
+            {props.workloads.map((w) => (
+              <WorkloadRow key={w.id} w={w} />
+            ))}
+          </ul>
+          {hidden > 0 && <p className="panel-note">{hidden} older ended workloads not shown.</p>}
+        </>
+      )}
+    </section>
+  );
+}

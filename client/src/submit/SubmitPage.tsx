@@ -1,0 +1,193 @@
+// The /submit page: pick a workload type, fill in its spec (fields, limits and defaults come
+// from the shared zod schemas), and send it with the researcher token through the API client.
+// Mistakes show next to their field, whether the form caught them or the coordinator did.
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import {
+  ApiError,
+  ERROR_CODES,
+  TesseraClient,
+  type FieldError,
+  type WorkloadView,
+} from '@tessera/shared';
+import { SiteNav } from '../dashboard/SiteNav';
+import { FieldInput } from './FieldInput';
+import { checkForm, placeErrors, type FormValues } from './formValues';
+import { SubmittedNotice } from './SubmittedNotice';
+import { TokenField } from './TokenField';
+import { useResearcherToken } from './useResearcherToken';
+import { WORKLOAD_FORMS, allFields, initialValues, type WorkloadForm } from './workloadForms';
+import './submit.css';
+
+function formFromUrl(): WorkloadForm {
+  const wanted = new URLSearchParams(window.location.search).get('type');
+  return WORKLOAD_FORMS.find((f) => f.id === wanted) ?? WORKLOAD_FORMS[0]!;
+}
+
+export function SubmitPage() {
+  const [form, setForm] = useState(formFromUrl);
+  const [values, setValues] = useState<FormValues>(() => initialValues(form));
+  const [errors, setErrors] = useState<FieldError[]>([]);
+  const [tokenError, setTokenError] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const [submitted, setSubmitted] = useState<WorkloadView | null>(null);
+  const token = useResearcherToken();
+  const formRef = useRef<HTMLFormElement>(null);
+  const noticeRef = useRef<HTMLDivElement>(null);
+
+  const fields = useMemo(() => allFields(form), [form]);
+  const placed = useMemo(() => placeErrors(errors, fields), [errors, fields]);
+  const redundancyHasError = form.redundancyFields.some((f) => placed.byField.has(f.key));
+
+  useEffect(() => {
+    if (submitted) noticeRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [submitted]);
+
+  function chooseForm(id: string) {
+    const next = WORKLOAD_FORMS.find((f) => f.id === id);
+    if (!next) return;
+    setForm(next);
+    setValues(initialValues(next));
+    setErrors([]);
+    setFailure(null);
+    const url = new URL(window.location.href);
+    url.searchParams.set('type', next.id);
+    window.history.replaceState(null, '', url);
+  }
+
+  function change(key: string, value: string) {
+    setValues((old) => ({ ...old, [key]: value }));
+    setErrors((old) => old.filter((e) => e.path !== key));
+  }
+
+  /** Moves focus to the first field that needs attention, after React has drawn the errors. */
+  function focusFirstError() {
+    requestAnimationFrame(() => {
+      formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    });
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setFailure(null);
+    const checked = checkForm(fields, form.fixed, values);
+    const missingToken = token.token.trim() === '';
+    setTokenError(missingToken ? 'enter your researcher token' : null);
+    if (!checked.ok || missingToken) {
+      setErrors(checked.ok ? [] : checked.errors);
+      focusFirstError();
+      return;
+    }
+    setErrors([]);
+    setSending(true);
+    try {
+      const client = new TesseraClient({ baseUrl: '', token: token.token.trim() });
+      const view = await client.submit(checked.body);
+      token.save();
+      setSubmitted(view);
+    } catch (error) {
+      if (!(error instanceof ApiError)) {
+        setFailure(String(error));
+      } else if (error.code === ERROR_CODES.unauthorized) {
+        setTokenError('The coordinator does not accept this token: check it and try again.');
+        focusFirstError();
+      } else if (error.fieldErrors.length > 0) {
+        setErrors(error.fieldErrors);
+        focusFirstError();
+      } else {
+        setFailure(error.message);
+      }
+    } finally {
+      setSending(false);
+    }
+  }
+
+  const general = [...placed.general, ...(failure ? [failure] : [])];
+  const field = (f: (typeof fields)[number]) => (
+    <FieldInput
+      key={f.key}
+      field={f}
+      hint={form.hints[f.key]}
+      value={values[f.key] ?? ''}
+      error={placed.byField.get(f.key)}
+      onChange={(value) => change(f.key, value)}
+    />
+  );
+
+  return (
+    <main className="page submit-page">
+      <header className="submit-head">
+        <div>
+          <h1>Submit a workload</h1>
+          <p className="tagline">
+            Describe a computation; volunteers’ browsers run it in small units, and the coordinator
+            checks their results against each other before combining them.
+          </p>
+        </div>
+        <SiteNav current="/submit" />
+      </header>
+
+      <form ref={formRef} noValidate onSubmit={submit} aria-label="Submit a workload">
+        <section className="card" aria-label="Researcher token">
+          <h2>Researcher token</h2>
+          <TokenField state={token} error={tokenError} />
+        </section>
+
+        <section className="card" aria-label="Workload">
+          <h2>Workload</h2>
+          <div className="form-field">
+            <label htmlFor="workload-type">Type</label>
+            <div className="form-control">
+              <select
+                id="workload-type"
+                data-testid="workload-type"
+                value={form.id}
+                onChange={(e) => chooseForm(e.target.value)}
+              >
+                <optgroup label="Monte Carlo">
+                  {WORKLOAD_FORMS.filter((f) => f.kind === 'montecarlo').map((f) => (
+                    <option key={f.id} value={f.id}>
+                      {f.title}
+                    </option>
+                  ))}
+                </optgroup>
+              </select>
+            </div>
+            <p className="field-help">{form.summary}</p>
+          </div>
+          {form.specFields.map(field)}
+          {field(form.nameField)}
+          <details className="advanced" open={redundancyHasError || undefined}>
+            <summary>Redundancy (advanced)</summary>
+            <p className="field-help">
+              How results are checked: each unit is computed on several volunteers’ devices until
+              enough identical answers agree.
+            </p>
+            {form.redundancyFields.map(field)}
+          </details>
+        </section>
+
+        {general.length > 0 && (
+          <div className="error" role="alert" data-testid="form-error">
+            {general.map((message) => (
+              <p key={message}>{message}</p>
+            ))}
+          </div>
+        )}
+
+        <div className="submit-actions">
+          <button
+            type="submit"
+            className="contribute-button"
+            data-testid="submit"
+            disabled={sending}
+          >
+            {sending ? 'Submitting…' : 'Submit workload'}
+          </button>
+        </div>
+      </form>
+
+      <div ref={noticeRef}>{submitted && <SubmittedNotice view={submitted} />}</div>
+    </main>
+  );
+}

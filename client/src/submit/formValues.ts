@@ -1,0 +1,109 @@
+// From what the person typed to a request body, and from zod's or the server's complaints to a
+// message per field. Numbers may be written 1e9, 2^30 or 1,000,000.
+import {
+  fieldErrorsFromIssues,
+  type FieldError,
+  type SubmitWorkloadInput,
+  submitWorkloadSchema,
+} from '@tessera/shared';
+import type { FixedValue, FormField } from './formFields';
+
+/** What each input holds, by the field's dotted key; checkboxes hold 'true' or 'false'. */
+export type FormValues = Record<string, string>;
+
+export interface BuiltBody {
+  body: Record<string, unknown>;
+  /** Inputs left empty or not even numbers, caught before the schema sees them. */
+  errors: FieldError[];
+}
+
+/** `2^30`, `1e9`, `1,000,000`, `1_000_000`, or a plain number; null when it is none of those. */
+export function parseNumber(text: string): number | null {
+  const compact = text.trim().replace(/[,_\s]/g, '');
+  const power = /^(\d+)\^(\d+)$/.exec(compact);
+  if (power) return Number(power[1]) ** Number(power[2]);
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(compact)) return null;
+  return Number(compact);
+}
+
+function setIn(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const step of path.slice(0, -1)) {
+    if (typeof node[step] !== 'object' || node[step] === null) node[step] = {};
+    node = node[step] as Record<string, unknown>;
+  }
+  node[path.at(-1)!] = value;
+}
+
+/** The body the form describes; an empty input is left out so the schema's default applies. */
+export function buildBody(
+  fields: readonly FormField[],
+  fixed: readonly FixedValue[],
+  values: FormValues,
+): BuiltBody {
+  const body: Record<string, unknown> = {};
+  const errors: FieldError[] = [];
+  for (const { path, value } of fixed) setIn(body, path, value);
+  for (const field of fields) {
+    const raw = values[field.key] ?? '';
+    if (field.kind === 'boolean') {
+      // Left out while it says what the default says: the body carries only choices made.
+      if (raw !== '' && (raw === 'true') !== (field.default ?? false)) {
+        setIn(body, field.path, raw === 'true');
+      }
+      continue;
+    }
+    if (raw.trim() === '') {
+      if (field.required) errors.push({ path: field.key, message: 'required' });
+      continue;
+    }
+    if (field.kind === 'integer' || field.kind === 'number') {
+      const n = parseNumber(raw);
+      if (n === null) {
+        errors.push({ path: field.key, message: 'enter a number (1000000, 1e6 or 2^20)' });
+        continue;
+      }
+      setIn(body, field.path, n);
+      continue;
+    }
+    setIn(body, field.path, field.kind === 'string' ? raw.trim() : raw);
+  }
+  return { body, errors };
+}
+
+export type Checked = { ok: true; body: SubmitWorkloadInput } | { ok: false; errors: FieldError[] };
+
+/** Checks the form with the very schema the coordinator uses, before anything is sent. */
+export function checkForm(
+  fields: readonly FormField[],
+  fixed: readonly FixedValue[],
+  values: FormValues,
+): Checked {
+  const { body, errors } = buildBody(fields, fixed, values);
+  const parsed = submitWorkloadSchema.safeParse(body);
+  const schemaErrors = parsed.success ? [] : fieldErrorsFromIssues(parsed.error.issues);
+  // An empty or unreadable field gets its plain message, not the schema's "expected number".
+  const unparsable = new Set(errors.map((e) => e.path));
+  const all = [...errors, ...schemaErrors.filter((e) => !unparsable.has(e.path))];
+  if (all.length > 0) return { ok: false, errors: all };
+  // The body as typed, not the parsed one: defaults stay the coordinator's to fill in.
+  return { ok: true, body: body as SubmitWorkloadInput };
+}
+
+/** Splits errors into those a field shows and those that belong to no field on the form. */
+export function placeErrors(
+  errors: readonly FieldError[],
+  fields: readonly FormField[],
+): { byField: Map<string, string>; general: string[] } {
+  const keys = new Set(fields.map((f) => f.key));
+  const byField = new Map<string, string>();
+  const general: string[] = [];
+  for (const error of errors) {
+    if (keys.has(error.path)) {
+      if (!byField.has(error.path)) byField.set(error.path, error.message);
+    } else {
+      general.push(error.path ? `${error.path}: ${error.message}` : error.message);
+    }
+  }
+  return { byField, general };
+}

@@ -1,0 +1,201 @@
+// The OpenAPI 3.1 description of the REST API (served at GET /api/openapi.json), generated from
+// the zod schemas the server parses requests with and the API client parses answers with.
+// A route added to the API is added here too; the test walks every documented path against a
+// live coordinator.
+import { z } from 'zod';
+import {
+  ERROR_CODES,
+  errorResponseSchema,
+  healthSchema,
+  platformStatsSchema,
+  submitWorkloadSchema,
+  workloadResultSchema,
+  workloadViewSchema,
+} from '@tessera/shared';
+
+export const OPENAPI_VERSION = '3.1.0';
+export const API_VERSION = '0.1.0';
+
+type JsonSchema = Record<string, unknown>;
+
+/** JSON Schema 2020-12 (the dialect OpenAPI 3.1 uses) without the top-level `$schema`. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+  }) as JsonSchema;
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object) => ({ 'application/json': { schema } });
+
+function errorResponse(description: string, codes: string[]) {
+  return {
+    description: `${description} Codes: ${codes.join(', ')}.`,
+    content: json(ref('Error')),
+  };
+}
+
+const idParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'The workload id returned by POST /api/workloads.',
+  schema: { type: 'string' },
+};
+
+const notFound = errorResponse('No workload with this id.', [ERROR_CODES.notFound]);
+const unauthorized = errorResponse('The bearer token is missing or unknown.', [
+  ERROR_CODES.unauthorized,
+]);
+
+export function buildOpenApiDocument(): Record<string, unknown> {
+  return {
+    openapi: OPENAPI_VERSION,
+    info: {
+      title: 'Tessera coordinator',
+      version: API_VERSION,
+      description:
+        'Submit Monte Carlo workloads to browser volunteers, follow their progress and read the verified answer. Researcher calls (submit, cancel) carry `Authorization: Bearer <token>`: the token is in `data/researcher.token` after the first start, or the `TESSERA_TOKEN` the coordinator was started with; `tessera token create --name NAME` makes more. Every error is a 4xx/5xx with `{ "error": { "code", "message", "details"? } }`.',
+    },
+    tags: [
+      { name: 'workloads', description: 'Submit, follow, read and cancel workloads.' },
+      { name: 'platform', description: 'Figures and health of the platform.' },
+    ],
+    paths: {
+      '/api/workloads': {
+        post: {
+          tags: ['workloads'],
+          operationId: 'submitWorkload',
+          summary: 'Submit a workload',
+          description:
+            "The body is validated against the estimator's spec schema; a refused field is named in `error.details[].path` (e.g. `spec.samples`).",
+          security: [{ researcherToken: [] }],
+          requestBody: { required: true, content: json(ref('SubmitWorkload')) },
+          responses: {
+            '201': {
+              description: 'Created; `Location` names the new workload.',
+              headers: { Location: { schema: { type: 'string' } } },
+              content: json(ref('WorkloadView')),
+            },
+            '400': errorResponse('The body is not valid JSON or not a valid workload.', [
+              ERROR_CODES.invalidSpec,
+              ERROR_CODES.badRequest,
+            ]),
+            '401': unauthorized,
+            '413': errorResponse('The body is too large.', [ERROR_CODES.payloadTooLarge]),
+          },
+        },
+        get: {
+          tags: ['workloads'],
+          operationId: 'listWorkloads',
+          summary: 'List every workload',
+          responses: {
+            '200': { description: 'Every workload.', content: json(ref('WorkloadList')) },
+          },
+        },
+      },
+      '/api/workloads/{id}': {
+        parameters: [idParameter],
+        get: {
+          tags: ['workloads'],
+          operationId: 'getWorkload',
+          summary: 'Read one workload: status and progress',
+          responses: {
+            '200': { description: 'The workload.', content: json(ref('WorkloadView')) },
+            '404': notFound,
+          },
+        },
+        delete: {
+          tags: ['workloads'],
+          operationId: 'cancelWorkload',
+          summary: 'Cancel a queued or running workload',
+          security: [{ researcherToken: [] }],
+          responses: {
+            '200': { description: 'The cancelled workload.', content: json(ref('WorkloadView')) },
+            '401': unauthorized,
+            '404': notFound,
+            '409': errorResponse('The workload has already ended.', [ERROR_CODES.conflict]),
+          },
+        },
+      },
+      '/api/workloads/{id}/result': {
+        parameters: [idParameter],
+        get: {
+          tags: ['workloads'],
+          operationId: 'getWorkloadResult',
+          summary: "The workload's answer, from its validated units so far",
+          responses: {
+            '200': {
+              description:
+                'The aggregate; `final` is true once every unit is validated. pi and european-option: `{ estimate, stderr, ci95, samples }`; ising-2d: `{ magnetization, energy, ... }`.',
+              content: json(ref('WorkloadResult')),
+            },
+            '404': notFound,
+            '409': errorResponse('No unit is validated yet.', [ERROR_CODES.notReady]),
+          },
+        },
+      },
+      '/api/stats': {
+        get: {
+          tags: ['platform'],
+          operationId: 'getStats',
+          summary: 'Platform figures: volunteers online, throughput, units validated',
+          responses: {
+            '200': { description: 'The figures.', content: json(ref('PlatformStats')) },
+          },
+        },
+      },
+      '/api/openapi.json': {
+        get: {
+          tags: ['platform'],
+          operationId: 'getOpenApi',
+          summary: 'This document',
+          responses: { '200': { description: 'OpenAPI 3.1.', content: json({ type: 'object' }) } },
+        },
+      },
+      '/healthz': {
+        get: {
+          tags: ['platform'],
+          operationId: 'getHealth',
+          summary: 'Liveness',
+          responses: { '200': { description: 'Up.', content: json(ref('Health')) } },
+        },
+      },
+      '/metrics': {
+        get: {
+          tags: ['platform'],
+          operationId: 'getMetrics',
+          summary: 'Prometheus metrics',
+          responses: {
+            '200': {
+              description: 'Prometheus text exposition format 0.0.4.',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        researcherToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A researcher token (data/researcher.token, TESSERA_TOKEN, or `tessera token create`).',
+        },
+      },
+      schemas: {
+        SubmitWorkload: jsonSchema(submitWorkloadSchema, 'input'),
+        WorkloadView: jsonSchema(workloadViewSchema, 'output'),
+        WorkloadList: { type: 'array', items: ref('WorkloadView') },
+        WorkloadResult: jsonSchema(workloadResultSchema, 'output'),
+        PlatformStats: jsonSchema(platformStatsSchema, 'output'),
+        Health: jsonSchema(healthSchema, 'output'),
+        Error: jsonSchema(errorResponseSchema, 'output'),
+      },
+    },
+  };
+}

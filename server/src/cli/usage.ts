@@ -1,0 +1,47 @@
+// The text of `tessera --help`: every command, option, environment variable and exit code.
+import { DEFAULT_URL } from './connection';
+
+export const USAGE = `Usage: tessera <command> [options]
+
+Researcher commands (talk to a coordinator over its REST API):
+  submit FILE [--wait] [--interval SECONDS] [--out FILE]
+      Submit the workload described by FILE (JSON, e.g. examples/pi.json; - reads stdin).
+      Prints the new workload's id. With --wait, shows live progress (units validated /
+      total, percentage, ETA) until the workload ends, then prints its result as JSON
+      (or writes it to --out FILE). --interval: seconds between progress polls (default 1).
+  status [ID] [--json]
+      One workload in detail, or a table of every workload.
+  result ID [--out FILE]
+      The workload's result as JSON (partial while it runs), on stdout or into FILE.
+  cancel ID
+      Cancel a queued or running workload.
+
+Operator commands (act on the local data folder, no server needed):
+  token create --name NAME [--data DIR]
+      Create a researcher token in the coordinator's data folder (default: $TESSERA_DATA or
+      ./data). The token is printed once; only its hash is stored.
+
+Options:
+  --url URL      Coordinator URL. Default: $TESSERA_URL, else ${DEFAULT_URL}.
+  --token TOKEN  Researcher token (submit and cancel need one). Default: $TESSERA_TOKEN,
+                 else the file $TESSERA_DATA/researcher.token (./data/researcher.token) that
+                 the coordinator writes on its first start, when it exists.
+  -h, --help     Show this help.
+
+Output: results (ids, JSON) go to stdout; messages and progress go to stderr. Progress is
+one line redrawn in place on a terminal, and a plain line every few seconds otherwise.
+
+Exit codes:
+  0    success
+  1    the coordinator refused the request (invalid spec, unknown id, already ended),
+       or the workload failed or was cancelled
+  2    usage error: bad arguments, or FILE cannot be read as JSON (nothing was sent)
+  3    cannot reach the coordinator (or what answered is not one), or it refused the token
+  130  interrupted (Ctrl-C) while waiting; the workload goes on
+
+Examples:
+  tessera submit examples/pi.json --wait
+  tessera status
+  tessera result 3hVq0x9tYk2b --out pi-result.json
+  TESSERA_URL=http://lab-server:8080 TESSERA_TOKEN=tsr_... tessera cancel 3hVq0x9tYk2b
+`;

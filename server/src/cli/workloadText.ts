@@ -1,0 +1,78 @@
+// Workloads and results in words for a terminal: the detail block of `tessera status ID`, the
+// table of `tessera status`, and a one-line summary of an estimate.
+import type { WorkloadResult, WorkloadView } from '@tessera/shared';
+import { percent } from './progressBar';
+
+const number = new Intl.NumberFormat('en-US');
+
+function specWords(spec: Record<string, unknown>): string {
+  const { estimator, ...rest } = spec;
+  const fields = Object.entries(rest).map(([key, value]) =>
+    typeof value === 'number'
+      ? `${key} ${number.format(value)}`
+      : `${key} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+  );
+  return `${String(estimator)}: ${fields.join(', ')}`;
+}
+
+function progressWords(view: WorkloadView): string {
+  const p = view.progress;
+  return `${number.format(p.unitsValidated)} / ${number.format(p.unitsTotal)} units validated (${percent(p.fraction)}), ${number.format(p.unitsInFlight)} in flight, ${number.format(p.unitsFailed)} failed`;
+}
+
+export function workloadDetail(view: WorkloadView, pageUrl: string): string {
+  const rows: Array<[string, string]> = [
+    ['Workload', `${view.id}  "${view.name}"`],
+    ['Status', view.status + (view.failureReason ? ` (${view.failureReason})` : '')],
+    ['Progress', progressWords(view)],
+    ['Spec', `${view.kind} ${specWords(view.spec)}`],
+    [
+      'Redundancy',
+      `quorum ${view.redundancy.quorum}, max replicas ${view.redundancy.maxReplicas}, max errors ${view.redundancy.maxErrors}${view.redundancy.adaptive ? ', adaptive' : ''}`,
+    ],
+    ['Created', view.createdAt],
+    ['Completed', view.completedAt ?? '-'],
+    ['Live view', pageUrl],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n';
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export function workloadTable(views: readonly WorkloadView[]): string {
+  const header = ['ID', 'NAME', 'STATUS', 'PROGRESS', 'CREATED'];
+  const rows = views.map((v) => [
+    v.id,
+    truncate(v.name, 32),
+    v.status,
+    `${number.format(v.progress.unitsValidated)}/${number.format(v.progress.unitsTotal)} ${percent(v.progress.fraction)}`,
+    v.createdAt.replace('T', ' ').slice(0, 19),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return (
+    [header, ...rows]
+      .map((cells) =>
+        cells
+          .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+          .join('  '),
+      )
+      .join('\n') + '\n'
+  );
+}
+
+/** `estimate 3.14159 ± 0.00021 (95% CI 3.14118 to 3.14200), 1,000,000 samples`, when it is one. */
+export function estimateSummary(result: WorkloadResult): string | null {
+  const { estimate, stderr, ci95, samples } = result as Record<string, unknown>;
+  if (typeof estimate !== 'number' || typeof stderr !== 'number') return null;
+  const digits = stderr > 0 ? Math.max(2, 2 - Math.floor(Math.log10(stderr))) : 6;
+  const fixed = (x: number) => x.toFixed(Math.min(digits, 12));
+  const interval =
+    Array.isArray(ci95) && typeof ci95[0] === 'number' && typeof ci95[1] === 'number'
+      ? ` (95% CI ${fixed(ci95[0])} to ${fixed(ci95[1])})`
+      : '';
+  const count = typeof samples === 'number' ? `, ${number.format(samples)} samples` : '';
+  return `estimate ${fixed(estimate)} ± ${fixed(stderr)}${interval}${count}`;
+}

@@ -1,0 +1,394 @@
+// The /dashboard namespace against a real coordinator (SQLite file, socket.io on port 0) with
+// socket.io-client watchers and SimulatedVolunteers doing real work: snapshots arrive, follow a
+// workload to its answer, never exceed the configured rate, and bad input from a watcher is
+// refused without harm.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { io, type Socket } from 'socket.io-client';
+import {
+  DASHBOARD_NAMESPACE,
+  DASHBOARD_PROTOCOL_VERSION,
+  dashboardSnapshotSchema,
+  workloadDetailSchema,
+  type DashboardSnapshot,
+  type WorkloadDetail,
+} from '@tessera/shared';
+import { systemClock } from '../../src/clock';
+import { DASHBOARD_MAX_REFUSALS } from '../../src/realtime/dashboardNamespace';
+import type { DashboardOptionsInput } from '../../src/realtime/dashboard/dashboardOptions';
+import { createCoordinatorServer, type CoordinatorServer } from '../../src/server';
+import { SimulatedVolunteer } from '../../src/sim/simulatedVolunteer';
+import { SqliteStore } from '../../src/store/sqlite/sqliteStore';
+import { TEST_TOKEN, api, tempDir, waitFor } from '../support/testCoordinator';
+
+interface Coordinator {
+  server: CoordinatorServer;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startCoordinator(dashboard: DashboardOptionsInput): Promise<Coordinator> {
+  const dir = tempDir('tessera-dashboard-');
+  const store = new SqliteStore(join(dir, 'tessera.sqlite'));
+  const server = createCoordinatorServer({
+    store,
+    clock: systemClock,
+    envToken: TEST_TOKEN,
+    scheduler: { retryAfterMs: 20, leaseDurationMs: 5_000 },
+    dashboard,
+    clientDist: null,
+    log: () => undefined,
+  });
+  const port = await server.listen(0, '127.0.0.1');
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      await server.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A watcher that records every snapshot and detail, each parsed by the protocol's schema. */
+class Watcher {
+  readonly socket: Socket;
+  readonly snapshots: Array<DashboardSnapshot & { receivedAt: number }> = [];
+  readonly details: WorkloadDetail[] = [];
+
+  constructor(url: string, auth: object = { dashboardVersion: DASHBOARD_PROTOCOL_VERSION }) {
+    this.socket = io(`${url}${DASHBOARD_NAMESPACE}`, {
+      auth,
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    this.socket.on('snapshot', (raw: unknown) => {
+      this.snapshots.push({ ...dashboardSnapshotSchema.parse(raw), receivedAt: Date.now() });
+    });
+    this.socket.on('workload:detail', (raw: unknown) => {
+      this.details.push(workloadDetailSchema.parse(raw));
+    });
+  }
+
+  async connected(): Promise<this> {
+    if (this.socket.connected) return this;
+    await new Promise<void>((resolve, reject) => {
+      this.socket.once('connect', () => resolve());
+      this.socket.once('connect_error', reject);
+    });
+    return this;
+  }
+
+  latest(): DashboardSnapshot | undefined {
+    return this.snapshots.at(-1);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+async function submitPi(url: string, units: number, samplesPerUnit: number): Promise<string> {
+  const res = await api(url, 'POST', '/api/workloads', {
+    kind: 'montecarlo',
+    name: 'dashboard pi',
+    spec: { estimator: 'pi', samples: units * samplesPerUnit, seed: 99, samplesPerUnit },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.id as string;
+}
+
+async function crew(url: string, names: string[]): Promise<SimulatedVolunteer[]> {
+  const list = names.map((displayName) => new SimulatedVolunteer({ url, displayName, idleMs: 20 }));
+  await Promise.all(list.map((v) => v.connect()));
+  return list;
+}
+
+describe('dashboard feed over real sockets', () => {
+  let c: Coordinator;
+  before(async () => {
+    c = await startCoordinator({ maxSnapshotsPerSecond: 10, sampleIntervalMs: 200 });
+  });
+  after(async () => {
+    await c.stop();
+  });
+
+  test('a new watcher gets the full snapshot at once; an empty platform says so', async () => {
+    const w = await new Watcher(c.url).connected();
+    const first = await waitFor(async () => w.snapshots[0], 5_000, 'the first snapshot');
+    assert.equal(first.full, true);
+    assert.equal(first.version, DASHBOARD_PROTOCOL_VERSION);
+    assert.deepEqual(first.volunteers, { online: 0, byBackend: { webgpu: 0, cpu: 0 }, known: 0 });
+    assert.deepEqual(first.workloads, []);
+    assert.deepEqual(first.leaderboard, []);
+    // Idle: the heartbeat keeps snapshots and throughput points coming.
+    await waitFor(async () => w.snapshots.length >= 4, 5_000, 'heartbeat snapshots');
+    const points = w.snapshots.flatMap((s) => s.throughput.points);
+    assert.ok(points.length >= 2, `${points.length} throughput points`);
+    assert.ok(points.every((p) => p.workPerSecond === 0));
+    w.close();
+  });
+
+  test('snapshots follow a workload as volunteers compute it, to the answer REST gives', async () => {
+    const w = await new Watcher(c.url).connected();
+    const follower = await new Watcher(c.url).connected();
+    const id = await submitPi(c.url, 40, 2 ** 16);
+    const sub = await follower.socket.emitWithAck('subscribe', { workloadId: id });
+    assert.equal(sub.ok, true, JSON.stringify(sub));
+    assert.equal(workloadDetailSchema.parse(sub.detail).full, true);
+
+    const volunteers = await crew(c.url, ['Ada', 'Grace']);
+    await waitFor(
+      async () => w.latest()?.volunteers.online === 2 && w.latest(),
+      5_000,
+      'two volunteers online',
+    );
+    assert.deepEqual(w.latest()!.volunteers.byBackend, { webgpu: 0, cpu: 2 });
+    const running = volunteers.map((v) => v.run());
+    const done = await waitFor(
+      async () => w.latest()?.workloads.find((x) => x.id === id && x.status === 'completed'),
+      60_000,
+      'the workload completed on the dashboard',
+    );
+    volunteers.forEach((v) => v.close());
+    await Promise.all(running);
+
+    const fractions = w.snapshots
+      .map((s) => s.workloads.find((x) => x.id === id)?.progress.fraction)
+      .filter((f): f is number => f !== undefined);
+    for (let i = 1; i < fractions.length; i++) {
+      assert.ok(fractions[i]! >= fractions[i - 1]!, 'progress never goes back');
+    }
+    const partial = new Set(fractions.filter((f) => f > 0 && f < 1));
+    assert.ok(partial.size >= 2, `progress seen only at ${[...new Set(fractions)].join(', ')}`);
+    assert.ok(
+      w.snapshots.some((s) => s.workloads.some((x) => x.id === id && x.etaSeconds !== null)),
+      'an ETA while it ran',
+    );
+    assert.ok(
+      w.snapshots.some((s) => s.throughput.points.some((p) => p.workPerSecond > 0)),
+      'throughput rose',
+    );
+
+    const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
+    assert.equal(done.progress.fraction, 1);
+    assert.equal(done.etaSeconds, null);
+    assert.deepEqual(done.headline, {
+      series: 'estimate',
+      value: result.estimate,
+      lo: result.ci95[0],
+      hi: result.ci95[1],
+    });
+
+    // The follower's series: time-ordered points ending at the final answer, intervals
+    // narrowing as samples accumulate.
+    await waitFor(
+      async () => follower.details.some((d) => d.result?.final === true),
+      5_000,
+      'the final result pushed to the follower',
+    );
+    const points = [...(workloadDetailSchema.parse(sub.detail).series.estimate ?? [])];
+    for (const d of follower.details) points.push(...(d.series.estimate ?? []));
+    assert.ok(points.length >= 3, `${points.length} estimate points`);
+    const last = points.at(-1)!;
+    assert.equal(last.value, result.estimate);
+    const first = points[0]!;
+    assert.ok(last.hi! - last.lo! < first.hi! - first.lo!, 'the interval narrowed');
+    assert.deepEqual(
+      follower.details.findLast((d) => d.result !== null)?.result,
+      result,
+      'the pushed result is the REST result',
+    );
+
+    // The leaderboard: both volunteers, by validated credit, by name and a short handle only.
+    const board = await waitFor(
+      async () => (w.latest()?.leaderboard.length === 2 ? w.latest()!.leaderboard : null),
+      5_000,
+      'two volunteers on the leaderboard',
+    );
+    assert.deepEqual(board.map((e) => e.displayName).sort(), ['Ada', 'Grace']);
+    assert.ok(board[0]!.credit >= board[1]!.credit);
+    // Every one of the 40 units has at least one credited replica (how many more depends on the
+    // redundancy policy), and the board and the validation figures count the same ones.
+    const credited = board.reduce((n, e) => n + e.unitsValidated, 0);
+    assert.ok(credited >= 40, `${credited} validated replicas credited`);
+    const everything = JSON.stringify([w.snapshots, follower.details]);
+    for (const v of volunteers) {
+      assert.ok(!everything.includes(v.secret!), 'no secret on the dashboard');
+      assert.ok(!everything.includes(v.volunteerId!), 'no full volunteer id on the dashboard');
+    }
+    const figures = w.latest()!.validation;
+    assert.equal(figures.agreed, credited);
+    assert.equal(figures.disagreed, 0);
+    w.close();
+    follower.close();
+  });
+
+  test('another estimator (ising-2d) is charted by its observables, the first as headline', async () => {
+    const follower = await new Watcher(c.url).connected();
+    const res = await api(c.url, 'POST', '/api/workloads', {
+      kind: 'montecarlo',
+      name: 'dashboard ising',
+      spec: {
+        estimator: 'ising-2d',
+        params: { size: 16, temperature: 2.5, sweeps: 200, burnIn: 20 },
+        chains: 4,
+        seed: 5,
+      },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const id = res.body.id as string;
+    const sub = await follower.socket.emitWithAck('subscribe', { workloadId: id });
+    assert.equal(sub.ok, true, JSON.stringify(sub));
+    const volunteers = await crew(c.url, ['Emmy', 'Lise']);
+    const running = volunteers.map((v) => v.run());
+    const done = await waitFor(
+      async () => follower.latest()?.workloads.find((x) => x.id === id && x.status === 'completed'),
+      60_000,
+      'the ising workload completed on the dashboard',
+    );
+    volunteers.forEach((v) => v.close());
+    await Promise.all(running);
+    const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
+    assert.equal(done.headline?.series, 'magnetization');
+    assert.equal(done.headline?.value, result.magnetization.mean);
+    await waitFor(
+      async () => follower.details.some((d) => d.result?.final === true),
+      5_000,
+      'the final ising result pushed',
+    );
+    const names = new Set(follower.details.flatMap((d) => Object.keys(d.series)));
+    for (const name of ['magnetization', 'energy']) assert.ok(names.has(name), [...names].join());
+    const energy = follower.details.flatMap((d) => d.series.energy ?? []).at(-1)!;
+    assert.equal(energy.value, result.energy.mean);
+    follower.close();
+  });
+});
+
+describe('dashboard throttle', () => {
+  let c: Coordinator;
+  const RATE = 4;
+  before(async () => {
+    c = await startCoordinator({ maxSnapshotsPerSecond: RATE, sampleIntervalMs: 1_000 });
+  });
+  after(async () => {
+    await c.stop();
+  });
+
+  test('however many changes, snapshots go out at most maxSnapshotsPerSecond', async () => {
+    const watchers = await Promise.all([0, 1, 2].map(() => new Watcher(c.url).connected()));
+    await waitFor(async () => watchers.every((w) => w.snapshots.length > 0), 5_000, 'first');
+    let changes = 0;
+    c.server.coordinator.on('workload', () => {
+      changes += 1;
+    });
+    // Tiny units: every lease and every result is a change, hundreds per second.
+    const id = await submitPi(c.url, 400, 2 ** 10);
+    const volunteers = await crew(c.url, ['a', 'b', 'c', 'd']);
+    const from = Date.now();
+    const counted = watchers.map((w) => w.snapshots.length);
+    const running = volunteers.map((v) => v.run());
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const elapsed = Date.now() - from;
+    const sent = watchers.map((w, i) => w.snapshots.length - counted[i]!);
+    volunteers.forEach((v) => v.close());
+    await Promise.all(running);
+    await api(c.url, 'DELETE', `/api/workloads/${id}`);
+
+    const ceiling = Math.ceil((elapsed / 1000) * RATE) + 2;
+    for (const n of sent)
+      assert.ok(n <= ceiling, `${n} snapshots in ${elapsed} ms (ceiling ${ceiling})`);
+    assert.ok(changes > 5 * Math.max(...sent), `${changes} changes coalesced into ${sent}`);
+    assert.ok(Math.min(...sent) >= 3, `${sent}: snapshots kept flowing under load`);
+    // Build times come from the server: consecutive ones are at least the interval apart.
+    const at = watchers[0]!.snapshots.map((s) => s.at);
+    for (let i = 1; i < at.length; i++) {
+      assert.ok(
+        at[i]! - at[i - 1]! >= 1000 / RATE - 2,
+        `snapshots ${i - 1}, ${i}: ${at[i]! - at[i - 1]!} ms`,
+      );
+    }
+    watchers.forEach((w) => w.close());
+  });
+});
+
+describe('dashboard edge', () => {
+  let c: Coordinator;
+  before(async () => {
+    c = await startCoordinator({});
+  });
+  after(async () => {
+    await c.stop();
+  });
+
+  test('a watcher speaking another dashboard version is refused at connect', async () => {
+    const w = new Watcher(c.url, { dashboardVersion: DASHBOARD_PROTOCOL_VERSION + 1 });
+    await assert.rejects(w.connected(), /dashboard protocol mismatch/);
+    w.close();
+    const none = new Watcher(c.url, {});
+    await assert.rejects(none.connected());
+    none.close();
+  });
+
+  test('malformed, unknown and disallowed events are refused; the feed goes on', async () => {
+    const w = await new Watcher(c.url).connected();
+    const s = w.socket;
+    for (const payload of [
+      undefined,
+      null,
+      42,
+      'x',
+      {},
+      { workloadId: 7 },
+      { workloadId: '../etc' },
+      { workloadId: null, extra: 1 },
+    ]) {
+      const reply = await s.emitWithAck('subscribe', payload);
+      assert.equal(reply.ok, false, JSON.stringify(payload));
+      assert.equal(reply.error.code, 'BAD_REQUEST');
+    }
+    const unknown = await s.emitWithAck('subscribe', { workloadId: 'no-such-workload' });
+    assert.deepEqual(unknown, {
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'no workload with id no-such-workload' },
+    });
+    const writer = await s.emitWithAck('unit:result', { replicaId: 1, result: {} });
+    assert.equal(writer.ok, false);
+    assert.match(writer.error.message, /read-only/);
+    s.emit('hello', { device: { backend: 'cpu' } });
+    const none = await s.emitWithAck('subscribe', { workloadId: null });
+    assert.deepEqual(none, { ok: true, detail: null });
+    const before = w.snapshots.length;
+    await waitFor(async () => w.snapshots.length > before, 5_000, 'snapshots after bad input');
+    w.close();
+  });
+
+  test('a watcher that floods is rate-limited, then dropped; others are unaffected', async () => {
+    const flooder = await new Watcher(c.url).connected();
+    const bystander = await new Watcher(c.url).connected();
+    const disconnected = new Promise<void>((resolve) =>
+      flooder.socket.once('disconnect', () => resolve()),
+    );
+    const codes = new Map<string, number>();
+    for (let i = 0; i < DASHBOARD_MAX_REFUSALS + 30 && flooder.socket.connected; i++) {
+      flooder.socket.emit(
+        'subscribe',
+        { workloadId: null },
+        (reply: { ok: boolean; error?: { code: string } }) => {
+          const code = reply.ok ? 'ok' : reply.error!.code;
+          codes.set(code, (codes.get(code) ?? 0) + 1);
+        },
+      );
+    }
+    await disconnected;
+    assert.ok((codes.get('RATE_LIMITED') ?? 0) > 0, JSON.stringify([...codes]));
+    const seen = bystander.snapshots.length;
+    await waitFor(async () => bystander.snapshots.length > seen, 5_000, 'the bystander still fed');
+    assert.equal((await api(c.url, 'GET', '/healthz')).status, 200);
+    bystander.close();
+  });
+});

@@ -1,0 +1,102 @@
+// What the REST API answers, as zod schemas: the API client parses every response with them
+// and the OpenAPI description (GET /api/openapi.json) is generated from them, so the document,
+// the client and the server's types cannot drift apart unnoticed.
+import { z } from 'zod';
+import { ERROR_CODES } from '../errors';
+import { montecarloSpecSchema } from '../kinds/registry';
+import { WORKLOAD_STATUSES, redundancySchema, type WorkloadView } from '../workloadSpec';
+
+const count = z.number().int().min(0);
+
+export const workloadStatusSchema = z.enum(WORKLOAD_STATUSES);
+
+export const workloadProgressSchema = z.object({
+  unitsTotal: count,
+  unitsValidated: count,
+  unitsInFlight: count,
+  unitsFailed: count,
+  /** unitsValidated / unitsTotal, 0 to 1. */
+  fraction: z.number().min(0).max(1),
+});
+
+/** GET /api/workloads/:id, and each item of GET /api/workloads. */
+export const workloadViewSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  kind: z.literal('montecarlo'),
+  status: workloadStatusSchema,
+  progress: workloadProgressSchema,
+  spec: montecarloSpecSchema,
+  redundancy: redundancySchema,
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().nullable(),
+  failureReason: z.string().nullable(),
+});
+
+/**
+ * Compile-time guard: the schema describes exactly the `WorkloadView` the server builds. A
+ * field added to one and not the other fails `npm run typecheck` here.
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const viewSchemaMatchesView: Same<z.infer<typeof workloadViewSchema>, WorkloadView> = true;
+void viewSchemaMatchesView;
+
+export const workloadListSchema = z.array(workloadViewSchema);
+
+/**
+ * GET /api/workloads/:id/result: the estimator's answer so far (pi and european-option:
+ * `{ estimate, stderr, ci95, samples }`; ising-2d: `{ magnetization, energy, ... }`) plus how
+ * complete it is. Estimator fields pass through untouched.
+ */
+export const workloadResultSchema = z
+  .object({
+    /** True once every unit is validated: the answer will not change any more. */
+    final: z.boolean(),
+    status: workloadStatusSchema,
+    unitsValidated: count,
+    unitsTotal: count,
+  })
+  .loose();
+export type WorkloadResult = z.infer<typeof workloadResultSchema>;
+
+/** GET /api/stats. Extra figures the server adds later pass through. */
+export const platformStatsSchema = z
+  .object({
+    volunteersOnline: count,
+    volunteersByBackend: z.object({ webgpu: count, cpu: count }).loose(),
+    volunteersTotal: count,
+    unitsValidated: count,
+    throughput: z
+      .object({
+        windowSeconds: z.number().positive(),
+        unitsPerSecond: z.number().min(0),
+        samplesPerSecond: z.number().min(0),
+      })
+      .loose(),
+    workloads: z.record(workloadStatusSchema, count),
+    replicas: z.record(z.string(), count),
+  })
+  .loose();
+export type PlatformStats = z.infer<typeof platformStatsSchema>;
+
+/** GET /healthz. */
+export const healthSchema = z.object({ status: z.literal('ok'), uptimeSeconds: z.number() });
+
+/** One offending field of a refused request body; `path` is dotted (`spec.samples`). */
+export const fieldErrorSchema = z.object({ path: z.string(), message: z.string() });
+export type FieldError = z.infer<typeof fieldErrorSchema>;
+
+const errorCodeValues = Object.values(ERROR_CODES) as [
+  (typeof ERROR_CODES)[keyof typeof ERROR_CODES],
+  ...(typeof ERROR_CODES)[keyof typeof ERROR_CODES][],
+];
+
+/** Every 4xx/5xx answer. `details` is a FieldError list for INVALID_SPEC and BAD_REQUEST. */
+export const errorResponseSchema = z.object({
+  error: z.object({
+    code: z.enum(errorCodeValues),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});

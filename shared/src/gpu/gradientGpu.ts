@@ -1,0 +1,236 @@
+// Runs gradient units on a GPUDevice: the same class drives WebGPU in a volunteer's Web Worker
+// and Dawn (the `webgpu` npm package) in Node tests and benchmarks, so it uses the plain WebGPU
+// API only. The kernels serve every model and shape, so a device compiles them once, shared by
+// every GradientGpu on it; buffers are sized for `maxBatch` once per instance and
+// reused by every unit. A unit is one submission: upload params + shard, the passes of
+// gradientPlan.ts, copy the answer back.
+import { exampleSetProblem, type ExampleSet } from '../kinds/gradient/exampleSet';
+import {
+  GRADIENT_BINDINGS,
+  GRADIENT_ENTRY_POINTS,
+  PASS_UNIFORM_BYTES,
+  gradientWgsl,
+  type GradientEntryPoint,
+} from '../kinds/gradient/gradient.wgsl';
+import {
+  checkModelConfig,
+  parameterCount,
+  type ModelConfig,
+} from '../kinds/gradient/gradientModel';
+import { encodePassUniforms, gradientPlan, workLayout } from '../kinds/gradient/gradientPlan';
+import type { GradientResult } from '../kinds/gradient/gradientReference';
+
+export interface GradientGpuOptions {
+  /** Most examples a unit may hold; sizes the buffers. */
+  maxBatch: number;
+}
+
+/** The compiled gradient kernels of one device, shared by every GradientGpu on it. */
+export interface GradientKernels {
+  layout: GPUBindGroupLayout;
+  pipelines: Map<GradientEntryPoint, GPUComputePipeline>;
+  /** Bytes between two dispatches' uniforms (the device's dynamic-offset alignment). */
+  slotBytes: number;
+}
+
+/** Per device: the module serves every model and shape, so it is compiled once. */
+const compiledByDevice = new WeakMap<GPUDevice, GradientKernels>();
+
+/**
+ * The device's gradient kernels, compiled on first call (about a second per matrix-product
+ * pipeline on SwiftShader): a tab may call this while idle so its first unit starts at once.
+ */
+export function gradientKernels(device: GPUDevice): GradientKernels {
+  const cached = compiledByDevice.get(device);
+  if (cached) return cached;
+  const buffer = (binding: number, layout: GPUBufferBindingLayout): GPUBindGroupLayoutEntry => ({
+    binding,
+    visibility: GPUShaderStage.COMPUTE,
+    buffer: layout,
+  });
+  const layout = device.createBindGroupLayout({
+    label: 'gradient',
+    entries: [
+      buffer(GRADIENT_BINDINGS.pass, {
+        type: 'uniform',
+        hasDynamicOffset: true,
+        minBindingSize: PASS_UNIFORM_BYTES,
+      }),
+      buffer(GRADIENT_BINDINGS.features, { type: 'read-only-storage' }),
+      buffer(GRADIENT_BINDINGS.labels, { type: 'read-only-storage' }),
+      buffer(GRADIENT_BINDINGS.work, { type: 'storage' }),
+    ],
+  });
+  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+  const module = device.createShaderModule({ label: 'gradient', code: gradientWgsl });
+  const pipelines = new Map<GradientEntryPoint, GPUComputePipeline>();
+  for (const entryPoint of GRADIENT_ENTRY_POINTS) {
+    pipelines.set(
+      entryPoint,
+      device.createComputePipeline({
+        label: `gradient ${entryPoint}`,
+        layout: pipelineLayout,
+        compute: { module, entryPoint },
+      }),
+    );
+  }
+  const align = device.limits.minUniformBufferOffsetAlignment;
+  const compiled = { layout, pipelines, slotBytes: Math.ceil(PASS_UNIFORM_BYTES / align) * align };
+  compiledByDevice.set(device, compiled);
+  return compiled;
+}
+
+/** Whether this device has compiled the gradient kernels (they are compiled once per device). */
+export function gradientKernelsCompiled(device: GPUDevice): boolean {
+  return compiledByDevice.has(device);
+}
+
+/**
+ * Writes a typed array's bytes at offset 0. Passing (buffer, byteOffset, byteLength) works for
+ * views of any ArrayBuffer, e.g. a decoded shard's features at byte 32 of the shard.
+ */
+function writeView(queue: GPUQueue, target: GPUBuffer, view: Uint8Array | Float32Array): void {
+  // The typings want an ArrayBuffer; views of a SharedArrayBuffer are accepted by WebGPU too.
+  queue.writeBuffer(target, 0, view.buffer as ArrayBuffer, view.byteOffset, view.byteLength);
+}
+
+/** Most dispatches a unit makes (the mlp's); sizes the uniform buffer. */
+const MAX_PASSES = 9;
+
+export class GradientGpu {
+  readonly parameterCount: number;
+  readonly maxBatch: number;
+  private readonly kernels: GradientKernels;
+  private readonly uniforms: GPUBuffer;
+  private readonly features: GPUBuffer;
+  private readonly labels: GPUBuffer;
+  private readonly work: GPUBuffer;
+  private readonly readback: GPUBuffer;
+  private readonly bindGroup: GPUBindGroup;
+  /** Units run one after another: they share the buffers. */
+  private tail: Promise<unknown> = Promise.resolve();
+  private destroyed = false;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly config: ModelConfig,
+    options: GradientGpuOptions,
+  ) {
+    checkModelConfig(config);
+    if (!Number.isSafeInteger(options.maxBatch) || options.maxBatch < 1) {
+      throw new RangeError(`maxBatch must be a positive integer, got ${options.maxBatch}`);
+    }
+    this.maxBatch = options.maxBatch;
+    this.parameterCount = parameterCount(config);
+    this.kernels = gradientKernels(device);
+    const buffer = (label: string, bytes: number, usage: number) =>
+      device.createBuffer({ label: `gradient ${label}`, size: Math.max(16, bytes), usage });
+    const { STORAGE, COPY_DST, COPY_SRC, UNIFORM, MAP_READ } = GPUBufferUsage;
+    const maxBatch = this.maxBatch;
+    this.uniforms = buffer('uniforms', MAX_PASSES * this.kernels.slotBytes, UNIFORM | COPY_DST);
+    // Sized for float32 features, so either feature type fits.
+    this.features = buffer('features', 4 * maxBatch * config.inputSize, STORAGE | COPY_DST);
+    this.labels = buffer('labels', 4 * maxBatch, STORAGE | COPY_DST);
+    this.work = buffer(
+      'work',
+      4 * workLayout(config, maxBatch).size,
+      STORAGE | COPY_DST | COPY_SRC,
+    );
+    this.readback = buffer('readback', 4 * (this.parameterCount + 2), MAP_READ | COPY_DST);
+    this.bindGroup = device.createBindGroup({
+      label: 'gradient',
+      layout: this.kernels.layout,
+      entries: [
+        {
+          binding: GRADIENT_BINDINGS.pass,
+          resource: { buffer: this.uniforms, size: PASS_UNIFORM_BYTES },
+        },
+        { binding: GRADIENT_BINDINGS.features, resource: { buffer: this.features } },
+        { binding: GRADIENT_BINDINGS.labels, resource: { buffer: this.labels } },
+        { binding: GRADIENT_BINDINGS.work, resource: { buffer: this.work } },
+      ],
+    });
+  }
+
+  private check(params: Float32Array, shard: ExampleSet): void {
+    if (this.destroyed) throw new Error('GradientGpu used after destroy()');
+    if (params.length !== this.parameterCount) {
+      throw new RangeError(`params hold ${params.length} values, model has ${this.parameterCount}`);
+    }
+    const { config } = this;
+    if (shard.inputSize !== config.inputSize || shard.classes !== config.classes) {
+      throw new RangeError(
+        `shard is ${shard.inputSize} features / ${shard.classes} classes, model wants ` +
+          `${config.inputSize} / ${config.classes}`,
+      );
+    }
+    if (shard.count < 1 || shard.count > this.maxBatch) {
+      throw new RangeError(
+        `shard holds ${shard.count} examples, this runner takes 1..${this.maxBatch}`,
+      );
+    }
+    const problem = exampleSetProblem(shard);
+    if (problem) throw new RangeError(`bad shard: ${problem}`);
+    const bad = params.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new RangeError(`parameter ${bad} is ${params[bad]}`);
+  }
+
+  /**
+   * One gradient unit: the WGSL twin of computeGradient() in gradientReference.ts. Units on one
+   * runner queue behind each other; arguments are checked (and refused) before queueing.
+   */
+  compute(params: Float32Array, shard: ExampleSet): Promise<GradientResult> {
+    this.check(params, shard);
+    const run = this.tail.then(() => this.run(params, shard));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(params: Float32Array, shard: ExampleSet): Promise<GradientResult> {
+    const { device, kernels } = this;
+    const { queue } = device;
+    const count = shard.count;
+    const plan = gradientPlan(this.config, count, shard.dtype);
+    const layout = workLayout(this.config, count);
+    queue.writeBuffer(this.uniforms, 0, encodePassUniforms(plan, kernels.slotBytes));
+    writeView(queue, this.work, params);
+    let features: Uint8Array | Float32Array = shard.features;
+    if (features.byteLength % 4 !== 0) {
+      // writeBuffer moves whole words; the kernels never read the padding bytes.
+      const padded = new Uint8Array(Math.ceil(features.byteLength / 4) * 4);
+      padded.set(features);
+      features = padded;
+    }
+    writeView(queue, this.features, features);
+    queue.writeBuffer(this.labels, 0, Uint32Array.from(shard.labels));
+    const encoder = device.createCommandEncoder({ label: 'gradient unit' });
+    const pass = encoder.beginComputePass();
+    plan.forEach(({ entryPoint, workgroups }, i) => {
+      pass.setPipeline(kernels.pipelines.get(entryPoint)!);
+      pass.setBindGroup(0, this.bindGroup, [i * kernels.slotBytes]);
+      pass.dispatchWorkgroups(workgroups[0], workgroups[1]);
+    });
+    pass.end();
+    const p = this.parameterCount;
+    const answerBytes = 4 * (p + 2);
+    encoder.copyBufferToBuffer(this.work, 4 * layout.grad, this.readback, 0, answerBytes);
+    queue.submit([encoder.finish()]);
+    await this.readback.mapAsync(GPUMapMode.READ, 0, answerBytes);
+    const words = new Float32Array(this.readback.getMappedRange(0, answerBytes).slice(0));
+    this.readback.unmap();
+    return { gradSum: words.slice(0, p), lossSum: words[p]!, count, correct: words[p + 1]! };
+  }
+
+  /**
+   * Frees the buffers once queued units are done (compiled pipelines stay cached on the device
+   * for the next runner).
+   */
+  destroy(): Promise<void> {
+    this.destroyed = true;
+    return this.tail.then(() => {
+      for (const buffer of [this.uniforms, this.features, this.labels, this.work, this.readback]) {
+        buffer.destroy();
+      }
+    });
+  }
+}

@@ -1,0 +1,62 @@
+// Training in one process with the TypeScript reference: the yardstick a distributed run is
+// compared with (same batches, same order, same shards, same aggregation, same optimizer, so
+// the parameters must agree within the gradient tolerance), and the trainer of the tests.
+// A step: batchIndices(step) -> split into shardRanges -> computeGradient per shard ->
+// aggregateGradients in shard order -> optimizerStep.
+import { batchIndices, shardRanges } from './batchSchedule';
+import { gatherExamples, sliceExamples, type ExampleSet } from './exampleSet';
+import type { ModelConfig } from './gradientModel';
+import { computeGradient, type GradientResult } from './gradientReference';
+import {
+  initialOptimizerState,
+  optimizerStep,
+  type OptimizerConfig,
+  type OptimizerState,
+} from './optimizer';
+import { initParameters } from './parameterInit';
+import { aggregateGradients, type AggregationRule } from './robustAggregation';
+
+export interface LocalTrainingOptions {
+  config: ModelConfig;
+  train: ExampleSet;
+  optimizer: OptimizerConfig;
+  batchSize: number;
+  steps: number;
+  /** Workload seed: initial parameters and the batch order. */
+  seed: number;
+  /** Shards per batch. Default 1. */
+  shards?: number;
+  /** Default mean. */
+  aggregation?: AggregationRule;
+  /** Start here instead of initParameters(config, seed). */
+  initialParams?: Float32Array;
+  /** Called after each step with the step's shard results (loss, hits) and new parameters. */
+  onStep?: (step: number, results: readonly GradientResult[], params: Float32Array) => void;
+}
+
+export interface LocalTrainingResult {
+  params: Float32Array;
+  state: OptimizerState;
+  /** Mean training loss of each step's batch, before that step's update. */
+  stepLosses: number[];
+}
+
+export function trainLocally(options: LocalTrainingOptions): LocalTrainingResult {
+  const { config, train, optimizer, batchSize, steps, seed } = options;
+  const aggregation = options.aggregation ?? { rule: 'mean' };
+  let params = options.initialParams ?? initParameters(config, seed);
+  let state = initialOptimizerState(optimizer, params.length);
+  const stepLosses: number[] = [];
+  const schedule = { trainCount: train.count, batchSize, seed };
+  for (let step = 0; step < steps; step++) {
+    const batch = gatherExamples(train, batchIndices(schedule, step));
+    const results = shardRanges(batch.count, options.shards ?? 1).map(([start, end]) =>
+      computeGradient(config, params, sliceExamples(batch, start, end)),
+    );
+    const gradient = aggregateGradients(results, aggregation);
+    ({ params, state } = optimizerStep(optimizer, params, state, gradient));
+    stepLosses.push(results.reduce((sum, r) => sum + r.lossSum, 0) / batch.count);
+    options.onStep?.(step, results, params);
+  }
+  return { params, state, stepLosses };
+}

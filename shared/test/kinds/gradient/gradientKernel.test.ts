@@ -1,0 +1,262 @@
+// The gradient unit's two implementations, one answer: the WGSL passes run by GradientGpu on
+// Dawn/SwiftShader against computeGradient, within relative L2 <= GRADIENT_TOLERANCE over the
+// whole gradient and over every tensor, on awkward shapes: batches of 1, 3, 17 and 100 (none a
+// multiple of the 16-wide tile), 5 and 784 inputs, 1, 7 and 64 hidden units, 2 and 10 classes,
+// uint8 and float32 features.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GradientGpu, gradientKernels } from '../../../src/gpu/gradientGpu';
+import { GRADIENT_BINDINGS, PASS_UNIFORM_BYTES } from '../../../src/kinds/gradient/gradient.wgsl';
+import {
+  encodePassUniforms,
+  gradientPlan,
+  workLayout,
+} from '../../../src/kinds/gradient/gradientPlan';
+import {
+  GRADIENT_TOLERANCE,
+  gradientResultMismatch,
+  relativeL2Error,
+} from '../../../src/kinds/gradient/gradientCompare';
+import { parameterLayout, type ModelConfig } from '../../../src/kinds/gradient/gradientModel';
+import {
+  computeGradient,
+  type GradientResult,
+} from '../../../src/kinds/gradient/gradientReference';
+import { decodeShard, encodeShard } from '../../../src/kinds/gradient/shardCodec';
+import { dawnGpu, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from '../../gpu/dawnDevice';
+import type { DawnGpu } from '../../gpu/dawnGpu';
+import { testParams, testSet } from './testSets';
+
+interface Case {
+  config: ModelConfig;
+  batch: number;
+  dtype: 'uint8' | 'float32';
+}
+
+const softmax = (inputSize: number, classes: number): ModelConfig => ({
+  model: 'softmax',
+  inputSize,
+  classes,
+});
+const mlp = (inputSize: number, hidden: number, classes: number): ModelConfig => ({
+  model: 'mlp',
+  inputSize,
+  hidden,
+  classes,
+});
+
+const CASES: Case[] = [
+  { config: softmax(5, 2), batch: 1, dtype: 'float32' },
+  { config: softmax(5, 10), batch: 17, dtype: 'float32' },
+  { config: softmax(784, 10), batch: 3, dtype: 'uint8' },
+  { config: softmax(784, 10), batch: 100, dtype: 'uint8' },
+  { config: mlp(5, 1, 2), batch: 3, dtype: 'float32' },
+  { config: mlp(5, 7, 10), batch: 100, dtype: 'float32' },
+  { config: mlp(5, 64, 2), batch: 17, dtype: 'float32' },
+  { config: mlp(784, 7, 10), batch: 1, dtype: 'uint8' },
+  { config: mlp(784, 64, 10), batch: 17, dtype: 'uint8' },
+  { config: mlp(784, 64, 10), batch: 100, dtype: 'uint8' },
+];
+
+function label({ config, batch, dtype }: Case): string {
+  const shape =
+    config.model === 'mlp'
+      ? `mlp D=${config.inputSize} H=${config.hidden} K=${config.classes}`
+      : `softmax D=${config.inputSize} K=${config.classes}`;
+  return `${shape}, batch ${batch}, ${dtype}`;
+}
+
+let dawn: DawnGpu;
+before(
+  async () => {
+    dawn = await dawnGpu();
+  },
+  { timeout: GPU_TEST_TIMEOUT_MS },
+);
+
+function assertClose(got: GradientResult, expected: GradientResult, config: ModelConfig): void {
+  const mismatch = gradientResultMismatch(got, expected);
+  assert.equal(mismatch, null, mismatch ?? '');
+  for (const slot of parameterLayout(config).tensors) {
+    const range = [slot.offset, slot.offset + slot.size] as const;
+    const error = relativeL2Error(got.gradSum.slice(...range), expected.gradSum.slice(...range));
+    assert.ok(error <= GRADIENT_TOLERANCE, `${slot.name}: relative L2 error ${error}`);
+  }
+}
+
+describe(
+  'gradient kernels: WGSL on Dawn equals the TypeScript reference',
+  { timeout: GPU_TEST_TIMEOUT_MS },
+  () => {
+    for (const c of CASES) {
+      test(label(c), async () => {
+        const { config, batch, dtype } = c;
+        const set = testSet({
+          count: batch,
+          inputSize: config.inputSize,
+          classes: config.classes,
+          dtype,
+        });
+        const params = testParams(config, 1234 + batch);
+        const expected = computeGradient(config, params, set);
+        const gpu = new GradientGpu(dawn.device, config, { maxBatch: batch });
+        try {
+          // Through the wire format, as a volunteer runs it: features are views at byte 32.
+          const shard = decodeShard(encodeShard(set));
+          const got = await withGpuErrorCheck(dawn, () => gpu.compute(params, shard));
+          assertClose(got, expected, config);
+          // A kernel that wrote nothing would "agree" with an all-zero reference.
+          assert.ok(
+            expected.gradSum.some((v) => Math.abs(v) > 1e-3),
+            'reference gradient is ~0',
+          );
+        } finally {
+          await gpu.destroy();
+        }
+      });
+    }
+
+    test('one runner, shrinking and growing batches: nothing of an earlier unit leaks', async () => {
+      const config = mlp(784, 64, 10);
+      const gpu = new GradientGpu(dawn.device, config, { maxBatch: 100 });
+      try {
+        for (const [batch, seed] of [
+          [100, 1],
+          [3, 2],
+          [57, 3],
+          [1, 4],
+        ] as const) {
+          const set = testSet({ count: batch, inputSize: 784, classes: 10, dtype: 'uint8', seed });
+          const params = testParams(config, seed);
+          const got = await withGpuErrorCheck(dawn, () => gpu.compute(params, set));
+          assertClose(got, computeGradient(config, params, set), config);
+        }
+      } finally {
+        await gpu.destroy();
+      }
+    });
+
+    test('one runner queues concurrent units instead of sharing buffers between them', async () => {
+      const config = mlp(5, 7, 10);
+      const sets = [1, 2, 3].map((seed) =>
+        testSet({ count: 9, inputSize: 5, classes: 10, dtype: 'float32', seed }),
+      );
+      const params = testParams(config, 9);
+      const gpu = new GradientGpu(dawn.device, config, { maxBatch: 9 });
+      try {
+        const results = await withGpuErrorCheck(dawn, () =>
+          Promise.all(sets.map((set) => gpu.compute(params, set))),
+        );
+        results.forEach((got, i) =>
+          assertClose(got, computeGradient(config, params, sets[i]!), config),
+        );
+      } finally {
+        await gpu.destroy();
+      }
+    });
+
+    test('the passes write only their own regions: params and a sentinel tail stay untouched', async () => {
+      // The plan run by hand on a work buffer prefilled with a sentinel: GradientGpu's own
+      // buffers are private, and a stray write past a region would otherwise go unseen.
+      const config = mlp(784, 7, 10);
+      const batch = 17;
+      const set = testSet({ count: batch, inputSize: 784, classes: 10, dtype: 'uint8' });
+      const params = testParams(config, 77);
+      const layout = workLayout(config, batch);
+      const SENTINEL = -12345.5;
+      const slack = 1024;
+      const initial = new Float32Array(layout.size + slack).fill(SENTINEL);
+      initial.set(params);
+      const { device } = dawn;
+      const kernels = gradientKernels(device);
+      const plan = gradientPlan(config, batch, 'uint8');
+      const U = GPUBufferUsage;
+      const make = (data: Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>, usage: number) => {
+        const buffer = device.createBuffer({
+          size: Math.ceil(data.byteLength / 16) * 16,
+          usage: usage | U.COPY_DST,
+        });
+        device.queue.writeBuffer(buffer, 0, data);
+        return buffer;
+      };
+      const packed = new Uint32Array(Math.ceil(set.features.length / 4));
+      new Uint8Array(packed.buffer).set(set.features);
+      const buffers = {
+        uniforms: make(encodePassUniforms(plan, kernels.slotBytes), U.UNIFORM),
+        features: make(packed, U.STORAGE),
+        labels: make(Uint32Array.from(set.labels), U.STORAGE),
+        work: make(initial, U.STORAGE | U.COPY_SRC),
+      };
+      const readback = device.createBuffer({
+        size: initial.byteLength,
+        usage: U.MAP_READ | U.COPY_DST,
+      });
+      try {
+        const after = await withGpuErrorCheck(dawn, async () => {
+          const group = device.createBindGroup({
+            layout: kernels.layout,
+            entries: [
+              {
+                binding: GRADIENT_BINDINGS.pass,
+                resource: { buffer: buffers.uniforms, size: PASS_UNIFORM_BYTES },
+              },
+              { binding: GRADIENT_BINDINGS.features, resource: { buffer: buffers.features } },
+              { binding: GRADIENT_BINDINGS.labels, resource: { buffer: buffers.labels } },
+              { binding: GRADIENT_BINDINGS.work, resource: { buffer: buffers.work } },
+            ],
+          });
+          const encoder = device.createCommandEncoder();
+          const pass = encoder.beginComputePass();
+          plan.forEach(({ entryPoint, workgroups }, i) => {
+            pass.setPipeline(kernels.pipelines.get(entryPoint)!);
+            pass.setBindGroup(0, group, [i * kernels.slotBytes]);
+            pass.dispatchWorkgroups(...workgroups);
+          });
+          pass.end();
+          encoder.copyBufferToBuffer(buffers.work, 0, readback, 0, initial.byteLength);
+          device.queue.submit([encoder.finish()]);
+          await readback.mapAsync(GPUMapMode.READ);
+          const words = new Float32Array(readback.getMappedRange().slice(0));
+          readback.unmap();
+          return words;
+        });
+        assert.deepEqual(
+          after.subarray(0, params.length),
+          params,
+          'a pass wrote into the parameters',
+        );
+        assert.ok(
+          after.subarray(layout.size).every((v) => v === SENTINEL),
+          'a pass wrote past its regions',
+        );
+        // Every region in between was written: no sentinel survives inside the layout.
+        const firstSentinel = after.subarray(0, layout.size).indexOf(SENTINEL);
+        assert.equal(firstSentinel, -1, `work[${firstSentinel}] was never written`);
+        const expected = computeGradient(config, params, set);
+        const got = {
+          gradSum: after.slice(layout.grad, layout.grad + params.length),
+          lossSum: after[layout.sums]!,
+          correct: after[layout.sums + 1]!,
+          count: batch,
+        };
+        assertClose(got, expected, config);
+      } finally {
+        for (const buffer of [...Object.values(buffers), readback]) buffer.destroy();
+      }
+    });
+
+    test('refuses a shard larger than maxBatch or of the wrong shape', async () => {
+      const config = softmax(5, 2);
+      const gpu = new GradientGpu(dawn.device, config, { maxBatch: 4 });
+      try {
+        const params = testParams(config, 1);
+        const big = testSet({ count: 5, inputSize: 5, classes: 2, dtype: 'float32' });
+        assert.throws(() => gpu.compute(params, big), /takes 1..4/);
+        const wide = testSet({ count: 2, inputSize: 6, classes: 2, dtype: 'float32' });
+        assert.throws(() => gpu.compute(params, wide), /model wants/);
+      } finally {
+        await gpu.destroy();
+      }
+    });
+  },
+);
