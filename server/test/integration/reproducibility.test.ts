@@ -22,6 +22,25 @@ const CASES: Array<{ name: string; spec: { estimator: string } & Record<string, 
     name: 'pi',
     spec: { estimator: 'pi', samples: 120 * 16_384 + 77, seed: 314159, samplesPerUnit: 16_384 },
   },
+  {
+    name: 'european-option',
+    spec: {
+      estimator: 'european-option',
+      params: { spot: 100, strike: 95, rate: 0.03, volatility: 0.25, maturity: 0.5, type: 'put' },
+      samples: 40 * 2_048 + 3,
+      seed: 2718,
+      samplesPerUnit: 2_048,
+    },
+  },
+  {
+    name: 'ising-2d',
+    spec: {
+      estimator: 'ising-2d',
+      params: { size: 8, temperature: 2.4, sweeps: 40, burnIn: 10 },
+      chains: 40,
+      seed: 1618,
+    },
+  },
 ];
 
 /** (a) One process computing every unit with the TypeScript reference, folding in unit order. */
