@@ -145,6 +145,12 @@ describe('TesseraClient without a usable coordinator', () => {
     );
   });
 
+  test('a port fetch refuses to open is UNREACHABLE, said in words', async () => {
+    const error = await rejection(new TesseraClient({ baseUrl: 'http://127.0.0.1:1' }).list());
+    assert.equal(error.code, 'UNREACHABLE');
+    assert.match(error.message, /: fetch refuses to connect to this port: use another$/);
+  });
+
   test('an unknown host is UNREACHABLE', async () => {
     const error = await rejection(
       new TesseraClient({ baseUrl: 'http://no-such-host.invalid:8080' }).list(),

@@ -64,6 +64,9 @@ export function networkFailureWords(error: unknown, timeoutMs: number): string {
   if (code && NETWORK_WORDS[code]) return `${NETWORK_WORDS[code]} (${code})`;
   if (code)
     return `${typeof cause?.message === 'string' ? cause.message : 'network error'} (${code})`;
+  // Ports that fetch refuses to open (1, 9, 6000...) fail before any connection is tried.
+  if (cause?.message === 'bad port') return 'fetch refuses to connect to this port: use another';
+  if (typeof cause?.message === 'string' && cause.message) return cause.message;
   if (error instanceof Error && error.message && error.message !== 'fetch failed') {
     return error.message === 'Failed to fetch' ? 'the network request failed' : error.message;
   }
