@@ -122,6 +122,15 @@ export class GradientGpu {
     }
     this.maxBatch = options.maxBatch;
     this.parameterCount = parameterCount(config);
+    const featureBytes = 4 * options.maxBatch * config.inputSize;
+    const workBytes = 4 * workLayout(config, options.maxBatch).size;
+    const limit = device.limits.maxStorageBufferBindingSize;
+    if (Math.max(featureBytes, workBytes) > limit) {
+      throw new RangeError(
+        `maxBatch ${options.maxBatch} needs a ${Math.max(featureBytes, workBytes)}-byte storage ` +
+          `buffer; this device binds at most ${limit}`,
+      );
+    }
     this.kernels = gradientKernels(device);
     const buffer = (label: string, bytes: number, usage: number) =>
       device.createBuffer({ label: `gradient ${label}`, size: Math.max(16, bytes), usage });
@@ -129,13 +138,9 @@ export class GradientGpu {
     const maxBatch = this.maxBatch;
     this.uniforms = buffer('uniforms', MAX_PASSES * this.kernels.slotBytes, UNIFORM | COPY_DST);
     // Sized for float32 features, so either feature type fits.
-    this.features = buffer('features', 4 * maxBatch * config.inputSize, STORAGE | COPY_DST);
+    this.features = buffer('features', featureBytes, STORAGE | COPY_DST);
     this.labels = buffer('labels', 4 * maxBatch, STORAGE | COPY_DST);
-    this.work = buffer(
-      'work',
-      4 * workLayout(config, maxBatch).size,
-      STORAGE | COPY_DST | COPY_SRC,
-    );
+    this.work = buffer('work', workBytes, STORAGE | COPY_DST | COPY_SRC);
     this.readback = buffer('readback', 4 * (this.parameterCount + 2), MAP_READ | COPY_DST);
     this.bindGroup = device.createBindGroup({
       label: 'gradient',

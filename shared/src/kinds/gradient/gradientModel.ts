@@ -35,6 +35,8 @@ export interface ParameterLayout {
 
 /** Labels travel as one byte each in a shard, so K is capped there. */
 export const MAX_CLASSES = 256;
+/** Far above any browser-trainable layer; keeps every GPU grid inside WebGPU's 65,535 limit. */
+export const MAX_HIDDEN = 4096;
 
 function checkPositiveInteger(name: string, value: number, max: number): void {
   if (!Number.isSafeInteger(value) || value < 1 || value > max) {
@@ -47,7 +49,7 @@ export function checkModelConfig(config: ModelConfig): void {
   checkPositiveInteger('inputSize', config.inputSize, 1 << 20);
   if (config.classes < 2) throw new RangeError(`classes must be >= 2, got ${config.classes}`);
   checkPositiveInteger('classes', config.classes, MAX_CLASSES);
-  if (config.model === 'mlp') checkPositiveInteger('hidden', config.hidden, 1 << 16);
+  if (config.model === 'mlp') checkPositiveInteger('hidden', config.hidden, MAX_HIDDEN);
   const size = parameterLayout(config).size;
   // Offsets are u32 in WGSL and f32 indices must stay exact; 2^26 floats = 256 MiB is plenty.
   if (size > 1 << 26) throw new RangeError(`model has ${size} parameters, more than 2^26`);
