@@ -1,6 +1,6 @@
 // Turns a zod failure into a 400 whose details name each offending field.
 import type { z } from 'zod';
-import { ERROR_CODES, TesseraError, type ErrorCode } from '@tessera/shared';
+import { ERROR_CODES, TesseraError, fieldErrorsFromIssues, type ErrorCode } from '@tessera/shared';
 
 export function parseOrThrow<T>(
   schema: z.ZodType<T>,
@@ -12,10 +12,7 @@ export function parseOrThrow<T>(
   }
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
+  const details = fieldErrorsFromIssues(parsed.error.issues);
   const summary = details
     .slice(0, 3)
     .map((d) => (d.path ? `${d.path}: ${d.message}` : d.message))
