@@ -32,6 +32,13 @@ import { TokenBucket } from './rateLimiter';
  */
 export const EVENTS_PER_SECOND = 100;
 export const EVENT_BURST = 200;
+/**
+ * Events one public network group (an IPv4 address, an IPv6 /64) may send per second across all
+ * its connections, and in a burst: many tabs behind one address share this. Loopback and private
+ * addresses are exempt with the network-group rule (exemptPrivateNetworks), like a lab.
+ */
+export const EVENTS_PER_ADDRESS_PER_SECOND = 1_000;
+export const ADDRESS_EVENT_BURST = 2_000;
 /** Refused events after which a connection is dropped. */
 export const MAX_REFUSALS = 200;
 
@@ -68,6 +75,29 @@ export function attachVolunteerNamespace(
     next();
   });
 
+  // One bucket per public network group, dropped when its last connection goes.
+  const addressBuckets = new Map<string, { bucket: TokenBucket; connections: number }>();
+  const bucketForAddress = (group: string): TokenBucket => {
+    let entry = addressBuckets.get(group);
+    if (!entry) {
+      entry = {
+        bucket: new TokenBucket(
+          coordinator.clock,
+          ADDRESS_EVENT_BURST,
+          EVENTS_PER_ADDRESS_PER_SECOND,
+        ),
+        connections: 0,
+      };
+      addressBuckets.set(group, entry);
+    }
+    entry.connections += 1;
+    return entry.bucket;
+  };
+  const releaseAddress = (group: string | null): void => {
+    const entry = group === null ? undefined : addressBuckets.get(group);
+    if (entry && --entry.connections <= 0) addressBuckets.delete(group!);
+  };
+
   nsp.on('connection', (socket: VolunteerSocket) => {
     socket.data.identity = null;
     socket.data.backend = 'cpu';
@@ -75,6 +105,7 @@ export function attachVolunteerNamespace(
     socket.data.refusals = 0;
     const address = socket.handshake.address;
     const netGroup = networkGroup(address, coordinator.options.exemptPrivateNetworks);
+    const addressBucket = netGroup === null ? null : bucketForAddress(netGroup);
 
     /** Wraps a handler: rate limit, schema, identity, ack. A bad event never throws past here. */
     function on<S extends z.ZodType, T extends object>(
@@ -86,7 +117,7 @@ export function attachVolunteerNamespace(
       socket.on(event, async (payload: unknown, ack: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (r: Ack<T>) => void) : () => undefined;
         try {
-          if (!socket.data.bucket.take()) {
+          if (!socket.data.bucket.take() || (addressBucket && !addressBucket.take())) {
             throw new TesseraError(ERROR_CODES.rateLimited, 'too many events: slow down');
           }
           const parsed = schema.safeParse(payload);
@@ -168,6 +199,7 @@ export function attachVolunteerNamespace(
     });
 
     socket.on('disconnect', () => {
+      releaseAddress(netGroup);
       online.remove(socket.id);
       coordinator.releaseConnection(socket.id).catch((error: unknown) => {
         log(`releasing leases of ${socket.id} failed: ${String(error)}`);

@@ -5,11 +5,13 @@
 // contract tests (server/test/store/storeContract.ts).
 import type { Redundancy, WorkloadStatus } from '@tessera/shared';
 import type { TrustPolicy } from '../scheduler/trustPolicy';
+import type { WorkloadKind } from '@tessera/shared/workloadSpec';
+import type { GradientStore } from '../gradient/gradientStore';
 
 export interface NewWorkload {
   id: string;
   name: string;
-  kind: 'montecarlo';
+  kind: WorkloadKind;
   estimator: string;
   /** Parsed spec with defaults filled in: exactly what the units were split from. */
   spec: unknown;
@@ -23,7 +25,7 @@ export interface NewWorkload {
 export interface WorkloadRecord {
   id: string;
   name: string;
-  kind: 'montecarlo';
+  kind: WorkloadKind;
   estimator: string;
   spec: unknown;
   redundancy: Redundancy;
@@ -68,6 +70,8 @@ export interface LeaseRequest {
   trust?: TrustPolicy;
   /** Uniform draw in [0, 1) for the run-alone decision (injected: seeded in tests and the simulator). */
   draw?: number;
+  /** Uniform draw in [0, 1) that picks which leasable unit; without it, the lowest. */
+  pickDraw?: number;
 }
 
 export interface LeasedReplica {
@@ -144,6 +148,9 @@ export type ReplicaState = (typeof REPLICA_STATES)[number];
 
 export interface Store {
   close(): Promise<void>;
+
+  /** Gradient workloads (server/src/gradient/gradientStore.ts); absent where not supported. */
+  readonly gradients?: GradientStore;
 
   addToken(name: string, hash: string, now: number): Promise<void>;
   hasToken(hash: string): Promise<boolean>;

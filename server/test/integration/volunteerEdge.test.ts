@@ -188,3 +188,31 @@ describe('volunteer socket edge', () => {
     );
   });
 });
+
+describe('per-address rate limit', () => {
+  test('[L8] many connections from one public address share one budget', async () => {
+    // Loopback counts as a public address here, as it would without the private exemption.
+    const c = await startTestCoordinator({ scheduler: { exemptPrivateNetworks: false } });
+    try {
+      const sockets = Array.from({ length: 12 }, () => rawSocket(c.url));
+      await Promise.all(sockets.map((s) => connected(s)));
+      // 12 x 190 events: each connection stays inside its own burst, the address does not.
+      const replies = await Promise.all(
+        sockets.flatMap((s) =>
+          Array.from({ length: 190 }, () =>
+            s
+              .timeout(10_000)
+              .emitWithAck('unit:request', {})
+              .catch(() => null),
+          ),
+        ),
+      );
+      const limited = replies.filter((r) => r?.error?.code === 'RATE_LIMITED').length;
+      assert.ok(limited > 0, 'the address budget refused some events');
+      assert.ok(limited < replies.length, 'and served the rest');
+      sockets.forEach((s) => s.close());
+    } finally {
+      await c.cleanup();
+    }
+  });
+});

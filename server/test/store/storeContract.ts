@@ -93,6 +93,16 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await store.cancelWorkload(w.id, T0);
     });
 
+    test('[L7] with a draw, a lease picks among the lowest leasable units at random', async () => {
+      const w = piWorkload(16 * 1024, 1024);
+      await store.createWorkload(w, T0);
+      const last = await store.leaseReplica({ ...req('va'), pickDraw: 0.999 });
+      assert.equal(last?.unitIndex, 7, 'the 8th of the 8 lowest');
+      const first = await store.leaseReplica({ ...req('vb'), pickDraw: 0 });
+      assert.equal(first?.unitIndex, 0);
+      await store.cancelWorkload(w.id, T0);
+    });
+
     test('[V1][Q1][A1] two agreeing results validate, fold once and complete the workload', async () => {
       const w = piWorkload(2048, 1024);
       await store.createWorkload(w, T0);

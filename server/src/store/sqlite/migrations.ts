@@ -104,4 +104,68 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       ALTER TABLE volunteers ADD COLUMN suspended_until INTEGER;
     `,
   },
+  {
+    // Gradient workloads (server/src/gradient/gradientStore.ts): the parameter server's state,
+    // the units and replicas of the open round, and the metrics of every closed step.
+    version: 3,
+    sql: `
+      -- version: parameter version = the step whose round is open (steps once training is done).
+      CREATE TABLE gradient_state (
+        workload_id TEXT PRIMARY KEY REFERENCES workloads (id),
+        version INTEGER NOT NULL,
+        steps INTEGER NOT NULL,
+        params BLOB NOT NULL,
+        optimizer BLOB NOT NULL
+      );
+      CREATE TABLE gradient_steps (
+        workload_id TEXT NOT NULL REFERENCES workloads (id),
+        step INTEGER NOT NULL,
+        loss REAL NOT NULL,
+        train_correct INTEGER NOT NULL,
+        examples INTEGER NOT NULL,
+        accuracy REAL,
+        closed_at INTEGER NOT NULL,
+        PRIMARY KEY (workload_id, step)
+      ) WITHOUT ROWID;
+      -- One row per shard of the open round; rows of closed rounds are deleted with the round.
+      CREATE TABLE gradient_units (
+        workload_id TEXT NOT NULL REFERENCES workloads (id),
+        step INTEGER NOT NULL,
+        shard INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        shard_hash TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'validated')),
+        quorum INTEGER NOT NULL,
+        wanted INTEGER NOT NULL,
+        in_flight INTEGER NOT NULL DEFAULT 0,
+        returned INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        canonical BLOB,
+        PRIMARY KEY (workload_id, step, shard)
+      ) WITHOUT ROWID;
+      CREATE INDEX gradient_units_hash ON gradient_units (shard_hash);
+      -- ids start at GRADIENT_REPLICA_ID_BASE so one replicaId names one replica of either kind.
+      CREATE TABLE gradient_replicas (
+        id INTEGER PRIMARY KEY,
+        workload_id TEXT NOT NULL REFERENCES workloads (id),
+        step INTEGER NOT NULL,
+        shard INTEGER NOT NULL,
+        volunteer_id TEXT NOT NULL REFERENCES volunteers (id),
+        connection_id TEXT NOT NULL,
+        state TEXT NOT NULL
+          CHECK (state IN ('in_flight', 'returned', 'timed_out', 'errored', 'valid', 'invalid')),
+        leased_at INTEGER NOT NULL,
+        deadline INTEGER NOT NULL,
+        returned_at INTEGER,
+        result BLOB,
+        error TEXT
+      );
+      CREATE INDEX gradient_replicas_unit ON gradient_replicas (workload_id, step, shard);
+      CREATE INDEX gradient_replicas_deadline ON gradient_replicas (deadline)
+        WHERE state = 'in_flight';
+      CREATE INDEX gradient_replicas_connection ON gradient_replicas (connection_id)
+        WHERE state = 'in_flight';
+    `,
+  },
 ];

@@ -28,11 +28,12 @@ import {
   type WorkloadRecord,
 } from '../store';
 import { SQLITE_MIGRATIONS } from './migrations';
+import { SqliteGradientStore } from './sqliteGradientStore';
 
 interface WorkloadRow {
   id: string;
   name: string;
-  kind: 'montecarlo';
+  kind: WorkloadRecord['kind'];
   estimator: string;
   spec: string;
   redundancy: string;
@@ -87,6 +88,13 @@ interface VolunteerRow {
 }
 
 /** For views only: counting units in flight costs an index scan, internal reads skip it. */
+/**
+ * [L7] How many of the lowest leasable units a randomized lease picks among: enough that
+ * volunteers asking at the same moment can't predict who shares their unit, few enough that
+ * units still complete roughly in order.
+ */
+export const LEASE_CHOICES = 8;
+
 const WORKLOAD_COLUMNS = `w.*, (SELECT COUNT(*) FROM units u INDEXED BY units_in_flight
   WHERE u.workload_id = w.id AND u.state = 'open' AND u.in_flight > 0) AS units_in_flight`;
 
@@ -130,6 +138,8 @@ function toVolunteer(row: VolunteerRow): VolunteerRecord {
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  /** Gradient workloads, on this same connection (sqliteGradientStore.ts). */
+  readonly gradients: SqliteGradientStore;
 
   constructor(readonly path: string) {
     this.db = new Database(path);
@@ -139,6 +149,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.gradients = new SqliteGradientStore(this.db);
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -323,7 +334,8 @@ export class SqliteStore implements Store {
         `SELECT COUNT(*) AS n FROM replicas WHERE connection_id = ? AND state = 'in_flight'`,
       ).get(request.connectionId) as { n: number };
       if (held.n >= request.maxLeasesPerConnection) return null;
-      // [L1] oldest active workload first; within it the lowest open unit that wants a replica.
+      // [L1] oldest active workload first; within it one of the lowest open units that want a
+      // replica, chosen at random when the request carries a draw (L7).
       const active = this.sql(
         `SELECT id, name, estimator, spec FROM workloads INDEXED BY workloads_active
            WHERE status IN ('queued', 'running') ORDER BY created_at, id`,
@@ -338,17 +350,20 @@ export class SqliteStore implements Store {
                AND r.state IN ('in_flight', 'returned', 'valid', 'invalid')
                AND (r.volunteer_id = @volunteer OR r.net_group = @net))
          ORDER BY u.idx
-         LIMIT 1`,
+         LIMIT @choices`,
       );
+      const choices = request.pickDraw === undefined ? 1 : LEASE_CHOICES;
       let candidate:
         | { workload_id: string; idx: number; name: string; estimator: string; spec: string }
         | undefined;
       for (const w of active) {
-        const unit = pickUnit.get({
+        const units = pickUnit.all({
           workload: w.id,
           volunteer: request.volunteerId,
           net: request.netGroup,
-        }) as { idx: number } | undefined;
+          choices,
+        }) as Array<{ idx: number }>;
+        const unit = units[Math.floor((request.pickDraw ?? 0) * units.length)];
         if (unit) {
           candidate = {
             workload_id: w.id,

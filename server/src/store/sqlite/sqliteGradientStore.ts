@@ -1,0 +1,550 @@
+// Gradient workloads in the embedded SQLite store (tables of migration 3): the parameter
+// server's state, the open round's units and replicas, and per-step metrics. It shares the
+// SqliteStore's connection, so its transactions serialize with the Monte Carlo ones and touch
+// the same workloads and volunteers rows. Rules follow server/SPEC.md where they apply: [V1]
+// results only from the lease holder, [V2] malformed results judged invalid at once, [Q1]-[Q4]
+// quorum via decideQuorum, [L4] a unit whose replicas keep failing fails the workload.
+import type Database from 'better-sqlite3';
+import type { Redundancy, WorkloadStatus } from '@tessera/shared';
+import type { GradientResult } from '@tessera/shared/kinds/gradient/gradientReference';
+import { decideQuorum } from '../../validation/quorum';
+import { creditFor } from '../../validation/credit';
+import {
+  GRADIENT_REPLICA_ID_BASE,
+  type GradientLeaseRequest,
+  type GradientState,
+  type GradientStore,
+  type GradientSubmission,
+  type GradientSubmitOutcome,
+  type LeasedGradientUnit,
+  type NewGradientWorkload,
+  type RoundHooks,
+  type ShardPlan,
+  type StepMetrics,
+} from '../../gradient/gradientStore';
+import type { ReleaseOutcome } from '../store';
+
+interface UnitRow {
+  workload_id: string;
+  step: number;
+  shard: number;
+  start: number;
+  count: number;
+  shard_hash: string;
+  state: 'open' | 'validated';
+  quorum: number;
+  wanted: number;
+  in_flight: number;
+  returned: number;
+  errors: number;
+  canonical: Buffer | null;
+}
+
+interface ReplicaRow {
+  id: number;
+  workload_id: string;
+  step: number;
+  shard: number;
+  volunteer_id: string;
+  state: string;
+  result: Buffer | null;
+}
+
+interface WorkloadRow {
+  id: string;
+  name: string;
+  spec: string;
+  redundancy: string;
+  status: WorkloadStatus;
+  units_validated: number;
+  units_total: number;
+}
+
+interface StateRow {
+  workload_id: string;
+  version: number;
+  steps: number;
+  params: Buffer;
+  optimizer: Buffer;
+}
+
+/** Credit work of a unit: examples times parameters, about its multiply-adds per pass. */
+function unitWork(count: number, result: GradientResult): number {
+  return count * result.gradSum.length;
+}
+
+export class SqliteGradientStore implements GradientStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private sql(source: string): Database.Statement {
+    let statement = this.statements.get(source);
+    if (!statement) {
+      statement = this.db.prepare(source);
+      this.statements.set(source, statement);
+    }
+    return statement;
+  }
+
+  createWorkload(w: NewGradientWorkload, now: number): void {
+    this.db.transaction(() => {
+      this.sql(
+        `INSERT INTO workloads (id, name, kind, estimator, spec, redundancy, status, units_total,
+             aggregate, created_at, updated_at)
+           VALUES (?, ?, 'gradient', 'gradient', ?, ?, 'queued', ?, '{}', ?, ?)`,
+      ).run(w.id, w.name, JSON.stringify(w.spec), JSON.stringify(w.redundancy), w.unitsTotal, now, now);
+      this.sql(
+        `INSERT INTO gradient_state (workload_id, version, steps, params, optimizer)
+           VALUES (?, 0, ?, ?, ?)`,
+      ).run(w.id, w.steps, Buffer.from(w.params), Buffer.from(w.optimizer));
+      this.openRound(w.id, 0, w.firstRound, w.redundancy.quorum);
+    })();
+  }
+
+  private openRound(workloadId: string, step: number, plans: ShardPlan[], quorum: number): void {
+    const insert = this.sql(
+      `INSERT INTO gradient_units (workload_id, step, shard, start, count, shard_hash, state,
+           quorum, wanted) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
+    );
+    for (const p of plans) insert.run(workloadId, step, p.shard, p.start, p.count, p.hash, quorum, quorum);
+  }
+
+  state(workloadId: string): GradientState | null {
+    const row = this.sql('SELECT * FROM gradient_state WHERE workload_id = ?').get(workloadId) as
+      StateRow | undefined;
+    if (!row) return null;
+    return {
+      workloadId: row.workload_id,
+      version: row.version,
+      steps: row.steps,
+      params: row.params,
+      optimizer: row.optimizer,
+    };
+  }
+
+  stepMetrics(workloadId: string): StepMetrics[] {
+    const rows = this.sql(
+      'SELECT * FROM gradient_steps WHERE workload_id = ? ORDER BY step',
+    ).all(workloadId) as Array<{
+      step: number;
+      loss: number;
+      train_correct: number;
+      examples: number;
+      accuracy: number | null;
+    }>;
+    return rows.map((r) => ({
+      step: r.step,
+      loss: r.loss,
+      trainCorrect: r.train_correct,
+      examples: r.examples,
+      accuracy: r.accuracy,
+    }));
+  }
+
+  replicaWorkload(replicaId: number): string | null {
+    const row = this.sql('SELECT workload_id FROM gradient_replicas WHERE id = ?').get(replicaId) as
+      { workload_id: string } | undefined;
+    return row?.workload_id ?? null;
+  }
+
+  shardByHash(hash: string) {
+    const row = this.sql(
+      'SELECT workload_id, step, start, count FROM gradient_units WHERE shard_hash = ? LIMIT 1',
+    ).get(hash) as { workload_id: string; step: number; start: number; count: number } | undefined;
+    return row
+      ? { workloadId: row.workload_id, step: row.step, start: row.start, count: row.count }
+      : null;
+  }
+
+  leaseUnit(request: GradientLeaseRequest): LeasedGradientUnit | null {
+    return this.db.transaction((): LeasedGradientUnit | null => {
+      const held = this.sql(
+        `SELECT (SELECT COUNT(*) FROM replicas WHERE connection_id = @c AND state = 'in_flight')
+              + (SELECT COUNT(*) FROM gradient_replicas WHERE connection_id = @c AND state = 'in_flight')
+              AS n`,
+      ).get({ c: request.connectionId }) as { n: number };
+      if (held.n >= request.maxLeasesPerConnection) return null;
+      // Oldest active gradient workload first; in its open round the lowest shard that wants a
+      // replica and that this volunteer neither holds nor answered (replicas must be independent).
+      const unit = this.sql(
+        `SELECT w.id, w.name, w.spec, u.step, u.shard, u.count, u.shard_hash
+           FROM workloads w
+           JOIN gradient_state s ON s.workload_id = w.id
+           JOIN gradient_units u ON u.workload_id = w.id AND u.step = s.version
+          WHERE w.status IN ('queued', 'running') AND w.kind = 'gradient'
+            AND u.state = 'open' AND u.wanted - u.in_flight - u.returned > 0
+            AND NOT EXISTS (
+              SELECT 1 FROM gradient_replicas r
+               WHERE r.workload_id = u.workload_id AND r.step = u.step AND r.shard = u.shard
+                 AND r.volunteer_id = @volunteer
+                 AND r.state IN ('in_flight', 'returned', 'valid', 'invalid'))
+          ORDER BY w.created_at, w.id, u.shard
+          LIMIT 1`,
+      ).get({ volunteer: request.volunteerId }) as
+        | { id: string; name: string; spec: string; step: number; shard: number; count: number; shard_hash: string }
+        | undefined;
+      if (!unit) return null;
+      const deadline = request.now + request.leaseDurationMs;
+      const inserted = this.sql(
+        `INSERT INTO gradient_replicas (id, workload_id, step, shard, volunteer_id, connection_id,
+             state, leased_at, deadline)
+           VALUES (COALESCE((SELECT MAX(id) FROM gradient_replicas), ? - 1) + 1, ?, ?, ?, ?, ?,
+             'in_flight', ?, ?)`,
+      ).run(
+        GRADIENT_REPLICA_ID_BASE,
+        unit.id,
+        unit.step,
+        unit.shard,
+        request.volunteerId,
+        request.connectionId,
+        request.now,
+        deadline,
+      );
+      this.sql(
+        'UPDATE gradient_units SET in_flight = in_flight + 1 WHERE workload_id = ? AND step = ? AND shard = ?',
+      ).run(unit.id, unit.step, unit.shard);
+      this.sql(
+        `UPDATE workloads SET status = 'running', updated_at = ? WHERE id = ? AND status = 'queued'`,
+      ).run(request.now, unit.id);
+      return {
+        replicaId: Number(inserted.lastInsertRowid),
+        workloadId: unit.id,
+        workloadName: unit.name,
+        spec: JSON.parse(unit.spec),
+        step: unit.step,
+        shard: unit.shard,
+        count: unit.count,
+        shardHash: unit.shard_hash,
+        deadline,
+      };
+    })();
+  }
+
+  renewReplica(replicaId: number, volunteerId: string, now: number, leaseDurationMs: number) {
+    const deadline = now + leaseDurationMs;
+    const changed = this.sql(
+      `UPDATE gradient_replicas SET deadline = ?
+         WHERE id = ? AND volunteer_id = ? AND state = 'in_flight' AND deadline >= ?`,
+    ).run(deadline, replicaId, volunteerId, now).changes;
+    return changed === 1 ? deadline : null;
+  }
+
+  private workload(id: string): WorkloadRow {
+    return this.sql('SELECT * FROM workloads WHERE id = ?').get(id) as WorkloadRow;
+  }
+
+  private unit(workloadId: string, step: number, shard: number): UnitRow | undefined {
+    return this.sql(
+      'SELECT * FROM gradient_units WHERE workload_id = ? AND step = ? AND shard = ?',
+    ).get(workloadId, step, shard) as UnitRow | undefined;
+  }
+
+  submitResult(submission: GradientSubmission, hooks: RoundHooks): GradientSubmitOutcome {
+    return this.db.transaction((): GradientSubmitOutcome => {
+      const replica = this.sql('SELECT * FROM gradient_replicas WHERE id = ?').get(
+        submission.replicaId,
+      ) as ReplicaRow | undefined;
+      if (!replica || replica.volunteer_id !== submission.volunteerId) {
+        return { kind: 'refused', code: 'NOT_LEASED', message: 'this unit is not leased to you' };
+      }
+      const state = this.state(replica.workload_id)!;
+      // The lease names a parameter version; once that round has closed the result is stale
+      // whatever became of the lease (synchronous rounds: no staleness is tolerated).
+      if (replica.step < state.version) {
+        if (replica.state === 'in_flight') {
+          this.closeReplica(replica, 'timed_out', 'round closed', submission.now);
+        }
+        return {
+          kind: 'refused',
+          code: 'LEASE_EXPIRED',
+          message: `stale result: computed at parameter version ${replica.step}, the workload is at version ${state.version}`,
+        };
+      }
+      if (replica.state !== 'in_flight') {
+        return replica.state === 'timed_out' || replica.state === 'errored'
+          ? { kind: 'refused', code: 'LEASE_EXPIRED', message: 'the lease on this unit expired' }
+          : { kind: 'refused', code: 'NOT_LEASED', message: 'a result for this lease was already returned' };
+      }
+      const workload = this.workload(replica.workload_id);
+      if (workload.status !== 'running' && workload.status !== 'queued') {
+        this.closeReplica(replica, 'timed_out', `workload ${workload.status}`, submission.now);
+        return { kind: 'refused', code: 'LEASE_EXPIRED', message: `the workload was ${workload.status}` };
+      }
+      const spec = JSON.parse(workload.spec) as unknown;
+      const unit = this.unit(replica.workload_id, replica.step, replica.shard)!;
+      const parsed = hooks.parse(spec, unit.count, submission.result);
+      this.sql(
+        `UPDATE gradient_units SET in_flight = in_flight - 1, returned = returned + 1
+           WHERE workload_id = ? AND step = ? AND shard = ?`,
+      ).run(unit.workload_id, unit.step, unit.shard);
+      if ('problem' in parsed) {
+        // [V2] refused at the edge: invalid at once, and the unit asks for another replica.
+        this.sql(
+          `UPDATE gradient_replicas SET state = 'invalid', returned_at = ?, error = ? WHERE id = ?`,
+        ).run(submission.now, parsed.problem, replica.id);
+        this.markInvalid(replica.volunteer_id);
+        const failed = this.reconsider(unit.workload_id, unit.step, unit.shard, spec, hooks, submission.now);
+        return {
+          kind: 'refused',
+          code: 'INVALID_RESULT',
+          message: `result refused: ${parsed.problem}${failed ? ' (the workload failed)' : ''}`,
+        };
+      }
+      this.sql(
+        `UPDATE gradient_replicas SET state = 'returned', returned_at = ?, result = ? WHERE id = ?`,
+      ).run(submission.now, Buffer.from(hooks.encode(parsed.result)), replica.id);
+      const work = unitWork(unit.count, parsed.result);
+      if (unit.state === 'validated') {
+        const agrees = hooks.same(spec, parsed.result, hooks.decode(unit.canonical!));
+        const credited = this.judge(replica.volunteer_id, replica.id, agrees, work);
+        return {
+          kind: 'accepted',
+          verdict: agrees ? 'valid' : 'invalid',
+          workloadId: workload.id,
+          credited,
+          newVersion: null,
+          workloadEnded: null,
+          work,
+        };
+      }
+      const decided = this.reconsider(unit.workload_id, unit.step, unit.shard, spec, hooks, submission.now);
+      const verdict = this.sql('SELECT state FROM gradient_replicas WHERE id = ?').get(replica.id) as {
+        state: string;
+      };
+      return {
+        kind: 'accepted',
+        verdict: verdict.state === 'valid' ? 'valid' : verdict.state === 'invalid' ? 'invalid' : 'pending',
+        workloadId: workload.id,
+        credited: decided?.credited ?? [],
+        newVersion: decided?.newVersion ?? null,
+        workloadEnded: decided?.ended ?? null,
+        work,
+      };
+    })();
+  }
+
+  private judge(volunteerId: string, replicaId: number, valid: boolean, work: number): string[] {
+    this.sql('UPDATE gradient_replicas SET state = ? WHERE id = ?').run(valid ? 'valid' : 'invalid', replicaId);
+    if (!valid) {
+      this.markInvalid(volunteerId);
+      return [];
+    }
+    this.sql(
+      `UPDATE volunteers SET credit = credit + ?, units_valid = units_valid + 1,
+           consecutive_valid = consecutive_valid + 1 WHERE id = ?`,
+    ).run(creditFor(work), volunteerId);
+    return [volunteerId];
+  }
+
+  private markInvalid(volunteerId: string): void {
+    this.sql(
+      `UPDATE volunteers SET units_invalid = units_invalid + 1, consecutive_valid = 0,
+         offenses = offenses + 1 WHERE id = ?`,
+    ).run(volunteerId);
+  }
+
+  /**
+   * The quorum decision for an open unit after a replica returned; when it validates the
+   * last open shard of the round, the round closes (aggregate, optimizer step, metrics, next
+   * round) in this same transaction. Returns what changed, or null when nothing was decided.
+   */
+  private reconsider(
+    workloadId: string,
+    step: number,
+    shard: number,
+    spec: unknown,
+    hooks: RoundHooks,
+    now: number,
+  ): { credited: string[]; newVersion: number | null; ended: WorkloadStatus | null } | null {
+    const unit = this.unit(workloadId, step, shard)!;
+    const redundancy = JSON.parse(this.workload(workloadId).redundancy) as Redundancy;
+    const returned = (
+      this.sql(
+        `SELECT id, volunteer_id, result FROM gradient_replicas
+          WHERE workload_id = ? AND step = ? AND shard = ? AND state = 'returned'
+          ORDER BY returned_at, id`,
+      ).all(workloadId, step, shard) as Array<{ id: number; volunteer_id: string; result: Buffer }>
+    ).map((r) => ({ replicaId: r.id, volunteerId: r.volunteer_id, result: hooks.decode(r.result) }));
+    const decision = decideQuorum({
+      returned,
+      inFlight: unit.in_flight,
+      resultsSoFar: unit.returned,
+      quorum: unit.quorum,
+      maxReplicas: redundancy.maxReplicas,
+      same: (a, b) => hooks.same(spec, a, b),
+    });
+    switch (decision.kind) {
+      case 'wait':
+        return null;
+      case 'issue':
+        this.sql(
+          'UPDATE gradient_units SET wanted = MAX(wanted, ?) WHERE workload_id = ? AND step = ? AND shard = ?',
+        ).run(decision.wanted, workloadId, step, shard);
+        return null;
+      case 'fail':
+        this.failWorkload(workloadId, `step ${step} shard ${shard}: ${decision.reason}`, now);
+        return { credited: [], newVersion: null, ended: 'failed' };
+      case 'validated': {
+        const owner = new Map(returned.map((r) => [r.replicaId, r.volunteerId]));
+        const work = unitWork(unit.count, decision.canonical);
+        const credited: string[] = [];
+        for (const id of decision.agreeing) credited.push(...this.judge(owner.get(id)!, id, true, work));
+        for (const id of decision.disagreeing) this.judge(owner.get(id)!, id, false, work);
+        this.sql(
+          `UPDATE gradient_units SET state = 'validated', canonical = ?
+             WHERE workload_id = ? AND step = ? AND shard = ?`,
+        ).run(Buffer.from(hooks.encode(decision.canonical)), workloadId, step, shard);
+        this.sql(
+          'UPDATE workloads SET units_validated = units_validated + 1, updated_at = ? WHERE id = ?',
+        ).run(now, workloadId);
+        const open = this.sql(
+          `SELECT COUNT(*) AS n FROM gradient_units WHERE workload_id = ? AND step = ? AND state = 'open'`,
+        ).get(workloadId, step) as { n: number };
+        if (open.n > 0) return { credited, newVersion: null, ended: null };
+        const closed = this.closeRound(workloadId, step, spec, hooks, redundancy, now);
+        return { credited, ...closed };
+      }
+    }
+  }
+
+  private closeRound(
+    workloadId: string,
+    step: number,
+    spec: unknown,
+    hooks: RoundHooks,
+    redundancy: Redundancy,
+    now: number,
+  ): { newVersion: number; ended: WorkloadStatus | null } {
+    const state = this.state(workloadId)!;
+    const canonicals = (
+      this.sql(
+        'SELECT canonical FROM gradient_units WHERE workload_id = ? AND step = ? ORDER BY shard',
+      ).all(workloadId, step) as Array<{ canonical: Buffer }>
+    ).map((r) => hooks.decode(r.canonical));
+    const out = hooks.closeRound({
+      workloadId,
+      spec,
+      step,
+      steps: state.steps,
+      canonicals,
+      params: state.params,
+      optimizer: state.optimizer,
+    });
+    const version = step + 1;
+    this.sql(
+      'UPDATE gradient_state SET version = ?, params = ?, optimizer = ? WHERE workload_id = ?',
+    ).run(version, Buffer.from(out.params), Buffer.from(out.optimizer), workloadId);
+    const m = out.metrics;
+    this.sql(
+      `INSERT INTO gradient_steps (workload_id, step, loss, train_correct, examples, accuracy, closed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(workloadId, step, m.loss, m.trainCorrect, m.examples, m.accuracy, now);
+    // Backup replicas still computing this round are no longer needed: their results are stale.
+    this.sql(
+      `UPDATE gradient_replicas SET state = 'timed_out', error = 'round closed', returned_at = ?
+         WHERE workload_id = ? AND step = ? AND state = 'in_flight'`,
+    ).run(now, workloadId, step);
+    this.sql('DELETE FROM gradient_units WHERE workload_id = ? AND step = ?').run(workloadId, step);
+    if (out.nextRound === null) {
+      this.sql(
+        `UPDATE workloads SET status = 'completed', updated_at = ?, completed_at = ? WHERE id = ?`,
+      ).run(now, now, workloadId);
+      return { newVersion: version, ended: 'completed' };
+    }
+    this.openRound(workloadId, version, out.nextRound, redundancy.quorum);
+    return { newVersion: version, ended: null };
+  }
+
+  private failWorkload(workloadId: string, reason: string, now: number): void {
+    this.sql(
+      `UPDATE workloads SET status = 'failed', failure_reason = ?, units_failed = units_failed + 1,
+         updated_at = ?, completed_at = ? WHERE id = ?`,
+    ).run(reason, now, now, workloadId);
+    this.sql(
+      `UPDATE gradient_replicas SET state = 'timed_out', error = 'workload failed'
+         WHERE workload_id = ? AND state = 'in_flight'`,
+    ).run(workloadId);
+    this.sql('UPDATE gradient_units SET in_flight = 0 WHERE workload_id = ?').run(workloadId);
+  }
+
+  /** Out of flight without a result; returns the workload id when this failed it. */
+  private closeReplica(
+    replica: ReplicaRow,
+    state: 'timed_out' | 'errored',
+    reason: string,
+    now: number,
+  ): string | null {
+    this.sql('UPDATE gradient_replicas SET state = ?, error = ?, returned_at = ? WHERE id = ?').run(
+      state,
+      reason,
+      now,
+      replica.id,
+    );
+    this.sql('UPDATE volunteers SET units_errored = units_errored + 1 WHERE id = ?').run(
+      replica.volunteer_id,
+    );
+    const unit = this.unit(replica.workload_id, replica.step, replica.shard);
+    if (!unit) return null; // its round has closed
+    this.sql(
+      `UPDATE gradient_units SET in_flight = MAX(in_flight - 1, 0), errors = errors + 1
+         WHERE workload_id = ? AND step = ? AND shard = ?`,
+    ).run(unit.workload_id, unit.step, unit.shard);
+    const workload = this.workload(replica.workload_id);
+    const redundancy = JSON.parse(workload.redundancy) as Redundancy;
+    // [L4] a unit whose replicas keep failing fails the workload instead of cycling forever.
+    if (
+      unit.state === 'open' &&
+      unit.errors + 1 > redundancy.maxErrors &&
+      (workload.status === 'running' || workload.status === 'queued')
+    ) {
+      this.failWorkload(
+        replica.workload_id,
+        `step ${unit.step} shard ${unit.shard}: ${unit.errors + 1} replicas timed out or errored (maxErrors ${redundancy.maxErrors})`,
+        now,
+      );
+      return replica.workload_id;
+    }
+    return null;
+  }
+
+  private closeReplicas(rows: ReplicaRow[], state: 'timed_out' | 'errored', reason: string, now: number): ReleaseOutcome {
+    const failed = new Set<string>();
+    for (const row of rows) {
+      const current = this.sql('SELECT state FROM gradient_replicas WHERE id = ?').get(row.id) as {
+        state: string;
+      };
+      if (current.state !== 'in_flight') continue;
+      const id = this.closeReplica(row, state, reason, now);
+      if (id) failed.add(id);
+    }
+    return { released: rows.length, failedWorkloads: [...failed] };
+  }
+
+  reportError(replicaId: number, volunteerId: string, message: string, now: number): ReleaseOutcome | null {
+    return this.db.transaction((): ReleaseOutcome | null => {
+      const row = this.sql(
+        `SELECT * FROM gradient_replicas WHERE id = ? AND volunteer_id = ? AND state = 'in_flight'`,
+      ).get(replicaId, volunteerId) as ReplicaRow | undefined;
+      return row ? this.closeReplicas([row], 'errored', message, now) : null;
+    })();
+  }
+
+  expireLeases(now: number): ReleaseOutcome {
+    return this.db.transaction((): ReleaseOutcome => {
+      const rows = this.sql(
+        `SELECT * FROM gradient_replicas WHERE state = 'in_flight' AND deadline < ? ORDER BY id`,
+      ).all(now) as ReplicaRow[];
+      return this.closeReplicas(rows, 'timed_out', 'lease expired', now);
+    })();
+  }
+
+  releaseConnection(connectionId: string, now: number): ReleaseOutcome {
+    return this.db.transaction((): ReleaseOutcome => {
+      const rows = this.sql(
+        `SELECT * FROM gradient_replicas WHERE connection_id = ? AND state = 'in_flight' ORDER BY id`,
+      ).all(connectionId) as ReplicaRow[];
+      return this.closeReplicas(rows, 'timed_out', 'volunteer disconnected', now);
+    })();
+  }
+}
