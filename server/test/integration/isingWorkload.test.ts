@@ -4,60 +4,13 @@
 // refused at submission with the field named.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { estimatorFor } from '@tessera/shared';
-import { SimulatedVolunteer, type Behavior } from '../../src/sim/simulatedVolunteer';
+import { api, startTestCoordinator, type TestCoordinator } from '../support/testCoordinator';
 import {
-  api,
-  startTestCoordinator,
-  waitFor,
-  type TestCoordinator,
-} from '../support/testCoordinator';
-
-const ising = estimatorFor('ising-2d');
-
-/** What one process computing every chain itself would answer. */
-function singleProcessResult(spec: unknown): Record<string, unknown> {
-  const parsed = ising.specSchema.parse(spec);
-  let aggregate = ising.emptyAggregate();
-  for (let i = 0; i < ising.unitCount(parsed); i++) {
-    aggregate = ising.fold(aggregate, ising.runReference(ising.taskFor(parsed, i)));
-  }
-  return ising.finalize(aggregate) as Record<string, unknown>;
-}
-
-async function volunteers(url: string, behaviors: Behavior[]): Promise<SimulatedVolunteer[]> {
-  const list = behaviors.map(
-    (behavior, i) =>
-      new SimulatedVolunteer({ url, behavior, displayName: `${behavior}-${i}`, idleMs: 20 }),
-  );
-  await Promise.all(list.map((v) => v.connect()));
-  return list;
-}
-
-async function submit(url: string, spec: object) {
-  const res = await api(url, 'POST', '/api/workloads', {
-    kind: 'montecarlo',
-    name: 'integration ising',
-    spec,
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return res.body.id as string;
-}
-
-async function runUntilFinished(url: string, id: string, crew: SimulatedVolunteer[]) {
-  const running = crew.map((v) => v.run());
-  const view = await waitFor(
-    async () => {
-      const res = await api(url, 'GET', `/api/workloads/${id}`);
-      return ['completed', 'failed', 'cancelled'].includes(res.body.status) ? res.body : null;
-    },
-    30_000,
-    `workload ${id} to finish`,
-  );
-  crew.forEach((v) => v.close());
-  await Promise.all(running);
-  return view;
-}
+  runUntilFinished,
+  singleProcessResult,
+  submitMontecarlo,
+  volunteers,
+} from '../support/workloadRuns';
 
 /** The estimator's own fields of a result body, without the progress fields the API adds. */
 function estimateOf(body: Record<string, unknown>): Record<string, unknown> {
@@ -83,7 +36,7 @@ describe('ising-2d workload over real sockets', () => {
       chains: 6,
       seed: 20261127,
     };
-    const id = await submit(c.url, spec);
+    const id = await submitMontecarlo(c.url, spec, { name: 'integration ising' });
     const crew = await volunteers(c.url, ['honest', 'honest', 'honest']);
     const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');
@@ -109,7 +62,7 @@ describe('ising-2d workload over real sockets', () => {
       chains: 4,
       seed: 3,
     };
-    const id = await submit(c.url, spec);
+    const id = await submitMontecarlo(c.url, spec, { name: 'integration ising' });
     const crew = await volunteers(c.url, ['liar', 'honest', 'honest']);
     const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');

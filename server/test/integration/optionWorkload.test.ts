@@ -4,17 +4,14 @@
 // integer sums, and sit within 5 standard errors of Black–Scholes.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { estimatorFor } from '@tessera/shared';
 import { blackScholesPrice } from '@tessera/shared/kinds/european-option/blackScholes';
-import { SimulatedVolunteer, type Behavior } from '../../src/sim/simulatedVolunteer';
+import { api, startTestCoordinator, type TestCoordinator } from '../support/testCoordinator';
 import {
-  api,
-  startTestCoordinator,
-  waitFor,
-  type TestCoordinator,
-} from '../support/testCoordinator';
-
-const option = estimatorFor('european-option');
+  runUntilFinished,
+  singleProcessResult,
+  submitMontecarlo,
+  volunteers,
+} from '../support/workloadRuns';
 
 const PARAMS = {
   spot: 100,
@@ -25,54 +22,11 @@ const PARAMS = {
   type: 'call',
 } as const;
 
-/** What one process computing every unit itself, in unit order, would answer. */
-function singleProcessResult(spec: unknown) {
-  const parsed = option.specSchema.parse(spec);
-  let aggregate = option.emptyAggregate();
-  for (let i = 0; i < option.unitCount(parsed); i++) {
-    aggregate = option.fold(aggregate, option.runReference(option.taskFor(parsed, i)));
-  }
-  return option.finalize(aggregate) as {
-    estimate: number;
-    stderr: number;
-    ci95: [number, number];
-    samples: number;
-  };
-}
-
-async function volunteers(url: string, behaviors: Behavior[]): Promise<SimulatedVolunteer[]> {
-  const list = behaviors.map(
-    (behavior, i) =>
-      new SimulatedVolunteer({ url, behavior, displayName: `${behavior}-${i}`, idleMs: 20 }),
-  );
-  await Promise.all(list.map((v) => v.connect()));
-  return list;
-}
-
-async function submit(url: string, spec: object): Promise<string> {
-  const res = await api(url, 'POST', '/api/workloads', {
-    kind: 'montecarlo',
-    name: 'integration option',
-    spec,
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return res.body.id as string;
-}
-
-/** Lets the crew work until the workload ends, then closes every connection. */
-async function runUntilFinished(url: string, id: string, crew: SimulatedVolunteer[]) {
-  const running = crew.map((v) => v.run());
-  const view = await waitFor(
-    async () => {
-      const res = await api(url, 'GET', `/api/workloads/${id}`);
-      return ['completed', 'failed', 'cancelled'].includes(res.body.status) ? res.body : null;
-    },
-    60_000,
-    `workload ${id} to finish`,
-  );
-  crew.forEach((v) => v.close());
-  await Promise.all(running);
-  return view;
+interface Estimate {
+  estimate: number;
+  stderr: number;
+  ci95: [number, number];
+  samples: number;
 }
 
 describe('european-option workload over real sockets', () => {
@@ -94,14 +48,14 @@ describe('european-option workload over real sockets', () => {
       seed: 20261127,
       samplesPerUnit: 65_536,
     };
-    const id = await submit(c.url, spec);
+    const id = await submitMontecarlo(c.url, spec, { name: 'integration option' });
     const crew = await volunteers(c.url, ['honest', 'honest', 'honest']);
     const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');
     assert.equal(view.progress.unitsValidated, 10);
     assert.deepEqual(view.spec.params, PARAMS);
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
-    const expected = singleProcessResult(spec);
+    const expected = singleProcessResult<Estimate>(spec);
     assert.equal(result.estimate, expected.estimate);
     assert.equal(result.stderr, expected.stderr);
     assert.deepEqual(result.ci95, expected.ci95);
@@ -123,12 +77,16 @@ describe('european-option workload over real sockets', () => {
       seed: 99,
       samplesPerUnit: 32_768,
     };
-    const id = await submit(c.url, spec);
+    const id = await submitMontecarlo(c.url, spec, { name: 'integration option' });
     const crew = await volunteers(c.url, ['liar', 'honest', 'honest']);
     const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
-    assert.equal(result.estimate, singleProcessResult(spec).estimate, 'no lie reached the answer');
+    assert.equal(
+      result.estimate,
+      singleProcessResult<Estimate>(spec).estimate,
+      'no lie reached the answer',
+    );
     const liar = crew[0]!;
     assert.ok(liar.tally.results > 0, 'the liar did return results');
     // The lie is plausible: judged by the quorum (invalid), not refused by the schema or bounds.

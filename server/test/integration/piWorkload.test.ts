@@ -1,65 +1,25 @@
 // A real coordinator on port 0, real socket.io volunteers in Node running the reference kernel.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { estimatorFor } from '@tessera/shared';
-import { SimulatedVolunteer, type Behavior } from '../../src/sim/simulatedVolunteer';
 import {
   api,
   startTestCoordinator,
   waitFor,
   type TestCoordinator,
 } from '../support/testCoordinator';
+import {
+  finished,
+  runUntilFinished,
+  singleProcessResult,
+  submitMontecarlo,
+  volunteers,
+} from '../support/workloadRuns';
 
-const pi = estimatorFor('pi');
-
-/** What one process computing every unit itself would answer. */
-function singleProcessResult(spec: unknown) {
-  const parsed = pi.specSchema.parse(spec);
-  let aggregate = pi.emptyAggregate();
-  for (let i = 0; i < pi.unitCount(parsed); i++) {
-    aggregate = pi.fold(aggregate, pi.runReference(pi.taskFor(parsed, i)));
-  }
-  return pi.finalize(aggregate) as { estimate: number; stderr: number; samples: number };
-}
-
-async function volunteers(url: string, behaviors: Behavior[]): Promise<SimulatedVolunteer[]> {
-  const list = behaviors.map(
-    (behavior, i) =>
-      new SimulatedVolunteer({ url, behavior, displayName: `${behavior}-${i}`, idleMs: 20 }),
-  );
-  await Promise.all(list.map((v) => v.connect()));
-  return list;
-}
-
-async function submit(url: string, spec: object, redundancy?: object) {
-  const res = await api(url, 'POST', '/api/workloads', {
-    kind: 'montecarlo',
-    name: 'integration pi',
-    spec,
-    ...(redundancy ? { redundancy } : {}),
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return res.body.id as string;
-}
-
-/** Lets the crew work until the workload ends, then closes every connection. */
-async function runUntilFinished(url: string, id: string, crew: SimulatedVolunteer[]) {
-  const running = crew.map((v) => v.run());
-  const view = await finished(url, id);
-  crew.forEach((v) => v.close());
-  await Promise.all(running);
-  return view;
-}
-
-async function finished(url: string, id: string, timeoutMs = 30_000) {
-  return waitFor(
-    async () => {
-      const res = await api(url, 'GET', `/api/workloads/${id}`);
-      return ['completed', 'failed', 'cancelled'].includes(res.body.status) ? res.body : null;
-    },
-    timeoutMs,
-    `workload ${id} to finish`,
-  );
+interface Estimate {
+  estimate: number;
+  stderr: number;
+  ci95: [number, number];
+  samples: number;
 }
 
 describe('pi workload over real sockets', () => {
@@ -75,13 +35,13 @@ describe('pi workload over real sockets', () => {
 
   test('a workload completes with the single-process answer, bit for bit, within 5 stderr of pi', async () => {
     const spec = { estimator: 'pi', samples: 3_000_001, seed: 20261127, samplesPerUnit: 131_072 };
-    const id = await submit(c.url, spec);
+    const id = await submitMontecarlo(c.url, spec, { name: 'integration pi' });
     const crew = await volunteers(c.url, ['honest', 'honest', 'honest']);
     const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');
     assert.equal(view.progress.unitsValidated, view.progress.unitsTotal);
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
-    const expected = singleProcessResult(spec);
+    const expected = singleProcessResult<Estimate>(spec);
     assert.equal(result.estimate, expected.estimate);
     assert.equal(result.stderr, expected.stderr);
     assert.equal(result.samples, 3_000_001);
@@ -98,7 +58,7 @@ describe('pi workload over real sockets', () => {
 
   test('a volunteer that disconnects mid-unit has its unit reissued', async () => {
     const spec = { estimator: 'pi', samples: 400_000, seed: 5, samplesPerUnit: 65_536 };
-    const id = await submit(c.url, spec);
+    const id = await submitMontecarlo(c.url, spec, { name: 'integration pi' });
     const [quitter] = await volunteers(c.url, ['vanish']);
     await quitter!.run();
     assert.equal(quitter!.tally.leases, 1, 'it took one unit, then closed the tab');
@@ -106,14 +66,14 @@ describe('pi workload over real sockets', () => {
     const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
-    assert.equal(result.estimate, singleProcessResult(spec).estimate);
+    assert.equal(result.estimate, singleProcessResult<Estimate>(spec).estimate);
     const stats = (await api(c.url, 'GET', '/api/stats')).body;
     assert.ok(stats.replicas.timed_out >= 1);
   });
 
   test('a stalled volunteer loses its unit at the deadline and the workload still completes', async () => {
     const spec = { estimator: 'pi', samples: 200_000, seed: 6, samplesPerUnit: 65_536 };
-    const id = await submit(c.url, spec);
+    const id = await submitMontecarlo(c.url, spec, { name: 'integration pi' });
     const [staller] = await volunteers(c.url, ['stall']);
     const stalling = staller!.run();
     await waitFor(async () => staller!.tally.leases === 1, 5_000, 'the staller to take a unit');
@@ -125,20 +85,20 @@ describe('pi workload over real sockets', () => {
     assert.equal(view.status, 'completed');
     assert.equal(
       (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body.estimate,
-      singleProcessResult(spec).estimate,
+      singleProcessResult<Estimate>(spec).estimate,
     );
   });
 
   test('a volunteer that lies is outvoted and earns no credit', async () => {
     const spec = { estimator: 'pi', samples: 300_000, seed: 99, samplesPerUnit: 32_768 };
-    const id = await submit(c.url, spec);
+    const id = await submitMontecarlo(c.url, spec, { name: 'integration pi' });
     const crew = await volunteers(c.url, ['liar', 'honest', 'honest']);
     const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
     assert.equal(
       result.estimate,
-      singleProcessResult(spec).estimate,
+      singleProcessResult<Estimate>(spec).estimate,
       'no lie reached the aggregate',
     );
     const liar = crew[0]!;
@@ -149,7 +109,10 @@ describe('pi workload over real sockets', () => {
 
   test('a liar cannot fail a workload while honest volunteers remain', async () => {
     const spec = { estimator: 'pi', samples: 65_536, seed: 3, samplesPerUnit: 32_768 };
-    const id = await submit(c.url, spec, { quorum: 2, maxReplicas: 5 });
+    const id = await submitMontecarlo(c.url, spec, {
+      name: 'integration pi',
+      redundancy: { quorum: 2, maxReplicas: 5 },
+    });
     const crew = await volunteers(c.url, ['liar', 'honest', 'honest']);
     const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');
