@@ -3,7 +3,7 @@
 // Dawn/SwiftShader in Node, and the same plan in headless Chromium's WebGPU. Every engine also
 // computes one shared check task, whose hit count must equal runPiReference's exactly.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -17,6 +17,7 @@ import type { PiTask } from '../../shared/src/kinds/pi/piSpec';
 import { openDawnGpu, withGpuErrorCheck } from '../../shared/test/gpu/dawnGpu';
 import type { PageTiming, PlainGpuPlan } from './browserPlanTimer';
 import { fastest, type BenchRow } from './benchRow';
+import { mainThreadCpuSeconds, timeFastest } from './timing';
 import { CHROMIUM_PATH, openChromiumPage } from './chromiumPage';
 
 const run = promisify(execFile);
@@ -102,38 +103,16 @@ async function benchNative(
 
 function benchTypeScript(task: PiTask, repeats: number): { row: BenchRow; reference: number } {
   // The first run gives the reference answer and warms the JIT; it is not timed.
-  const reference = runPiReference(task).hits;
-  const seconds: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    runPiReference(task);
-    seconds.push((performance.now() - start) / 1000);
-  }
+  const timed = timeFastest(() => runPiReference(task), repeats);
+  const reference = timed.first.hits;
   const row = {
     name: 'TypeScript reference, Node',
     work: task.count,
     unit: 'samples',
-    seconds: fastest(seconds),
+    seconds: timed.seconds,
     note: `1 core; node ${process.version}; the reference the others are checked against`,
   };
   return { row, reference };
-}
-
-/**
- * CPU seconds the main thread has used (Linux /proc; undefined elsewhere). While a map is
- * pending, dawn.node pumps its events with setImmediate, a busy loop on this thread
- * (dawn-gpu/node-webgpu#17): on a 2-core machine that takes a core from SwiftShader, which is
- * likely why the Dawn row trails the Chromium row. The note shows how busy.
- */
-function mainThreadCpuSeconds(): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 async function benchDawn(task: PiTask, reference: number, repeats: number): Promise<BenchRow> {

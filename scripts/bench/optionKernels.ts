@@ -6,7 +6,7 @@
 // dispatches), whose sums must equal runOptionReference's exactly; the TypeScript row's timed
 // run is that task itself.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -28,6 +28,7 @@ import type {
 import { openDawnGpu, withGpuErrorCheck } from '../../shared/test/gpu/dawnGpu';
 import type { PageTiming, PlainGpuPlan } from './browserPlanTimer';
 import { fastest, type BenchRow } from './benchRow';
+import { mainThreadCpuSeconds, timeFastest } from './timing';
 import { CHROMIUM_PATH, openChromiumPage } from './chromiumPage';
 
 const run = promisify(execFile);
@@ -131,32 +132,16 @@ function benchTypeScript(
   repeats: number,
 ): { row: BenchRow; expected: OptionResult } {
   // The first run gives the reference answer and warms the JIT; it is not timed.
-  const expected = runOptionReference(task);
-  const seconds: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    runOptionReference(task);
-    seconds.push((performance.now() - start) / 1000);
-  }
+  const timed = timeFastest(() => runOptionReference(task), repeats);
+  const expected = timed.first;
   const row = {
     name: 'TypeScript reference, Node',
     work: task.count,
     unit: 'samples',
-    seconds: fastest(seconds),
+    seconds: timed.seconds,
     note: `1 core; node ${process.version}; the reference the others are checked against`,
   };
   return { row, expected };
-}
-
-/** CPU seconds of this process's main thread (Linux; see kernels.ts on dawn.node's busy wait). */
-function mainThreadCpuSeconds(): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 async function benchDawn(

@@ -1,0 +1,32 @@
+// Timing helpers every kernel section shares.
+import { readFileSync } from 'node:fs';
+import { fastest } from './benchRow';
+
+/** Runs `run` once untimed (JIT warm-up, reference answer), then `repeats` times timed. */
+export function timeFastest<T>(run: () => T, repeats: number): { first: T; seconds: number } {
+  const first = run();
+  const seconds: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    run();
+    seconds.push((performance.now() - start) / 1000);
+  }
+  return { first, seconds: fastest(seconds) };
+}
+
+/**
+ * CPU seconds the main thread has used (Linux /proc; undefined elsewhere). While a map is
+ * pending, dawn.node pumps its events with setImmediate, a busy loop on this thread
+ * (dawn-gpu/node-webgpu#17): on a 2-core machine that takes a core from SwiftShader, which is
+ * likely why Dawn rows trail Chromium rows. The notes show how busy.
+ */
+export function mainThreadCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
