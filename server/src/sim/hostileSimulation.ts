@@ -83,6 +83,8 @@ export const simulationOptionsSchema = z
     scheduler: z.record(z.string(), z.unknown()).default({}),
     /** Give up (and say so) after this long. Default 10 minutes. */
     timeoutMs: z.number().int().min(1_000).default(600_000),
+    /** Keep the coordinator's data folder (its SQLite file) for a look afterwards. Default off. */
+    keepData: z.boolean().default(false),
   })
   .strict();
 
@@ -103,6 +105,8 @@ export interface HostileRecord {
 
 export interface SimulationReport {
   options: SimulationOptions;
+  /** The coordinator's data folder; gone after the run unless keepData. */
+  dataDir: string;
   scheduler: SchedulerOptionsInput;
   /** Every workload completed (none failed, none left running). */
   completed: boolean;
@@ -254,6 +258,7 @@ export async function runSimulation(
     const workloadIds = await submitWorkloads(url, options);
     const started = performance.now();
     let lastProgress = started;
+    let finished = started;
     let timedOut = false;
     const allFinal = async () => {
       const records = await Promise.all(workloadIds.map((id) => store.getWorkload(id)));
@@ -268,6 +273,8 @@ export async function runSimulation(
         await sleep(POLL_MS);
         done = await allFinal();
         const now = performance.now();
+        // Time to completion: when the last workload ended, not when the last straggler returned.
+        if (done) finished = now;
         if (now - started > options.timeoutMs) {
           timedOut = true;
           done = true;
@@ -285,7 +292,7 @@ export async function runSimulation(
       await Promise.all(running);
       if (await allFinal()) break;
     }
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = ((timedOut ? performance.now() : finished) - started) / 1000;
     const audit = auditRun(databasePath, workloadIds);
     const hostileRecord: HostileRecord = {
       behavior,
@@ -313,6 +320,7 @@ export async function runSimulation(
     const sum = (pick: (v: SimulatedVolunteer) => number) => crowd.reduce((n, v) => n + pick(v), 0);
     return {
       options,
+      dataDir,
       scheduler,
       completed: audit.workloads.every((w) => w.status === 'completed'),
       timedOut,
@@ -343,6 +351,6 @@ export async function runSimulation(
     for (const v of crowd) v.close();
     await server.close();
     await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -31,6 +31,7 @@ const USAGE = `usage: npm run simulate -- --mode ${SIM_MODES.join('|')} [options
   --suspension-ms N, --lease-ms N
                         coordinator scheduler options (defaults: schedulerOptions.ts)
   --timeout-s N         give up after this long (600)
+  --keep                keep the coordinator's data folder (SQLite file) and print its path
   --json                print the report as JSON
 `;
 
@@ -55,6 +56,7 @@ const OPTIONS = {
   'suspension-ms': { type: 'string' },
   'lease-ms': { type: 'string' },
   'timeout-s': { type: 'string' },
+  keep: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -104,6 +106,7 @@ export function optionsFromArgs(argv: string[]): {
     maxReplicas: num(values, 'max-replicas'),
     maxErrors: num(values, 'max-errors'),
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    keepData: values.keep,
     scheduler,
   }) as SimulationOptionsInput;
   return { options, json: values.json ?? false, help: values.help ?? false };
@@ -147,6 +150,7 @@ export function formatReport(r: SimulationReport): string {
     ...(r.crowd.flooded > 0 ? [`flood answered with     ${list(r.crowd.floodAnswers)}`] : []),
     `hostile volunteers      ${int(h.detected)} / ${int(h.total)} detected${h.total > 0 && h.detected === h.total ? ' (every one)' : ''}, ${int(h.suspended)} suspended; honest volunteers with an invalid verdict ${int(h.honestPenalized)}`,
   ];
+  if (o.keepData) lines.push(`data kept in            ${r.dataDir}`);
   return lines.join('\n');
 }
 

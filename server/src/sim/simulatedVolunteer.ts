@@ -365,7 +365,13 @@ export class SimulatedVolunteer {
     }
     for (const reply of await Promise.all(sends)) {
       this.tally.flooded += 1;
-      const code = reply.ok ? 'OK' : reply.error.code;
+      // call() reads a closed connection as a client-side INTERNAL; the coordinator's own
+      // INTERNAL says 'internal error'. Tell them apart: the first is the coordinator dropping us.
+      const code = reply.ok
+        ? 'OK'
+        : reply.error.code === 'INTERNAL' && reply.error.message !== 'internal error'
+          ? 'DISCONNECTED'
+          : reply.error.code;
       this.tally.floodAnswers[code] = (this.tally.floodAnswers[code] ?? 0) + 1;
     }
   }
