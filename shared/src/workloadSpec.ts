@@ -1,6 +1,7 @@
 // What a researcher submits (POST /api/workloads) and what the API answers, as zod schemas.
 import { z } from 'zod';
-import { montecarloSpecSchema } from './kinds/registry';
+import { montecarloSpecSchema, type MontecarloSpec } from './kinds/registry';
+import { gradientSpecSchema, type GradientSpec } from './kinds/gradient/gradientSpec';
 
 export const WORKLOAD_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type WorkloadStatus = (typeof WORKLOAD_STATUSES)[number];
@@ -10,8 +11,11 @@ export const redundancySchema = z
   .object({
     /** Identical results needed before a unit's result is canonical. */
     quorum: z.number().int().min(1).max(5).default(2),
-    /** Result-bearing replicas a unit may use in all (disagreements issue more, up to this). */
-    maxReplicas: z.number().int().min(1).max(10).default(4),
+    /**
+     * Result-bearing replicas a unit may use in all (disagreements issue more, up to this).
+     * Default 10: with a fifth of volunteers lying, 4 would fail about one unit in 40.
+     */
+    maxReplicas: z.number().int().min(1).max(20).default(10),
     /** Timed-out or errored replicas a unit may use before it fails. */
     maxErrors: z.number().int().min(0).max(50).default(8),
     /**
@@ -31,7 +35,7 @@ export const DEFAULT_REDUNDANCY: Redundancy = redundancySchema.parse({});
 
 export const workloadNameSchema = z.string().trim().min(1).max(120);
 
-export const submitWorkloadSchema = z
+export const submitMontecarloSchema = z
   .object({
     name: workloadNameSchema.optional(),
     kind: z.literal('montecarlo'),
@@ -39,7 +43,25 @@ export const submitWorkloadSchema = z
     redundancy: redundancySchema.default(DEFAULT_REDUNDANCY),
   })
   .strict();
+
+/** Data-parallel training (kinds/gradient/gradientSpec.ts): one round of units per step. */
+export const submitGradientSchema = z
+  .object({
+    name: workloadNameSchema.optional(),
+    kind: z.literal('gradient'),
+    spec: gradientSpecSchema,
+    redundancy: redundancySchema.default(DEFAULT_REDUNDANCY),
+  })
+  .strict();
+
+export const submitWorkloadSchema = z.discriminatedUnion('kind', [
+  submitMontecarloSchema,
+  submitGradientSchema,
+]);
 export type SubmitWorkload = z.infer<typeof submitWorkloadSchema>;
+export type SubmitGradientWorkload = z.infer<typeof submitGradientSchema>;
+export const WORKLOAD_KINDS = ['montecarlo', 'gradient'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 export interface WorkloadProgress {
   unitsTotal: number;
@@ -52,10 +74,10 @@ export interface WorkloadProgress {
 export interface WorkloadView {
   id: string;
   name: string;
-  kind: 'montecarlo';
+  kind: WorkloadKind;
   status: WorkloadStatus;
   progress: WorkloadProgress;
-  spec: z.infer<typeof montecarloSpecSchema>;
+  spec: MontecarloSpec | GradientSpec;
   redundancy: Redundancy;
   createdAt: string;
   updatedAt: string;

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { estimatorFor } from '@tessera/shared';
+import { DEFAULT_REDUNDANCY, estimatorFor } from '@tessera/shared';
 import { systemClock } from '../clock';
 import type { SchedulerOptionsInput } from '../scheduler/schedulerOptions';
 import { createCoordinatorServer } from '../server';
@@ -75,8 +75,8 @@ export const simulationOptionsSchema = z
     closeRate: z.number().min(0).max(1).default(0.3),
     /** flood: hostile events per burst (one burst after each unit). Default 20. */
     floodBurst: z.number().int().min(1).max(500).default(20),
-    /** redundancy.maxReplicas of every workload. Default 4 (the platform's). */
-    maxReplicas: z.number().int().min(2).max(10).default(4),
+    /** redundancy.maxReplicas of every workload. Default 10 (the platform's). */
+    maxReplicas: z.number().int().min(2).max(20).default(DEFAULT_REDUNDANCY.maxReplicas),
     /** redundancy.maxErrors of every workload. Default 8 (the platform's). */
     maxErrors: z.number().int().min(0).max(50).default(8),
     /** Scheduler options passed to the coordinator, over SIM_SCHEDULER_DEFAULTS. */

@@ -25,7 +25,7 @@ const USAGE = `usage: npm run simulate -- --mode ${SIM_MODES.join('|')} [options
   --lie-rate F          random/colluding: share of units lied on (1)
   --close-rate F        flaky: chance per unit of closing the tab (0.3)
   --flood-burst N       flood: hostile events after each unit (20)
-  --max-replicas N      redundancy.maxReplicas of every workload (4)
+  --max-replicas N      redundancy.maxReplicas of every workload (10, the platform default)
   --max-errors N        redundancy.maxErrors of every workload (8)
   --trust-after N, --spot-check-rate F, --established-after N, --offense-limit N,
   --suspension-ms N, --lease-ms N

@@ -33,7 +33,7 @@ describe('REST API', () => {
     assert.equal(created.body.spec.samplesPerUnit, 2 ** 24, 'defaults are filled in and shown');
     assert.deepEqual(created.body.redundancy, {
       quorum: 2,
-      maxReplicas: 4,
+      maxReplicas: 10,
       maxErrors: 8,
       adaptive: false,
     });

@@ -503,6 +503,70 @@ export function storeContract(name: string, harness: StoreHarness): void {
         await store.cancelWorkload(again.id, T0);
       });
 
+      test('[R4] when a colluding pair is caught, the honest replica they outvoted counts again', async () => {
+        for (const v of ['k-h1', 'k-c1', 'k-c2', 'k-h2', 'k-h3']) {
+          await store.createVolunteer({ id: v, secretHash: 'h', displayName: v, now: T0 });
+        }
+        const w = piWorkload(1024, 1024);
+        await store.createWorkload(w, T0);
+        const right = truth(w, 0);
+        const forged = { ...right, hits: right.hits + 3 };
+        const h1 = (await lease('k-h1', 0.99))!;
+        const c1 = (await lease('k-c1', 0.99))!;
+        await submit(h1.replicaId, 'k-h1', right);
+        await submit(c1.replicaId, 'k-c1', forged);
+        const c2 = (await lease('k-c2', 0.99))!;
+        await submit(c2.replicaId, 'k-c2', forged);
+        assert.equal((await store.getWorkload(w.id))!.status, 'completed', 'the forgery won 2-1');
+        assert.equal((await store.getVolunteer('k-h1'))!.offenses, 1);
+        // k-c1 is caught on a trap unit while it holds another unit.
+        const trap = piWorkload(1024, 1024);
+        await store.createWorkload(trap, T0);
+        const held = piWorkload(1024, 1024);
+        await store.createWorkload(held, T0);
+        const t = truth(trap, 0);
+        const a = (await lease('k-c1', 0.99))!;
+        const pending = (await lease('k-c1', 0.99))!;
+        const b = (await lease('k-h2', 0.99))!;
+        assert.equal(a.workloadId, trap.id);
+        assert.equal(pending.workloadId, held.id);
+        await submit(a.replicaId, 'k-c1', { ...t, hits: t.hits + 1 });
+        await submit(b.replicaId, 'k-h2', t);
+        const c = (await lease('k-h3', 0.99))!;
+        const out = await submit(c.replicaId, 'k-h3', t);
+        assert.ok(out.kind === 'accepted' && out.reopened.includes(w.id));
+        assert.equal((await store.getVolunteer('k-h1'))!.offenses, 0, 'the offense is withdrawn');
+        const late = await submit(pending.replicaId, 'k-c1', truth(held, 0));
+        assert.equal(
+          late.kind === 'refused' && late.code,
+          'LEASE_EXPIRED',
+          'its work in flight was taken back',
+        );
+        // k-h1's vote stands; one more honest replica settles the unit on the right answer.
+        const d = (await lease('k-h2', 0.99))!;
+        assert.equal(d.workloadId, w.id);
+        await submit(d.replicaId, 'k-h2', right);
+        const fixed = (await store.getWorkload(w.id))!;
+        assert.equal(fixed.status, 'completed');
+        assert.deepEqual(fixed.aggregate, pi.fold(pi.emptyAggregate(), right));
+        await store.cancelWorkload(held.id, T0);
+      });
+
+      test('[L4] a result past its deadline is refused even before the sweep has run', async () => {
+        const w = piWorkload(1024, 1024);
+        await store.createWorkload(w, T0);
+        const l = (await lease('r-new', 0.99))!;
+        const late = await store.submitResult({
+          replicaId: l.replicaId,
+          volunteerId: 'r-new',
+          result: truth(w, 0),
+          elapsedMs: 1,
+          now: l.deadline + 1,
+        });
+        assert.equal(late.kind === 'refused' && late.code, 'LEASE_EXPIRED');
+        await store.cancelWorkload(w.id, T0);
+      });
+
       test('[R3] an agreement that includes an established volunteer stays when the other is caught', async () => {
         const w = piWorkload(1024, 1024, { adaptive: true });
         await store.createWorkload(w, T0);

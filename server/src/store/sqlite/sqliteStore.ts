@@ -70,6 +70,7 @@ interface ReplicaRow {
   volunteer_id: string;
   state: ReplicaState;
   result: string | null;
+  deadline: number;
 }
 
 interface VolunteerRow {
@@ -477,6 +478,15 @@ export class SqliteStore implements Store {
               message: 'a result for this lease was already returned',
             };
       }
+      if (replica.deadline < submission.now) {
+        // [L4] past its deadline is expired, whether or not the sweep has run yet.
+        this.closeReplica(replica, 'timed_out', 'lease expired', submission.now);
+        return {
+          kind: 'refused',
+          code: 'LEASE_EXPIRED',
+          message: 'the lease on this unit expired',
+        };
+      }
       const workload = this.workloadState(replica.workload_id);
       const unit = this.unitRow(replica.workload_id, replica.unit_idx);
       if (workload.status === 'cancelled' || workload.status === 'failed') {
@@ -620,6 +630,11 @@ export class SqliteStore implements Store {
        WHERE r.volunteer_id = ? AND r.state = 'valid' AND u.state = 'validated' AND u.verified = 0`,
     ).all(volunteerId) as Array<{ id: number; workload_id: string; unit_idx: number }>;
     for (const row of unverified) this.reopenUnit(row.workload_id, row.unit_idx, row.id, now);
+    // Nothing it is still computing can settle a unit (alone or in a pair) after this.
+    const inFlight = this.sql(
+      `SELECT * FROM replicas WHERE volunteer_id = ? AND state = 'in_flight' ORDER BY id`,
+    ).all(volunteerId) as ReplicaRow[];
+    this.closeReplicas(inFlight, 'timed_out', 'volunteer caught with a wrong result', now);
   }
 
   /**
@@ -657,6 +672,25 @@ export class SqliteStore implements Store {
         'UPDATE volunteers SET credit = credit - ?, units_valid = units_valid - 1 WHERE id = ?',
       ).run(credit, replica.volunteer_id);
     }
+    // Replicas outvoted by the withdrawn result were judged by a bad vote: they become votes
+    // again and their offense is withdrawn (their streak cannot be given back).
+    const outvoted = this.sql(
+      `SELECT id, volunteer_id FROM replicas
+       WHERE workload_id = ? AND unit_idx = ? AND state = 'invalid' AND result IS NOT NULL AND id != ?`,
+    ).all(workloadId, idx, caughtReplicaId) as Array<{ id: number; volunteer_id: string }>;
+    for (const replica of outvoted) {
+      this.sql(`UPDATE replicas SET state = 'returned' WHERE id = ?`).run(replica.id);
+      this.sql(
+        `UPDATE volunteers SET units_invalid = MAX(units_invalid - 1, 0),
+           offenses = MAX(offenses - 1, 0) WHERE id = ?`,
+      ).run(replica.volunteer_id);
+    }
+    // The replica budget counts the votes still standing, not the withdrawn ones.
+    this.sql(
+      `UPDATE units SET returned = (SELECT COUNT(*) FROM replicas
+         WHERE workload_id = ? AND unit_idx = ? AND state = 'returned')
+       WHERE workload_id = ? AND idx = ?`,
+    ).run(workloadId, idx, workloadId, idx);
     this.reopened.add(workloadId);
     this.reconsiderUnit(workloadId, idx, now);
   }
