@@ -105,7 +105,7 @@ async function overSockets(units: number, volunteers: number): Promise<BenchRow>
     const started = performance.now();
     const record = await server.coordinator.submitWorkload({
       kind: 'montecarlo',
-      spec: tinySpec(units, 2) as SubmitWorkload['spec'],
+      spec: tinySpec(units, 2) as Extract<SubmitWorkload, { kind: 'montecarlo' }>['spec'],
       redundancy: DEFAULT_REDUNDANCY,
     });
     let status = 'running';

@@ -21,6 +21,8 @@ import { ThroughputMeter, unitsForSeconds } from './scheduler/throughputMeter';
 import type { TrustPolicy } from './scheduler/trustPolicy';
 import type { ReleaseOutcome, Store, VolunteerRecord, WorkloadRecord } from './store/store';
 import { hashSecret } from './auth/tokens';
+import { GradientService } from './gradient/gradientService';
+import { isGradientReplicaId } from './gradient/gradientStore';
 
 export interface CoordinatorEvents {
   /** A workload changed state or progress. */
@@ -84,6 +86,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly counters = new Counters();
   readonly trust: TrustPolicy;
   readonly throughput = new ThroughputMeter();
+  /** Gradient workloads (parameter-server rounds), where the store supports them. */
+  readonly gradient: GradientService | null;
 
   constructor(
     readonly store: Store,
@@ -93,11 +97,33 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   ) {
     super();
     this.trust = trustPolicyOf(options);
+    this.gradient = store.gradients ? new GradientService(store.gradients) : null;
+  }
+
+  private requireGradient(): GradientService {
+    if (!this.gradient) {
+      throw new TesseraError(ERROR_CODES.invalidSpec, 'this store does not run gradient workloads');
+    }
+    return this.gradient;
+  }
+
+  private async specOf(workloadId: string): Promise<unknown> {
+    return (await this.requireWorkload(workloadId)).spec;
   }
 
   // --- researchers --------------------------------------------------------------------------
 
   async submitWorkload(input: SubmitWorkload): Promise<WorkloadRecord> {
+    if (input.kind === 'gradient') {
+      const id = newId();
+      const name =
+        input.name ??
+        `${input.spec.model} on ${input.spec.dataset} ${new Date(this.clock.now()).toISOString()}`;
+      await this.requireGradient().submit(input, id, name, this.clock.now());
+      this.counters.inc('tessera_workloads_submitted_total');
+      this.emit('workload', id);
+      return this.requireWorkload(id);
+    }
     const estimator = estimatorFor(input.spec.estimator);
     const spec = estimator.specSchema.parse(input.spec);
     const unitWork = Array.from({ length: estimator.unitCount(spec) }, (_, i) =>
@@ -128,6 +154,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       throw new TesseraError(ERROR_CODES.conflict, `workload ${id} is already ${before.status}`);
     }
     const after = (await this.store.cancelWorkload(id, this.clock.now()))!;
+    if (after.kind === 'gradient') this.gradient?.store.releaseWorkload(id, this.clock.now());
     this.emit('workload', id);
     this.emit('workloadEnded', id, after.status);
     return after;
@@ -141,6 +168,13 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
 
   /** The public answer of a workload built from its canonical results so far. */
   resultOf(record: WorkloadRecord): Record<string, unknown> {
+    if (record.kind === 'gradient') {
+      return {
+        ...this.requireGradient().summary(record.id, record.status, record.spec),
+        unitsValidated: record.unitsValidated,
+        unitsTotal: record.unitsTotal,
+      };
+    }
     const estimator = estimatorFor(record.estimator);
     const aggregate = estimator.aggregateSchema.parse(record.aggregate);
     return {
@@ -191,7 +225,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     const first = await this.lease(identity);
     if (!first) return [];
     const leases = [first];
-    if (maxUnits <= 1) return leases;
+    // A gradient round has few units and each needs fresh parameters: one at a time.
+    if (maxUnits <= 1 || first.kind === 'gradient') return leases;
     const unitWork = estimatorFor(first.estimator).workOf(first.task);
     const rate = this.throughput.rate(identity.connectionId);
     const count = unitsForSeconds(rate, unitWork, this.options.leaseWorkSeconds, maxUnits);
@@ -215,6 +250,22 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
         `too many invalid results: no work until ${new Date(volunteer.suspendedUntil).toISOString()}`,
       );
     }
+    if (this.gradient) {
+      // Gradient rounds first: a round blocks its workload until every shard is in, and a
+      // round holds only `shards` units, so they never starve a Monte Carlo queue for long.
+      const gradientLease = await this.gradient.lease({
+        volunteerId: identity.volunteerId,
+        connectionId: identity.connectionId,
+        now,
+        leaseDurationMs: this.options.leaseDurationMs + extraMs,
+        maxLeasesPerConnection: this.options.maxLeasesPerConnection,
+      });
+      if (gradientLease) {
+        this.counters.inc('tessera_replicas_leased_total');
+        this.emit('workload', gradientLease.workloadId);
+        return gradientLease;
+      }
+    }
     const leased = await this.store.leaseReplica({
       volunteerId: identity.volunteerId,
       connectionId: identity.connectionId,
@@ -224,6 +275,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       maxLeasesPerConnection: this.options.maxLeasesPerConnection,
       trust: this.trust,
       draw: this.random(),
+      pickDraw: this.random(),
     });
     if (!leased) return null;
     this.counters.inc('tessera_replicas_leased_total');
@@ -243,12 +295,19 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   async renew(volunteerId: string, replicaId: number): Promise<number> {
-    const deadline = await this.store.renewReplica(
-      replicaId,
-      volunteerId,
-      this.clock.now(),
-      this.options.leaseDurationMs,
-    );
+    const deadline = isGradientReplicaId(replicaId)
+      ? this.requireGradient().store.renewReplica(
+          replicaId,
+          volunteerId,
+          this.clock.now(),
+          this.options.leaseDurationMs,
+        )
+      : await this.store.renewReplica(
+          replicaId,
+          volunteerId,
+          this.clock.now(),
+          this.options.leaseDurationMs,
+        );
     if (deadline === null) {
       throw new TesseraError(
         ERROR_CODES.leaseExpired,
@@ -265,6 +324,9 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     elapsedMs: number,
     connectionId?: string,
   ): Promise<ResultReply> {
+    if (isGradientReplicaId(replicaId)) {
+      return this.submitGradientResult(volunteerId, replicaId, result, elapsedMs, connectionId);
+    }
     const outcome = await this.store.submitResult({
       replicaId,
       volunteerId,
@@ -288,8 +350,34 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     return { verdict: outcome.verdict };
   }
 
+  private async submitGradientResult(
+    volunteerId: string,
+    replicaId: number,
+    result: unknown,
+    elapsedMs: number,
+    connectionId?: string,
+  ): Promise<ResultReply> {
+    const outcome = await this.requireGradient().submitResult(
+      { replicaId, volunteerId, result, elapsedMs, now: this.clock.now() },
+      (id) => this.specOf(id),
+    );
+    if (outcome.kind === 'refused') {
+      this.counters.inc('tessera_results_refused_total', { code: outcome.code });
+      throw new TesseraError(outcome.code, outcome.message);
+    }
+    this.counters.inc('tessera_results_accepted_total');
+    if (connectionId) this.throughput.record(connectionId, outcome.work, elapsedMs);
+    this.emit('workload', outcome.workloadId);
+    if (outcome.credited.length > 0) this.emit('credited', outcome.credited);
+    if (outcome.workloadEnded)
+      this.emit('workloadEnded', outcome.workloadId, outcome.workloadEnded);
+    return { verdict: outcome.verdict };
+  }
+
   async reportError(volunteerId: string, replicaId: number, message: string): Promise<void> {
-    const outcome = await this.store.reportError(replicaId, volunteerId, message, this.clock.now());
+    const outcome = isGradientReplicaId(replicaId)
+      ? this.requireGradient().store.reportError(replicaId, volunteerId, message, this.clock.now())
+      : await this.store.reportError(replicaId, volunteerId, message, this.clock.now());
     if (!outcome) throw new TesseraError(ERROR_CODES.notLeased, 'this unit is not leased to you');
     this.counters.inc('tessera_replicas_errored_total');
     await this.announceRelease(outcome);
@@ -300,6 +388,11 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     const outcome = await this.store.releaseConnection(connectionId, this.clock.now());
     this.counters.inc('tessera_replicas_released_total', {}, outcome.released);
     await this.announceRelease(outcome);
+    if (this.gradient) {
+      const released = this.gradient.store.releaseConnection(connectionId, this.clock.now());
+      this.counters.inc('tessera_replicas_released_total', {}, released.released);
+      await this.announceRelease(released);
+    }
   }
 
   /** The sweep: replicas past their deadline go back to the pool. */
@@ -307,7 +400,14 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     const outcome = await this.store.expireLeases(this.clock.now());
     this.counters.inc('tessera_replicas_timed_out_total', {}, outcome.released);
     await this.announceRelease(outcome);
-    return outcome.released;
+    let released = outcome.released;
+    if (this.gradient) {
+      const expired = this.gradient.store.expireLeases(this.clock.now());
+      this.counters.inc('tessera_replicas_timed_out_total', {}, expired.released);
+      await this.announceRelease(expired);
+      released += expired.released;
+    }
+    return released;
   }
 
   private async announceRelease(outcome: ReleaseOutcome): Promise<void> {

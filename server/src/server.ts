@@ -13,6 +13,7 @@ import { TokenVerifier } from './auth/tokens';
 import type { Clock } from './clock';
 import { Coordinator, type RandomSource } from './coordinator';
 import { errorHandler } from './api/httpErrors';
+import { gradientRoutes } from './api/gradientRoutes';
 import { openApiRoutes } from './api/openApiRoutes';
 import { statsRoutes } from './api/statsRoutes';
 import { workloadRoutes } from './api/workloadRoutes';
@@ -79,6 +80,7 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
   app.use('/api', express.json({ limit: MAX_BODY_BYTES }));
   app.use(statsRoutes(coordinator, online, startedAt));
   app.use(openApiRoutes());
+  app.use('/api', gradientRoutes(coordinator));
   app.use('/api', workloadRoutes(coordinator, verifier));
   app.use('/api', (req) => {
     throw new TesseraError(ERROR_CODES.notFound, `no such endpoint: ${req.method} /api${req.path}`);

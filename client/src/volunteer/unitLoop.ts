@@ -17,6 +17,8 @@ import { keepLeaseAlive } from './leaseRenewal';
 import type { StatusReporter } from './statusReporter';
 import type { ThroughputMeter } from './throughputMeter';
 import { runUnit, type RunUnitOptions } from './unitExecutor';
+import { gradientTaskSchema, type GradientTask } from '@tessera/shared/kinds/gradient/gradientSpec';
+import { GradientUnitRunner, gradientWork, type FetchBytes } from './gradientUnit';
 import { DeviceLostError, UnitAbandonedError } from './volunteerErrors';
 import { toPlainError, type PlainError } from './workerMessages';
 /** Pause after a failed request before asking again, so a broken coordinator is not hammered. */
@@ -46,6 +48,8 @@ export interface UnitLoopDeps {
   cpuPool?: () => CpuWorkerPool | null;
   /** Pause after a failed request; default ERROR_BACKOFF_MS. */
   errorBackoffMs?: number;
+  /** How gradient units download parameters and shards; default fetch() on the page's origin. */
+  gradientFetch?: FetchBytes;
 }
 
 interface UnitInFlight {
@@ -61,9 +65,12 @@ export class UnitLoop {
   private laneCount = 1;
   private readonly lanes = new Map<number, Promise<void>>();
   private signal: AbortSignal | null = null;
+  /** Gradient (training) units: parameter and shard downloads, shard cache, GPU buffers. */
+  private readonly gradients: GradientUnitRunner;
 
   constructor(private readonly deps: UnitLoopDeps) {
     this.controls = deps.controls ?? new ContributionControls();
+    this.gradients = new GradientUnitRunner(deps.gradientFetch);
   }
 
   /** Units this loop may hold at once: new lanes start now, surplus ones end after their unit. */
@@ -176,11 +183,16 @@ export class UnitLoop {
     lane: number,
   ): Promise<number | null> {
     const { connection, status, throughput } = this.deps;
-    let estimator: AnyEstimator;
+    // A gradient lease carries a GradientTask and no Monte Carlo estimator (gradientUnit.ts).
+    let estimator: AnyEstimator | null = null;
     let task: unknown;
     try {
-      estimator = estimatorFor(lease.estimator);
-      task = estimator.taskSchema.parse(lease.task);
+      if (lease.kind === 'gradient') {
+        task = gradientTaskSchema.parse(lease.task);
+      } else {
+        estimator = estimatorFor(lease.estimator);
+        task = estimator.taskSchema.parse(lease.task);
+      }
     } catch (error) {
       // A unit this tab cannot read is the coordinator's bug or a newer estimator: say so and
       // let it go elsewhere rather than compute something wrong.
@@ -215,7 +227,9 @@ export class UnitLoop {
     let result: unknown;
     let busyMs: number;
     try {
-      ({ result, busyMs } = await runUnit(backend, estimator, task, controller.signal, options));
+      ({ result, busyMs } = estimator
+        ? await runUnit(backend, estimator, task, controller.signal, options)
+        : await this.gradients.run(backend, task as GradientTask, controller.signal));
     } catch (error) {
       if (error instanceof UnitAbandonedError) {
         // Only a stop is worth telling: the coordinator can reissue at once instead of at the
@@ -246,7 +260,7 @@ export class UnitLoop {
       result,
       elapsedMs: busyMs,
     });
-    const work = estimator.workOf(task);
+    const work = estimator ? estimator.workOf(task) : gradientWork(task as GradientTask);
     throughput.record(work, busyMs);
     const previous = status.current;
     status.update({

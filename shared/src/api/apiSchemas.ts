@@ -4,7 +4,13 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors';
 import { montecarloSpecSchema } from '../kinds/registry';
-import { WORKLOAD_STATUSES, redundancySchema, type WorkloadView } from '../workloadSpec';
+import { gradientSpecSchema } from '../kinds/gradient/gradientSpec';
+import {
+  WORKLOAD_KINDS,
+  WORKLOAD_STATUSES,
+  redundancySchema,
+  type WorkloadView,
+} from '../workloadSpec';
 
 const count = z.number().int().min(0);
 
@@ -23,10 +29,10 @@ export const workloadProgressSchema = z.object({
 export const workloadViewSchema = z.object({
   id: z.string().min(1),
   name: z.string(),
-  kind: z.literal('montecarlo'),
+  kind: z.enum(WORKLOAD_KINDS),
   status: workloadStatusSchema,
   progress: workloadProgressSchema,
-  spec: montecarloSpecSchema,
+  spec: z.union([montecarloSpecSchema, gradientSpecSchema]),
   redundancy: redundancySchema,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

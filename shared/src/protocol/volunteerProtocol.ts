@@ -77,7 +77,8 @@ export interface Lease {
   replicaId: number;
   workloadId: string;
   workloadName: string;
-  kind: 'montecarlo';
+  /** 'gradient' leases carry a GradientTask (kinds/gradient/gradientSpec.ts); estimator 'gradient'. */
+  kind: 'montecarlo' | 'gradient';
   estimator: string;
   unitIndex: number;
   /** The estimator's task: parse it with the estimator's taskSchema before running. */

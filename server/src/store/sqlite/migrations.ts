@@ -168,4 +168,9 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
         WHERE state = 'in_flight';
     `,
   },
+  {
+    // Straggler backups for gradient rounds: how many backup replicas a unit was given.
+    version: 4,
+    sql: `ALTER TABLE gradient_units ADD COLUMN backups INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

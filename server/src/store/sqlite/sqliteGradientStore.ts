@@ -68,6 +68,21 @@ interface StateRow {
   optimizer: Buffer;
 }
 
+interface CandidateUnit {
+  id: string;
+  name: string;
+  spec: string;
+  step: number;
+  shard: number;
+  count: number;
+  shard_hash: string;
+}
+
+/** A unit computing this many times longer than the round's mean unit is a straggler... */
+export const STRAGGLER_FACTOR = 3;
+/** ...and never before this long (round-trip noise on fast rounds). */
+export const STRAGGLER_FLOOR_MS = 250;
+
 /** Credit work of a unit: examples times parameters, about its multiply-adds per pass. */
 function unitWork(count: number, result: GradientResult): number {
   return count * result.gradSum.length;
@@ -93,7 +108,15 @@ export class SqliteGradientStore implements GradientStore {
         `INSERT INTO workloads (id, name, kind, estimator, spec, redundancy, status, units_total,
              aggregate, created_at, updated_at)
            VALUES (?, ?, 'gradient', 'gradient', ?, ?, 'queued', ?, '{}', ?, ?)`,
-      ).run(w.id, w.name, JSON.stringify(w.spec), JSON.stringify(w.redundancy), w.unitsTotal, now, now);
+      ).run(
+        w.id,
+        w.name,
+        JSON.stringify(w.spec),
+        JSON.stringify(w.redundancy),
+        w.unitsTotal,
+        now,
+        now,
+      );
       this.sql(
         `INSERT INTO gradient_state (workload_id, version, steps, params, optimizer)
            VALUES (?, 0, ?, ?, ?)`,
@@ -107,7 +130,8 @@ export class SqliteGradientStore implements GradientStore {
       `INSERT INTO gradient_units (workload_id, step, shard, start, count, shard_hash, state,
            quorum, wanted) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
     );
-    for (const p of plans) insert.run(workloadId, step, p.shard, p.start, p.count, p.hash, quorum, quorum);
+    for (const p of plans)
+      insert.run(workloadId, step, p.shard, p.start, p.count, p.hash, quorum, quorum);
   }
 
   state(workloadId: string): GradientState | null {
@@ -124,9 +148,9 @@ export class SqliteGradientStore implements GradientStore {
   }
 
   stepMetrics(workloadId: string): StepMetrics[] {
-    const rows = this.sql(
-      'SELECT * FROM gradient_steps WHERE workload_id = ? ORDER BY step',
-    ).all(workloadId) as Array<{
+    const rows = this.sql('SELECT * FROM gradient_steps WHERE workload_id = ? ORDER BY step').all(
+      workloadId,
+    ) as Array<{
       step: number;
       loss: number;
       train_correct: number;
@@ -143,8 +167,9 @@ export class SqliteGradientStore implements GradientStore {
   }
 
   replicaWorkload(replicaId: number): string | null {
-    const row = this.sql('SELECT workload_id FROM gradient_replicas WHERE id = ?').get(replicaId) as
-      { workload_id: string } | undefined;
+    const row = this.sql('SELECT workload_id FROM gradient_replicas WHERE id = ?').get(
+      replicaId,
+    ) as { workload_id: string } | undefined;
     return row?.workload_id ?? null;
   }
 
@@ -157,6 +182,77 @@ export class SqliteGradientStore implements GradientStore {
       : null;
   }
 
+  /**
+   * Oldest active gradient workload first; in its open round the lowest shard that wants a
+   * replica and that this volunteer neither holds nor answered (replicas must be independent).
+   */
+  private openUnit(request: GradientLeaseRequest): CandidateUnit | undefined {
+    return this.sql(
+      `SELECT w.id, w.name, w.spec, u.step, u.shard, u.count, u.shard_hash
+         FROM workloads w
+         JOIN gradient_state s ON s.workload_id = w.id
+         JOIN gradient_units u ON u.workload_id = w.id AND u.step = s.version
+        WHERE w.status IN ('queued', 'running') AND w.kind = 'gradient'
+          AND u.state = 'open' AND u.wanted - u.in_flight - u.returned > 0
+          AND NOT EXISTS (
+            SELECT 1 FROM gradient_replicas r
+             WHERE r.workload_id = u.workload_id AND r.step = u.step AND r.shard = u.shard
+               AND r.volunteer_id = @volunteer
+               AND r.state IN ('in_flight', 'returned', 'valid', 'invalid'))
+        ORDER BY w.created_at, w.id, u.shard
+        LIMIT 1`,
+    ).get({ volunteer: request.volunteerId }) as CandidateUnit | undefined;
+  }
+
+  /**
+   * A straggler's backup: near the end of a round (at most a quarter of its shards, or one,
+   * still open), a unit whose replica has been computing longer than STRAGGLER_FACTOR times
+   * the round's mean unit time (and at least STRAGGLER_FLOOR_MS) gets one more replica, within
+   * maxReplicas. Whichever result completes the quorum first counts; the round's close makes
+   * the other stale. Without a returned unit in the round there is no yardstick and no backup.
+   */
+  private stragglingUnit(request: GradientLeaseRequest): CandidateUnit | undefined {
+    const unit = this.sql(
+      `SELECT w.id, w.name, w.spec, u.step, u.shard, u.count, u.shard_hash
+         FROM workloads w
+         JOIN gradient_state s ON s.workload_id = w.id
+         JOIN gradient_units u ON u.workload_id = w.id AND u.step = s.version
+        WHERE w.status IN ('queued', 'running') AND w.kind = 'gradient'
+          AND u.state = 'open' AND u.in_flight > 0 AND u.backups = 0
+          AND u.wanted < json_extract(w.redundancy, '$.maxReplicas')
+          AND (SELECT COUNT(*) FROM gradient_units o
+                WHERE o.workload_id = u.workload_id AND o.step = u.step AND o.state = 'open')
+              <= MAX(1, (SELECT COUNT(*) FROM gradient_units a
+                          WHERE a.workload_id = u.workload_id AND a.step = u.step) / 4)
+          AND (SELECT MIN(r.leased_at) FROM gradient_replicas r
+                WHERE r.workload_id = u.workload_id AND r.step = u.step AND r.shard = u.shard
+                  AND r.state = 'in_flight')
+              < @now - MAX(@floor, @factor * (
+                  SELECT AVG(r.returned_at - r.leased_at) FROM gradient_replicas r
+                   WHERE r.workload_id = u.workload_id AND r.step = u.step
+                     AND r.state IN ('returned', 'valid', 'invalid')))
+          AND NOT EXISTS (
+            SELECT 1 FROM gradient_replicas r
+             WHERE r.workload_id = u.workload_id AND r.step = u.step AND r.shard = u.shard
+               AND r.volunteer_id = @volunteer
+               AND r.state IN ('in_flight', 'returned', 'valid', 'invalid'))
+        ORDER BY w.created_at, w.id, u.shard
+        LIMIT 1`,
+    ).get({
+      volunteer: request.volunteerId,
+      now: request.now,
+      floor: STRAGGLER_FLOOR_MS,
+      factor: STRAGGLER_FACTOR,
+    }) as CandidateUnit | undefined;
+    if (unit) {
+      this.sql(
+        `UPDATE gradient_units SET wanted = wanted + 1, backups = backups + 1
+          WHERE workload_id = ? AND step = ? AND shard = ?`,
+      ).run(unit.id, unit.step, unit.shard);
+    }
+    return unit;
+  }
+
   leaseUnit(request: GradientLeaseRequest): LeasedGradientUnit | null {
     return this.db.transaction((): LeasedGradientUnit | null => {
       const held = this.sql(
@@ -165,25 +261,7 @@ export class SqliteGradientStore implements GradientStore {
               AS n`,
       ).get({ c: request.connectionId }) as { n: number };
       if (held.n >= request.maxLeasesPerConnection) return null;
-      // Oldest active gradient workload first; in its open round the lowest shard that wants a
-      // replica and that this volunteer neither holds nor answered (replicas must be independent).
-      const unit = this.sql(
-        `SELECT w.id, w.name, w.spec, u.step, u.shard, u.count, u.shard_hash
-           FROM workloads w
-           JOIN gradient_state s ON s.workload_id = w.id
-           JOIN gradient_units u ON u.workload_id = w.id AND u.step = s.version
-          WHERE w.status IN ('queued', 'running') AND w.kind = 'gradient'
-            AND u.state = 'open' AND u.wanted - u.in_flight - u.returned > 0
-            AND NOT EXISTS (
-              SELECT 1 FROM gradient_replicas r
-               WHERE r.workload_id = u.workload_id AND r.step = u.step AND r.shard = u.shard
-                 AND r.volunteer_id = @volunteer
-                 AND r.state IN ('in_flight', 'returned', 'valid', 'invalid'))
-          ORDER BY w.created_at, w.id, u.shard
-          LIMIT 1`,
-      ).get({ volunteer: request.volunteerId }) as
-        | { id: string; name: string; spec: string; step: number; shard: number; count: number; shard_hash: string }
-        | undefined;
+      const unit = this.openUnit(request) ?? this.stragglingUnit(request);
       if (!unit) return null;
       const deadline = request.now + request.leaseDurationMs;
       const inserted = this.sql(
@@ -264,12 +342,20 @@ export class SqliteGradientStore implements GradientStore {
       if (replica.state !== 'in_flight') {
         return replica.state === 'timed_out' || replica.state === 'errored'
           ? { kind: 'refused', code: 'LEASE_EXPIRED', message: 'the lease on this unit expired' }
-          : { kind: 'refused', code: 'NOT_LEASED', message: 'a result for this lease was already returned' };
+          : {
+              kind: 'refused',
+              code: 'NOT_LEASED',
+              message: 'a result for this lease was already returned',
+            };
       }
       const workload = this.workload(replica.workload_id);
       if (workload.status !== 'running' && workload.status !== 'queued') {
         this.closeReplica(replica, 'timed_out', `workload ${workload.status}`, submission.now);
-        return { kind: 'refused', code: 'LEASE_EXPIRED', message: `the workload was ${workload.status}` };
+        return {
+          kind: 'refused',
+          code: 'LEASE_EXPIRED',
+          message: `the workload was ${workload.status}`,
+        };
       }
       const spec = JSON.parse(workload.spec) as unknown;
       const unit = this.unit(replica.workload_id, replica.step, replica.shard)!;
@@ -284,7 +370,14 @@ export class SqliteGradientStore implements GradientStore {
           `UPDATE gradient_replicas SET state = 'invalid', returned_at = ?, error = ? WHERE id = ?`,
         ).run(submission.now, parsed.problem, replica.id);
         this.markInvalid(replica.volunteer_id);
-        const failed = this.reconsider(unit.workload_id, unit.step, unit.shard, spec, hooks, submission.now);
+        const failed = this.reconsider(
+          unit.workload_id,
+          unit.step,
+          unit.shard,
+          spec,
+          hooks,
+          submission.now,
+        );
         return {
           kind: 'refused',
           code: 'INVALID_RESULT',
@@ -308,13 +401,23 @@ export class SqliteGradientStore implements GradientStore {
           work,
         };
       }
-      const decided = this.reconsider(unit.workload_id, unit.step, unit.shard, spec, hooks, submission.now);
-      const verdict = this.sql('SELECT state FROM gradient_replicas WHERE id = ?').get(replica.id) as {
+      const decided = this.reconsider(
+        unit.workload_id,
+        unit.step,
+        unit.shard,
+        spec,
+        hooks,
+        submission.now,
+      );
+      const verdict = this.sql('SELECT state FROM gradient_replicas WHERE id = ?').get(
+        replica.id,
+      ) as {
         state: string;
       };
       return {
         kind: 'accepted',
-        verdict: verdict.state === 'valid' ? 'valid' : verdict.state === 'invalid' ? 'invalid' : 'pending',
+        verdict:
+          verdict.state === 'valid' ? 'valid' : verdict.state === 'invalid' ? 'invalid' : 'pending',
         workloadId: workload.id,
         credited: decided?.credited ?? [],
         newVersion: decided?.newVersion ?? null,
@@ -325,7 +428,10 @@ export class SqliteGradientStore implements GradientStore {
   }
 
   private judge(volunteerId: string, replicaId: number, valid: boolean, work: number): string[] {
-    this.sql('UPDATE gradient_replicas SET state = ? WHERE id = ?').run(valid ? 'valid' : 'invalid', replicaId);
+    this.sql('UPDATE gradient_replicas SET state = ? WHERE id = ?').run(
+      valid ? 'valid' : 'invalid',
+      replicaId,
+    );
     if (!valid) {
       this.markInvalid(volunteerId);
       return [];
@@ -365,7 +471,11 @@ export class SqliteGradientStore implements GradientStore {
           WHERE workload_id = ? AND step = ? AND shard = ? AND state = 'returned'
           ORDER BY returned_at, id`,
       ).all(workloadId, step, shard) as Array<{ id: number; volunteer_id: string; result: Buffer }>
-    ).map((r) => ({ replicaId: r.id, volunteerId: r.volunteer_id, result: hooks.decode(r.result) }));
+    ).map((r) => ({
+      replicaId: r.id,
+      volunteerId: r.volunteer_id,
+      result: hooks.decode(r.result),
+    }));
     const decision = decideQuorum({
       returned,
       inFlight: unit.in_flight,
@@ -389,7 +499,8 @@ export class SqliteGradientStore implements GradientStore {
         const owner = new Map(returned.map((r) => [r.replicaId, r.volunteerId]));
         const work = unitWork(unit.count, decision.canonical);
         const credited: string[] = [];
-        for (const id of decision.agreeing) credited.push(...this.judge(owner.get(id)!, id, true, work));
+        for (const id of decision.agreeing)
+          credited.push(...this.judge(owner.get(id)!, id, true, work));
         for (const id of decision.disagreeing) this.judge(owner.get(id)!, id, false, work);
         this.sql(
           `UPDATE gradient_units SET state = 'validated', canonical = ?
@@ -508,7 +619,12 @@ export class SqliteGradientStore implements GradientStore {
     return null;
   }
 
-  private closeReplicas(rows: ReplicaRow[], state: 'timed_out' | 'errored', reason: string, now: number): ReleaseOutcome {
+  private closeReplicas(
+    rows: ReplicaRow[],
+    state: 'timed_out' | 'errored',
+    reason: string,
+    now: number,
+  ): ReleaseOutcome {
     const failed = new Set<string>();
     for (const row of rows) {
       const current = this.sql('SELECT state FROM gradient_replicas WHERE id = ?').get(row.id) as {
@@ -521,7 +637,12 @@ export class SqliteGradientStore implements GradientStore {
     return { released: rows.length, failedWorkloads: [...failed] };
   }
 
-  reportError(replicaId: number, volunteerId: string, message: string, now: number): ReleaseOutcome | null {
+  reportError(
+    replicaId: number,
+    volunteerId: string,
+    message: string,
+    now: number,
+  ): ReleaseOutcome | null {
     return this.db.transaction((): ReleaseOutcome | null => {
       const row = this.sql(
         `SELECT * FROM gradient_replicas WHERE id = ? AND volunteer_id = ? AND state = 'in_flight'`,
@@ -536,6 +657,16 @@ export class SqliteGradientStore implements GradientStore {
         `SELECT * FROM gradient_replicas WHERE state = 'in_flight' AND deadline < ? ORDER BY id`,
       ).all(now) as ReplicaRow[];
       return this.closeReplicas(rows, 'timed_out', 'lease expired', now);
+    })();
+  }
+
+  releaseWorkload(workloadId: string, now: number): void {
+    this.db.transaction(() => {
+      this.sql(
+        `UPDATE gradient_replicas SET state = 'timed_out', error = 'workload cancelled', returned_at = ?
+           WHERE workload_id = ? AND state = 'in_flight'`,
+      ).run(now, workloadId);
+      this.sql('UPDATE gradient_units SET in_flight = 0 WHERE workload_id = ?').run(workloadId);
     })();
   }
 

@@ -97,7 +97,9 @@ interface VolunteerRow {
 export const LEASE_CHOICES = 8;
 
 const WORKLOAD_COLUMNS = `w.*, (SELECT COUNT(*) FROM units u INDEXED BY units_in_flight
-  WHERE u.workload_id = w.id AND u.state = 'open' AND u.in_flight > 0) AS units_in_flight`;
+  WHERE u.workload_id = w.id AND u.state = 'open' AND u.in_flight > 0)
+  + (SELECT COUNT(*) FROM gradient_units g
+  WHERE g.workload_id = w.id AND g.state = 'open' AND g.in_flight > 0) AS units_in_flight`;
 
 function toWorkload(row: WorkloadRow): WorkloadRecord {
   return {

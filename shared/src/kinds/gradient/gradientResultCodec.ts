@@ -49,9 +49,15 @@ export function decodeGradientResult(bytes: ArrayBuffer | Uint8Array): GradientR
   if (u8.byteLength !== resultByteLength(parameterCount)) {
     throw new RangeError(`result of ${u8.byteLength} bytes, header says ${parameterCount} values`);
   }
-  // Copy out through a fresh aligned buffer: the wire buffer may sit at any byte offset.
+  // Copy out through a fresh aligned buffer: the wire buffer may sit at any byte offset. Not
+  // u8.slice(): on a Node Buffer (socket.io payloads, SQLite blobs) that is a view into a shared
+  // pool, and its .buffer is the whole pool.
   const gradSum = new Float32Array(
-    u8.slice(RESULT_HEADER_BYTES, RESULT_HEADER_BYTES + 4 * parameterCount).buffer,
+    Uint8Array.prototype.slice.call(
+      u8,
+      RESULT_HEADER_BYTES,
+      RESULT_HEADER_BYTES + 4 * parameterCount,
+    ).buffer,
   );
   return {
     gradSum,

@@ -97,3 +97,10 @@ describe('gradient result bytes', () => {
     }
   });
 });
+
+test('a result decodes the same from a pooled Node Buffer at an odd offset (socket.io, SQLite)', () => {
+  const result = { gradSum: Float32Array.of(1.5, -2, 3), lossSum: 4, count: 5, correct: 2 };
+  const bytes = new Uint8Array(encodeGradientResult(result));
+  const pooled = Buffer.concat([Buffer.alloc(7), Buffer.from(bytes)]).subarray(7);
+  assert.deepEqual([...decodeGradientResult(pooled).gradSum], [1.5, -2, 3]);
+});

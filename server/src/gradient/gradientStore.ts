@@ -1,0 +1,166 @@
+// The persistence contract of gradient workloads (parameter-server rounds). Like store.ts,
+// every method is one transaction: a unit's validation, the round's aggregation and optimizer
+// step, the step's metrics and the next round's units commit together or not at all, so a
+// crash never loses a validated round or steps the optimizer twice.
+//
+// Replica ids of gradient units start at GRADIENT_REPLICA_ID_BASE, far above any Monte Carlo
+// replica id, so one `replicaId` in the volunteer protocol names exactly one replica of either
+// kind and the coordinator routes renew / result / error by the id alone.
+import type { Redundancy, WorkloadStatus } from '@tessera/shared';
+import type { GradientResult } from '@tessera/shared/kinds/gradient/gradientReference';
+import type { ReleaseOutcome } from '../store/store';
+
+export const GRADIENT_REPLICA_ID_BASE = 2 ** 40;
+
+export function isGradientReplicaId(replicaId: number): boolean {
+  return replicaId >= GRADIENT_REPLICA_ID_BASE;
+}
+
+/** One shard of a step's batch: examples [start, start + count) of the batch. */
+export interface ShardPlan {
+  shard: number;
+  start: number;
+  count: number;
+  /** SHA-256 of the shard's encoded bytes (its URL and cache key). */
+  hash: string;
+}
+
+export interface NewGradientWorkload {
+  id: string;
+  name: string;
+  /** Parsed spec with defaults filled in. */
+  spec: unknown;
+  redundancy: Redundancy;
+  steps: number;
+  /** Units over all steps (a step's last batch of an epoch may have fewer shards). */
+  unitsTotal: number;
+  params: Uint8Array;
+  optimizer: Uint8Array;
+  firstRound: ShardPlan[];
+}
+
+export interface GradientState {
+  workloadId: string;
+  /** The open round's step (= parameter version); `steps` once training is done. */
+  version: number;
+  steps: number;
+  params: Uint8Array;
+  optimizer: Uint8Array;
+}
+
+export interface StepMetrics {
+  step: number;
+  /** Mean training loss of the step's batch, at the parameters before the step's update. */
+  loss: number;
+  trainCorrect: number;
+  examples: number;
+  /** Held-out accuracy after the step's update, on the steps where it was evaluated. */
+  accuracy: number | null;
+}
+
+export interface GradientLeaseRequest {
+  volunteerId: string;
+  connectionId: string;
+  now: number;
+  leaseDurationMs: number;
+  maxLeasesPerConnection: number;
+}
+
+export interface LeasedGradientUnit {
+  replicaId: number;
+  workloadId: string;
+  workloadName: string;
+  spec: unknown;
+  step: number;
+  shard: number;
+  count: number;
+  shardHash: string;
+  deadline: number;
+}
+
+/** What the round closer is given: the canonical results of every shard, in shard order. */
+export interface RoundInput {
+  workloadId: string;
+  spec: unknown;
+  step: number;
+  steps: number;
+  canonicals: GradientResult[];
+  params: Uint8Array;
+  optimizer: Uint8Array;
+}
+
+export interface RoundOutput {
+  params: Uint8Array;
+  optimizer: Uint8Array;
+  metrics: StepMetrics;
+  /** The next step's shards, or null after the last step. */
+  nextRound: ShardPlan[] | null;
+}
+
+/**
+ * The workload-specific computations a store transaction calls (synchronously: the datasets
+ * they read are loaded before the transaction starts).
+ */
+export interface RoundHooks {
+  /** The raw wire result as a unit result, or why it is no honest answer to this unit. */
+  parse(
+    spec: unknown,
+    count: number,
+    raw: unknown,
+  ): { result: GradientResult } | { problem: string };
+  same(spec: unknown, a: GradientResult, b: GradientResult): boolean;
+  encode(result: GradientResult): Uint8Array;
+  decode(bytes: Uint8Array): GradientResult;
+  closeRound(input: RoundInput): RoundOutput;
+}
+
+export interface GradientSubmission {
+  replicaId: number;
+  volunteerId: string;
+  result: unknown;
+  elapsedMs: number;
+  now: number;
+}
+
+export type GradientSubmitOutcome =
+  | {
+      kind: 'accepted';
+      verdict: 'pending' | 'valid' | 'invalid';
+      workloadId: string;
+      credited: string[];
+      /** Set when this result closed a round (the new parameter version). */
+      newVersion: number | null;
+      workloadEnded: WorkloadStatus | null;
+      work: number;
+    }
+  | { kind: 'refused'; code: 'NOT_LEASED' | 'LEASE_EXPIRED' | 'INVALID_RESULT'; message: string };
+
+export interface GradientStore {
+  createWorkload(workload: NewGradientWorkload, now: number): void;
+  state(workloadId: string): GradientState | null;
+  stepMetrics(workloadId: string): StepMetrics[];
+  /** The workload of a gradient replica (so its dataset can be loaded before submitting). */
+  replicaWorkload(replicaId: number): string | null;
+  /** A shard of an open round by its hash: enough to rebuild its bytes. */
+  shardByHash(
+    hash: string,
+  ): { workloadId: string; step: number; start: number; count: number } | null;
+  leaseUnit(request: GradientLeaseRequest): LeasedGradientUnit | null;
+  renewReplica(
+    replicaId: number,
+    volunteerId: string,
+    now: number,
+    leaseDurationMs: number,
+  ): number | null;
+  submitResult(submission: GradientSubmission, hooks: RoundHooks): GradientSubmitOutcome;
+  reportError(
+    replicaId: number,
+    volunteerId: string,
+    message: string,
+    now: number,
+  ): ReleaseOutcome | null;
+  expireLeases(now: number): ReleaseOutcome;
+  /** The workload was cancelled: its replicas in flight stop counting against their tabs. */
+  releaseWorkload(workloadId: string, now: number): void;
+  releaseConnection(connectionId: string, now: number): ReleaseOutcome;
+}
