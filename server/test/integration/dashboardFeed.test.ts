@@ -136,7 +136,9 @@ describe('dashboard feed over real sockets', () => {
   test('snapshots follow a workload as volunteers compute it, to the answer REST gives', async () => {
     const w = await new Watcher(c.url).connected();
     const follower = await new Watcher(c.url).connected();
-    const id = await submitPi(c.url, 40, 2 ** 16);
+    // Units big enough (2^18 samples) that the run spans several snapshots even on a fast
+    // machine: ETA and partial progress need at least two of them mid-run.
+    const id = await submitPi(c.url, 40, 2 ** 18);
     const sub = await follower.socket.emitWithAck('subscribe', { workloadId: id });
     assert.equal(sub.ok, true, JSON.stringify(sub));
     assert.equal(workloadDetailSchema.parse(sub.detail).full, true);
