@@ -13,6 +13,21 @@ export interface PlainGpuPlan {
   dispatchesPerSubmit?: number;
 }
 
+/** A plan as JSON can carry it into the page: typed arrays become plain arrays. */
+export function toPlainPlan(plan: GpuPlan): PlainGpuPlan {
+  return {
+    code: plan.code,
+    entryPoint: plan.entryPoint,
+    outputWords: plan.outputWords,
+    dispatches: plan.dispatches.map((d) => ({
+      params: Array.from(d.params),
+      workgroups: d.workgroups,
+    })),
+    ...(plan.storageWords ? { storageWords: [...plan.storageWords] } : {}),
+    ...(plan.dispatchesPerSubmit ? { dispatchesPerSubmit: plan.dispatchesPerSubmit } : {}),
+  };
+}
+
 export interface PageTiming {
   adapter: string;
   /** Seconds per timed run, measured with performance.now() around runner.run(). */

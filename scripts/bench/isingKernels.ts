@@ -11,7 +11,6 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GpuKernelRunner } from '../../shared/src/gpu/gpuKernelRunner';
-import type { GpuPlan } from '../../shared/src/kinds/estimator';
 import { decodeIsingOutput, isingEstimator } from '../../shared/src/kinds/ising-2d/isingEstimator';
 import { runIsingReference } from '../../shared/src/kinds/ising-2d/isingReference';
 import {
@@ -20,7 +19,8 @@ import {
   type IsingTask,
 } from '../../shared/src/kinds/ising-2d/isingSpec';
 import { openDawnGpu, withGpuErrorCheck } from '../../shared/test/gpu/dawnGpu';
-import type { PageTiming, PlainGpuPlan } from './browserPlanTimer';
+import { toPlainPlan, type PageTiming } from './browserPlanTimer';
+import { timeRunnerRuns } from './timing';
 import { fastest, type BenchRow } from './benchRow';
 import { CHROMIUM_PATH, openChromiumPage } from './chromiumPage';
 
@@ -131,17 +131,9 @@ async function benchDawn(tasks: IsingTask[], expected: IsingResult[], repeats: n
     const rows: BenchRow[] = [];
     for (const [i, task] of tasks.entries()) {
       const plan = isingEstimator.gpuPlan(task);
-      const { outputs, seconds } = await withGpuErrorCheck(dawn, async () => {
-        // The warm-up compiles the pipeline, a once-per-tab cost.
-        const outputs = [await runner.run(plan)];
-        const seconds: number[] = [];
-        for (let r = 0; r < repeats; r++) {
-          const start = performance.now();
-          outputs.push(await runner.run(plan));
-          seconds.push((performance.now() - start) / 1000);
-        }
-        return { outputs, seconds };
-      });
+      const { outputs, seconds } = await withGpuErrorCheck(dawn, () =>
+        timeRunnerRuns(runner, plan, repeats),
+      );
       let problem: string | undefined;
       for (const output of outputs) {
         problem ??= check('WGSL on Dawn', task, decodeIsingOutput(task, output), expected[i]!);
@@ -155,20 +147,6 @@ async function benchDawn(tasks: IsingTask[], expected: IsingResult[], repeats: n
   }
 }
 
-function plainPlan(plan: GpuPlan): PlainGpuPlan {
-  return {
-    code: plan.code,
-    entryPoint: plan.entryPoint,
-    outputWords: plan.outputWords,
-    dispatches: plan.dispatches.map((d) => ({
-      params: Array.from(d.params),
-      workgroups: d.workgroups,
-    })),
-    ...(plan.storageWords ? { storageWords: [...plan.storageWords] } : {}),
-    ...(plan.dispatchesPerSubmit ? { dispatchesPerSubmit: plan.dispatchesPerSubmit } : {}),
-  };
-}
-
 async function benchChromium(tasks: IsingTask[], expected: IsingResult[], repeats: number) {
   const name = 'WGSL, headless Chromium WebGPU';
   if (!existsSync(CHROMIUM_PATH)) return tasks.map((t) => skipped(name, t, `no ${CHROMIUM_PATH}`));
@@ -177,7 +155,7 @@ async function benchChromium(tasks: IsingTask[], expected: IsingResult[], repeat
     const url = browser.moduleUrl('scripts/bench/browserPlanTimer.ts');
     const rows: BenchRow[] = [];
     for (const [i, task] of tasks.entries()) {
-      const plan = plainPlan(isingEstimator.gpuPlan(task));
+      const plan = toPlainPlan(isingEstimator.gpuPlan(task));
       // A string, not a function: tsx's __name() wrappers do not exist in the page.
       const timing = (await browser.page.evaluate(
         `import(${JSON.stringify(url)}).then((m) => m.timePlanInPage(${JSON.stringify(plan)}, 1, ${repeats}))`,

@@ -15,9 +15,9 @@ import { piGpuPlan } from '../../shared/src/kinds/pi/piEstimator';
 import { runPiReference } from '../../shared/src/kinds/pi/piReference';
 import type { PiTask } from '../../shared/src/kinds/pi/piSpec';
 import { openDawnGpu, withGpuErrorCheck } from '../../shared/test/gpu/dawnGpu';
-import type { PageTiming, PlainGpuPlan } from './browserPlanTimer';
+import { toPlainPlan, type PageTiming } from './browserPlanTimer';
 import { fastest, type BenchRow } from './benchRow';
-import { mainThreadCpuSeconds, timeFastest } from './timing';
+import { spinNote, timeFastest, timeRunnerRuns } from './timing';
 import { CHROMIUM_PATH, openChromiumPage } from './chromiumPage';
 
 const run = promisify(execFile);
@@ -122,23 +122,9 @@ async function benchDawn(task: PiTask, reference: number, repeats: number): Prom
     const plan = piGpuPlan(task);
     // Error scopes around the whole series, not each run, so the timed runs measure what the
     // browser figure measures: runner.run() alone.
-    const { outputs, seconds, spin } = await withGpuErrorCheck(dawn, async () => {
-      // The warm-up compiles the pipeline; compile time is a once-per-tab cost, not throughput.
-      const outputs = [await runner.run(plan)];
-      const seconds: number[] = [];
-      const cpuBefore = mainThreadCpuSeconds();
-      for (let i = 0; i < repeats; i++) {
-        const start = performance.now();
-        outputs.push(await runner.run(plan));
-        seconds.push((performance.now() - start) / 1000);
-      }
-      const cpuAfter = mainThreadCpuSeconds();
-      const spin =
-        cpuBefore === undefined || cpuAfter === undefined
-          ? undefined
-          : (cpuAfter - cpuBefore) / seconds.reduce((a, b) => a + b, 0);
-      return { outputs, seconds, spin };
-    });
+    const { outputs, seconds, spin } = await withGpuErrorCheck(dawn, () =>
+      timeRunnerRuns(runner, plan, repeats),
+    );
     const wrong = outputs.find((output) => output[0] !== reference);
     const problem = wrong ? mismatch('WGSL on Dawn', task, wrong[0] ?? -1, reference) : undefined;
     return {
@@ -148,27 +134,13 @@ async function benchDawn(task: PiTask, reference: number, repeats: number): Prom
       seconds: fastest(seconds),
       note:
         `${dawn.adapterName}; ${plan.dispatches.length} dispatch(es); ` +
-        (spin === undefined
-          ? ''
-          : `node main thread busy ${Math.round(spin * 100)}% while waiting; `) +
+        spinNote(spin) +
         (problem ? 'MISMATCH' : 'hits = reference'),
       ...(problem ? { problem } : {}),
     };
   } finally {
     await dawn.close();
   }
-}
-
-function plainPlan(plan: GpuPlan): PlainGpuPlan {
-  return {
-    code: plan.code,
-    entryPoint: plan.entryPoint,
-    outputWords: plan.outputWords,
-    dispatches: plan.dispatches.map((d) => ({
-      params: Array.from(d.params),
-      workgroups: d.workgroups,
-    })),
-  };
 }
 
 async function benchChromium(task: PiTask, reference: number, repeats: number): Promise<BenchRow> {
@@ -181,7 +153,7 @@ async function benchChromium(task: PiTask, reference: number, repeats: number): 
     // A string, not a function: tsx (esbuild keepNames) wraps functions in __name() calls that
     // do not exist in the page.
     const timing = (await browser.page.evaluate(
-      `import(${JSON.stringify(url)}).then((m) => m.timePlanInPage(${JSON.stringify(plainPlan(plan))}, 1, ${repeats}))`,
+      `import(${JSON.stringify(url)}).then((m) => m.timePlanInPage(${JSON.stringify(toPlainPlan(plan))}, 1, ${repeats}))`,
     )) as PageTiming;
     const wrong = timing.outputs.find((output) => output[0] !== reference);
     const problem = wrong

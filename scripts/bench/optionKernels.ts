@@ -26,9 +26,9 @@ import type {
   OptionTask,
 } from '../../shared/src/kinds/european-option/optionSpec';
 import { openDawnGpu, withGpuErrorCheck } from '../../shared/test/gpu/dawnGpu';
-import type { PageTiming, PlainGpuPlan } from './browserPlanTimer';
+import { toPlainPlan, type PageTiming } from './browserPlanTimer';
 import { fastest, type BenchRow } from './benchRow';
-import { mainThreadCpuSeconds, timeFastest } from './timing';
+import { spinNote, timeFastest, timeRunnerRuns } from './timing';
 import { CHROMIUM_PATH, openChromiumPage } from './chromiumPage';
 
 const run = promisify(execFile);
@@ -153,23 +153,9 @@ async function benchDawn(
   try {
     const runner = new GpuKernelRunner(dawn.device);
     const plan = optionGpuPlan(task);
-    const { outputs, seconds, spin } = await withGpuErrorCheck(dawn, async () => {
-      // The warm-up compiles the pipeline; compile time is a once-per-tab cost, not throughput.
-      const outputs = [await runner.run(plan)];
-      const seconds: number[] = [];
-      const cpuBefore = mainThreadCpuSeconds();
-      for (let i = 0; i < repeats; i++) {
-        const start = performance.now();
-        outputs.push(await runner.run(plan));
-        seconds.push((performance.now() - start) / 1000);
-      }
-      const cpuAfter = mainThreadCpuSeconds();
-      const spin =
-        cpuBefore === undefined || cpuAfter === undefined
-          ? undefined
-          : (cpuAfter - cpuBefore) / seconds.reduce((a, b) => a + b, 0);
-      return { outputs, seconds, spin };
-    });
+    const { outputs, seconds, spin } = await withGpuErrorCheck(dawn, () =>
+      timeRunnerRuns(runner, plan, repeats),
+    );
     const wrong = outputs
       .map((output) => optionEstimator.decodeGpuOutput(task, output))
       .find((result) => !optionEstimator.sameResult(result, expected));
@@ -181,27 +167,13 @@ async function benchDawn(
       seconds: fastest(seconds),
       note:
         `${dawn.adapterName}; ${plan.dispatches.length} dispatch(es); ` +
-        (spin === undefined
-          ? ''
-          : `node main thread busy ${Math.round(spin * 100)}% while waiting; `) +
+        spinNote(spin) +
         (problem ? 'MISMATCH' : 'sums = reference'),
       ...(problem ? { problem } : {}),
     };
   } finally {
     await dawn.close();
   }
-}
-
-function plainPlan(plan: GpuPlan): PlainGpuPlan {
-  return {
-    code: plan.code,
-    entryPoint: plan.entryPoint,
-    outputWords: plan.outputWords,
-    dispatches: plan.dispatches.map((d) => ({
-      params: Array.from(d.params),
-      workgroups: d.workgroups,
-    })),
-  };
 }
 
 async function benchChromium(
@@ -217,7 +189,7 @@ async function benchChromium(
     const url = browser.moduleUrl('scripts/bench/browserPlanTimer.ts');
     // A string, not a function: tsx wraps functions in __name() calls the page lacks.
     const timing = (await browser.page.evaluate(
-      `import(${JSON.stringify(url)}).then((m) => m.timePlanInPage(${JSON.stringify(plainPlan(plan))}, 1, ${repeats}))`,
+      `import(${JSON.stringify(url)}).then((m) => m.timePlanInPage(${JSON.stringify(toPlainPlan(plan))}, 1, ${repeats}))`,
     )) as PageTiming;
     const wrong = timing.outputs
       .map((output) => optionEstimator.decodeGpuOutput(task, Uint32Array.from(output)))

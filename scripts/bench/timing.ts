@@ -1,5 +1,7 @@
 // Timing helpers every kernel section shares.
 import { readFileSync } from 'node:fs';
+import type { GpuKernelRunner } from '../../shared/src/gpu/gpuKernelRunner';
+import type { GpuPlan } from '../../shared/src/kinds/estimator';
 import { fastest } from './benchRow';
 
 /** Runs `run` once untimed (JIT warm-up, reference answer), then `repeats` times timed. */
@@ -29,4 +31,37 @@ export function mainThreadCpuSeconds(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * One untimed warm-up run (it compiles the pipeline: a once-per-tab cost, not throughput), then
+ * `repeats` timed runs of `plan`, every output kept so the caller can check each answer, and the
+ * share of the timed wall time the Node main thread spent busy (see mainThreadCpuSeconds).
+ */
+export async function timeRunnerRuns(
+  runner: GpuKernelRunner,
+  plan: GpuPlan,
+  repeats: number,
+): Promise<{ outputs: Uint32Array[]; seconds: number[]; spin: number | undefined }> {
+  const outputs = [await runner.run(plan)];
+  const seconds: number[] = [];
+  const cpuBefore = mainThreadCpuSeconds();
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    outputs.push(await runner.run(plan));
+    seconds.push((performance.now() - start) / 1000);
+  }
+  const cpuAfter = mainThreadCpuSeconds();
+  const spin =
+    cpuBefore === undefined || cpuAfter === undefined
+      ? undefined
+      : (cpuAfter - cpuBefore) / seconds.reduce((a, b) => a + b, 0);
+  return { outputs, seconds, spin };
+}
+
+/** The note fragment for the main thread's busy share, or nothing where it is unknown. */
+export function spinNote(spin: number | undefined): string {
+  return spin === undefined
+    ? ''
+    : `node main thread busy ${Math.round(spin * 100)}% while waiting; `;
 }

@@ -14,30 +14,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define PHILOX_M0 0xd2511f53u
-#define PHILOX_M1 0xcd9e8d57u
-#define PHILOX_W0 0x9e3779b9u
-#define PHILOX_W1 0xbb67ae85u
-#define PI_STREAM 0x70690000u
+#include "philox.h"
 
-static inline void philox4x32_10(uint32_t c[4], uint32_t k0, uint32_t k1) {
-  for (int round = 0; round < 10; round++) {
-    if (round > 0) {
-      k0 += PHILOX_W0;
-      k1 += PHILOX_W1;
-    }
-    uint64_t p0 = (uint64_t)PHILOX_M0 * c[0];
-    uint64_t p1 = (uint64_t)PHILOX_M1 * c[2];
-    uint32_t x0 = (uint32_t)(p1 >> 32) ^ c[1] ^ k0;
-    uint32_t x1 = (uint32_t)p1;
-    uint32_t x2 = (uint32_t)(p0 >> 32) ^ c[3] ^ k1;
-    uint32_t x3 = (uint32_t)p0;
-    c[0] = x0;
-    c[1] = x1;
-    c[2] = x2;
-    c[3] = x3;
-  }
-}
+#define PI_STREAM 0x70690000u
 
 /* Each square is < 2^64; their sum is < 2^64 exactly when the addition does not wrap. */
 static inline uint64_t inside_quarter_circle(uint32_t x, uint32_t y) {

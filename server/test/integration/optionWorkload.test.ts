@@ -11,6 +11,7 @@ import {
   singleProcessResult,
   submitMontecarlo,
   volunteers,
+  type SampleEstimate,
 } from '../support/workloadRuns';
 
 const PARAMS = {
@@ -21,13 +22,6 @@ const PARAMS = {
   maturity: 0.5,
   type: 'call',
 } as const;
-
-interface Estimate {
-  estimate: number;
-  stderr: number;
-  ci95: [number, number];
-  samples: number;
-}
 
 describe('european-option workload over real sockets', () => {
   let c: TestCoordinator;
@@ -55,7 +49,7 @@ describe('european-option workload over real sockets', () => {
     assert.equal(view.progress.unitsValidated, 10);
     assert.deepEqual(view.spec.params, PARAMS);
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
-    const expected = singleProcessResult<Estimate>(spec);
+    const expected = singleProcessResult<SampleEstimate>(spec);
     assert.equal(result.estimate, expected.estimate);
     assert.equal(result.stderr, expected.stderr);
     assert.deepEqual(result.ci95, expected.ci95);
@@ -84,7 +78,7 @@ describe('european-option workload over real sockets', () => {
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
     assert.equal(
       result.estimate,
-      singleProcessResult<Estimate>(spec).estimate,
+      singleProcessResult<SampleEstimate>(spec).estimate,
       'no lie reached the answer',
     );
     const liar = crew[0]!;

@@ -13,14 +13,8 @@ import {
   singleProcessResult,
   submitMontecarlo,
   volunteers,
+  type SampleEstimate,
 } from '../support/workloadRuns';
-
-interface Estimate {
-  estimate: number;
-  stderr: number;
-  ci95: [number, number];
-  samples: number;
-}
 
 describe('pi workload over real sockets', () => {
   let c: TestCoordinator;
@@ -41,7 +35,7 @@ describe('pi workload over real sockets', () => {
     assert.equal(view.status, 'completed');
     assert.equal(view.progress.unitsValidated, view.progress.unitsTotal);
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
-    const expected = singleProcessResult<Estimate>(spec);
+    const expected = singleProcessResult<SampleEstimate>(spec);
     assert.equal(result.estimate, expected.estimate);
     assert.equal(result.stderr, expected.stderr);
     assert.equal(result.samples, 3_000_001);
@@ -66,7 +60,7 @@ describe('pi workload over real sockets', () => {
     const view = await runUntilFinished(c.url, id, crew);
     assert.equal(view.status, 'completed');
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
-    assert.equal(result.estimate, singleProcessResult<Estimate>(spec).estimate);
+    assert.equal(result.estimate, singleProcessResult<SampleEstimate>(spec).estimate);
     const stats = (await api(c.url, 'GET', '/api/stats')).body;
     assert.ok(stats.replicas.timed_out >= 1);
   });
@@ -85,7 +79,7 @@ describe('pi workload over real sockets', () => {
     assert.equal(view.status, 'completed');
     assert.equal(
       (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body.estimate,
-      singleProcessResult<Estimate>(spec).estimate,
+      singleProcessResult<SampleEstimate>(spec).estimate,
     );
   });
 
@@ -98,7 +92,7 @@ describe('pi workload over real sockets', () => {
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
     assert.equal(
       result.estimate,
-      singleProcessResult<Estimate>(spec).estimate,
+      singleProcessResult<SampleEstimate>(spec).estimate,
       'no lie reached the aggregate',
     );
     const liar = crew[0]!;

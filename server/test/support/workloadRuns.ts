@@ -5,6 +5,14 @@ import { estimatorFor } from '@tessera/shared';
 import { SimulatedVolunteer, type Behavior } from '../../src/sim/simulatedVolunteer';
 import { api, waitFor } from './testCoordinator';
 
+/** The answer shape of the sample-mean estimators (pi, european-option). */
+export interface SampleEstimate {
+  estimate: number;
+  stderr: number;
+  ci95: [number, number];
+  samples: number;
+}
+
 /** One process computing every unit with the TypeScript reference, folding in unit order. */
 export function singleProcessResult<T = Record<string, unknown>>(spec: { estimator: string }): T {
   const estimator = estimatorFor(spec.estimator);

@@ -29,7 +29,7 @@ import {
   radicandCases,
   uniform64Cases,
 } from './fixedMathCases';
-import { caseKernel, runCases, SENTINEL } from './wgslCaseRunner';
+import { caseKernel, runCases, SENTINEL } from '../gpu/wgslCaseRunner';
 
 const CASES = 4000;
 

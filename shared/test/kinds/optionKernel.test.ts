@@ -27,7 +27,7 @@ import { runOptionReference } from '../../src/kinds/european-option/optionRefere
 import type { OptionParams, OptionTask } from '../../src/kinds/european-option/optionSpec';
 import { payoffMomentsWgsl } from '../../src/kinds/european-option/payoffMoments.wgsl';
 import { philoxWgsl } from '../../src/rng/philox.wgsl';
-import { caseKernel, runCases } from '../fixedpoint/wgslCaseRunner';
+import { caseKernel, runCases } from '../gpu/wgslCaseRunner';
 import { dawnGpu, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from '../gpu/dawnDevice';
 import type { DawnGpu } from '../gpu/dawnGpu';
 import { hex, lcg32 } from '../rng/philoxVectors';

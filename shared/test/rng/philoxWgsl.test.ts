@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { mulhi32, philox4x32 } from '../../src/rng/philox';
 import { philoxWgsl } from '../../src/rng/philox.wgsl';
 import type { DawnGpu } from '../gpu/dawnGpu';
-import { dawnGpu, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from '../gpu/dawnDevice';
+import { dawnGpu, GPU_TEST_TIMEOUT_MS } from '../gpu/dawnDevice';
+import { runCases, SENTINEL, WORKGROUP_SIZE } from '../gpu/wgslCaseRunner';
 import { hex, lcg32, MULHI_EDGE_VALUES, PHILOX_KAT } from './philoxVectors';
-
-const WORKGROUP_SIZE = 64;
 
 // Case i reads 8 input words (counter x4, key x2, 2 unused so cases stay 16-byte aligned) and
 // writes 4 output words. Invocations past the case count return early: the count is not a
@@ -44,73 +43,6 @@ fn mulhi_cases(@builtin(global_invocation_id) gid: vec3<u32>) {
   output[i] = vec4<u32>(mulhi32(a, b), a * b, 0u, 0u);
 }
 `;
-
-const SENTINEL = 0xdeadbeef;
-
-/** Runs one entry point over `cases` cases; returns `outputWords` words, sentinels included. */
-async function runCases(
-  dawn: DawnGpu,
-  entryPoint: string,
-  input: Uint32Array<ArrayBuffer>,
-  cases: number,
-  outputWords: number,
-): Promise<Uint32Array> {
-  const { device } = dawn;
-  return withGpuErrorCheck(dawn, async () => {
-    const module = device.createShaderModule({ code: philoxWgslTestKernel });
-    const pipeline = device.createComputePipeline({
-      layout: 'auto',
-      compute: { module, entryPoint },
-    });
-    const inputBuffer = device.createBuffer({
-      size: input.byteLength,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-    });
-    device.queue.writeBuffer(inputBuffer, 0, input);
-    const outputBuffer = device.createBuffer({
-      size: outputWords * 4,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-    });
-    device.queue.writeBuffer(outputBuffer, 0, new Uint32Array(outputWords).fill(SENTINEL));
-    const countBuffer = device.createBuffer({
-      size: 16,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
-    device.queue.writeBuffer(countBuffer, 0, Uint32Array.of(cases, 0, 0, 0));
-    const readback = device.createBuffer({
-      size: outputWords * 4,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    try {
-      const bindGroup = device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: inputBuffer } },
-          { binding: 1, resource: { buffer: outputBuffer } },
-          { binding: 2, resource: { buffer: countBuffer } },
-        ],
-      });
-      const encoder = device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      // One workgroup more than needed, so the early return is really exercised.
-      pass.dispatchWorkgroups(Math.ceil(cases / WORKGROUP_SIZE) + 1);
-      pass.end();
-      encoder.copyBufferToBuffer(outputBuffer, 0, readback, 0, outputWords * 4);
-      device.queue.submit([encoder.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
-      const words = new Uint32Array(readback.getMappedRange().slice(0));
-      readback.unmap();
-      return words;
-    } finally {
-      inputBuffer.destroy();
-      outputBuffer.destroy();
-      countBuffer.destroy();
-      readback.destroy();
-    }
-  });
-}
 
 interface PhiloxCase {
   counter: readonly [number, number, number, number];
@@ -149,7 +81,10 @@ describe('philox4x32 (WGSL on Dawn) against TypeScript', { timeout: GPU_TEST_TIM
       input.set(key, i * 8 + 4);
     });
     // One spare case's worth of output holds sentinels that no invocation may touch.
-    const output = await runCases(dawn, 'philox_cases', input, cases.length, cases.length * 4 + 4);
+    const output = await runCases(dawn, philoxWgslTestKernel, 'philox_cases', input, {
+      cases: cases.length,
+      outputWords: cases.length * 4 + 4,
+    });
     const expected = new Uint32Array(4);
     for (const [i, { counter, key }] of cases.entries()) {
       philox4x32(...counter, ...key, expected);
@@ -175,7 +110,10 @@ describe('mulhi32 (WGSL on Dawn) against TypeScript', { timeout: GPU_TEST_TIMEOU
     const pairs = MULHI_EDGE_VALUES.flatMap((a) => MULHI_EDGE_VALUES.map((b) => [a, b] as const));
     const input = new Uint32Array(pairs.length * 4);
     pairs.forEach(([a, b], i) => input.set([a, b], i * 4));
-    const output = await runCases(dawn, 'mulhi_cases', input, pairs.length, pairs.length * 4);
+    const output = await runCases(dawn, philoxWgslTestKernel, 'mulhi_cases', input, {
+      cases: pairs.length,
+      outputWords: pairs.length * 4,
+    });
     for (const [i, [a, b]] of pairs.entries()) {
       const what = `0x${a.toString(16)} * 0x${b.toString(16)}`;
       assert.equal(output[i * 4], mulhi32(a, b), `mulhi32 of ${what}`);

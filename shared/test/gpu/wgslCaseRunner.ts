@@ -1,10 +1,11 @@
-// Runs a WGSL function over a list of cases on Dawn: case i reads input[i] (a vec4<u32>) and
-// writes output[i] (a vec4<u32>). The kernel gets one workgroup more than the cases need, so
+// Runs a WGSL function over a list of cases on Dawn: case i reads input[i] (a vec4<u32>, or
+// several for kernels that say so) and writes output[i] (a vec4<u32>). The kernel gets one workgroup more than the cases need, so
 // the early return is exercised, and a sentinel past the last case catches a stray write.
-import type { DawnGpu } from '../gpu/dawnGpu';
-import { withGpuErrorCheck } from '../gpu/dawnDevice';
+import type { DawnGpu } from './dawnGpu';
+import { withGpuErrorCheck } from './dawnDevice';
 
-const WORKGROUP_SIZE = 64;
+/** Workgroup size of every case kernel (bindings: input, output, case_count uniform). */
+export const WORKGROUP_SIZE = 64;
 export const SENTINEL = 0xdeadbeef;
 
 /**
@@ -33,16 +34,22 @@ ${entryPoints.join('\n')}
 `;
 }
 
-/** Runs `entryPoint` over `inputs` (4 words per case); returns 4 words per case. */
+/**
+ * Runs `entryPoint` over `inputs`; returns `outputWords` words, sentinels included. By default
+ * a case is 4 input words and 4 output words, with one spare vec4 of sentinels at the end.
+ */
 export async function runCases(
   dawn: DawnGpu,
   code: string,
   entryPoint: string,
   inputs: Uint32Array<ArrayBuffer>,
+  shape: { cases: number; outputWords: number } = {
+    cases: inputs.length / 4,
+    outputWords: inputs.length + 4,
+  },
 ): Promise<Uint32Array> {
   const { device } = dawn;
-  const cases = inputs.length / 4;
-  const outputWords = inputs.length + 4;
+  const { cases, outputWords } = shape;
   return withGpuErrorCheck(dawn, async () => {
     const module = device.createShaderModule({ code });
     const pipeline = device.createComputePipeline({
