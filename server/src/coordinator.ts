@@ -31,6 +31,8 @@ export interface CoordinatorEvents {
   workloadEnded: [workloadId: string, status: WorkloadStatus];
   /** Volunteers whose validated credit changed. */
   credited: [volunteerIds: string[]];
+  /** New units can be leased (a workload submitted, a round opened, leases released). */
+  workAvailable: [];
 }
 
 export interface ConnectionIdentity {
@@ -122,6 +124,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       await this.requireGradient().submit(input, id, name, this.clock.now());
       this.counters.inc('tessera_workloads_submitted_total');
       this.emit('workload', id);
+      this.emit('workAvailable');
       return this.requireWorkload(id);
     }
     const estimator = estimatorFor(input.spec.estimator);
@@ -144,6 +147,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     );
     this.counters.inc('tessera_workloads_submitted_total');
     this.emit('workload', record.id);
+    this.emit('workAvailable');
     return record;
   }
 
@@ -253,17 +257,21 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     if (this.gradient) {
       // Gradient rounds first: a round blocks its workload until every shard is in, and a
       // round holds only `shards` units, so they never starve a Monte Carlo queue for long.
-      const gradientLease = await this.gradient.lease({
+      const grant = await this.gradient.lease({
         volunteerId: identity.volunteerId,
         connectionId: identity.connectionId,
         now,
         leaseDurationMs: this.options.leaseDurationMs + extraMs,
         maxLeasesPerConnection: this.options.maxLeasesPerConnection,
       });
-      if (gradientLease) {
+      if (grant) {
         this.counters.inc('tessera_replicas_leased_total');
-        this.emit('workload', gradientLease.workloadId);
-        return gradientLease;
+        // [L9] how often a unit went to a tab that already held its data partition.
+        this.counters.inc('tessera_gradient_partition_leases_total', {
+          partition: grant.partitionHeld ? 'held' : 'fetched',
+        });
+        this.emit('workload', grant.lease.workloadId);
+        return grant.lease;
       }
     }
     const leased = await this.store.leaseReplica({
@@ -343,7 +351,10 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     if (connectionId) this.throughput.record(connectionId, outcome.work, elapsedMs);
     this.emit('workload', outcome.workloadId);
     for (const id of outcome.reopened) this.emit('workload', id);
-    if (outcome.reopened.length > 0) this.counters.inc('tessera_recheck_reopened_total');
+    if (outcome.reopened.length > 0) {
+      this.counters.inc('tessera_recheck_reopened_total');
+      this.emit('workAvailable');
+    }
     if (outcome.credited.length > 0) this.emit('credited', outcome.credited);
     if (outcome.workloadEnded)
       this.emit('workloadEnded', outcome.workloadId, outcome.workloadEnded);
@@ -358,9 +369,15 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     connectionId?: string,
   ): Promise<ResultReply> {
     const outcome = await this.requireGradient().submitResult(
-      { replicaId, volunteerId, result, elapsedMs, now: this.clock.now() },
+      { replicaId, volunteerId, result, elapsedMs, now: this.clock.now(), trust: this.trust },
       (id) => this.specOf(id),
     );
+    // [R6] a caught volunteer's unverified Monte Carlo results were taken back out.
+    for (const id of outcome.reopened ?? []) this.emit('workload', id);
+    if ((outcome.reopened ?? []).length > 0) {
+      this.counters.inc('tessera_recheck_reopened_total');
+      this.emit('workAvailable');
+    }
     if (outcome.kind === 'refused') {
       this.counters.inc('tessera_results_refused_total', { code: outcome.code });
       throw new TesseraError(outcome.code, outcome.message);
@@ -371,6 +388,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     if (outcome.credited.length > 0) this.emit('credited', outcome.credited);
     if (outcome.workloadEnded)
       this.emit('workloadEnded', outcome.workloadId, outcome.workloadEnded);
+    // [L10] the next round's units exist now: tabs idling between rounds start at once.
+    else if (outcome.newVersion !== null) this.emit('workAvailable');
     return { verdict: outcome.verdict };
   }
 
@@ -385,6 +404,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
 
   async releaseConnection(connectionId: string): Promise<void> {
     this.throughput.forget(connectionId);
+    this.gradient?.forgetConnection(connectionId);
     const outcome = await this.store.releaseConnection(connectionId, this.clock.now());
     this.counters.inc('tessera_replicas_released_total', {}, outcome.released);
     await this.announceRelease(outcome);
@@ -411,6 +431,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   private async announceRelease(outcome: ReleaseOutcome): Promise<void> {
+    if (outcome.released > 0) this.emit('workAvailable');
     for (const id of outcome.failedWorkloads) {
       this.emit('workload', id);
       this.emit('workloadEnded', id, 'failed');

@@ -39,6 +39,8 @@ export interface ConnectionListeners {
   identity(identity: VolunteerIdentity | null): void;
   credit(volunteer: VolunteerSummary): void;
   workloadEnded(workloadId: string): void;
+  /** The coordinator has new units: a tab waiting for work should ask now. */
+  workAvailable(): void;
   /** The coordinator will not take this tab (wrong protocol version, refused handshake). */
   refused(message: string): void;
   /** Something the volunteer should read about; the connection carries on. */
@@ -77,6 +79,7 @@ export class CoordinatorConnection {
     this.socket.on('connect_error', (error) => this.onConnectError(error));
     this.socket.on('credit', (summary) => this.listeners.credit(summary));
     this.socket.on('workload:ended', (payload) => this.listeners.workloadEnded(payload.workloadId));
+    this.socket.on('work:available', () => this.listeners.workAvailable());
   }
 
   open(): void {

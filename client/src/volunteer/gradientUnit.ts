@@ -1,10 +1,17 @@
 // Runs gradient units (data-parallel training) in the volunteer's worker: fetches the unit's
-// parameter version and data shard over HTTP as bytes (shards once per tab, cached by their
-// SHA-256 and checked against it), computes the shard's gradient with the WGSL kernels on
-// WebGPU (GradientGpu, buffers kept between units of the same model) or the TypeScript
-// reference on the CPU, and returns the result as bytes (gradientResultCodec.ts) for the
-// coordinator's edge check and quorum.
+// parameter version and data partition over HTTP as bytes (a partition once per tab: checked
+// against its SHA-256 and decoded when it arrives, then kept in memory by hash for every later
+// unit of that shard), takes the unit's slice of the partition (dataPartitions.ts), computes
+// its gradient with the WGSL kernels on WebGPU (GradientGpu, buffers kept between units of the
+// same model) or the TypeScript reference on the CPU, and returns the result as bytes
+// (gradientResultCodec.ts) for the coordinator's edge check and quorum.
 import { GradientGpu } from '@tessera/shared/gpu/gradientGpu';
+import { ByteLru } from '@tessera/shared/kinds/gradient/byteLru';
+import {
+  VOLUNTEER_PARTITION_CACHE_BYTES,
+  taskExamples,
+} from '@tessera/shared/kinds/gradient/dataPartitions';
+import type { ExampleSet } from '@tessera/shared/kinds/gradient/exampleSet';
 import { computeGradient } from '@tessera/shared/kinds/gradient/gradientReference';
 import { encodeGradientResult } from '@tessera/shared/kinds/gradient/gradientResultCodec';
 import type { GradientTask } from '@tessera/shared/kinds/gradient/gradientSpec';
@@ -12,8 +19,6 @@ import { decodeShard, shardHash } from '@tessera/shared/kinds/gradient/shardCode
 import type { ComputeBackend } from './computeBackend';
 import { DeviceLostError, UnitAbandonedError } from './volunteerErrors';
 
-/** Shard bytes a tab keeps; the oldest go first when a new shard would pass this. */
-export const SHARD_CACHE_BYTES = 64 * 1024 * 1024;
 /** GPU buffers are sized for at least this many examples, so small shards share one runner. */
 const MIN_GPU_BATCH = 256;
 
@@ -36,9 +41,16 @@ export function gradientWork(task: GradientTask): number {
   return task.count * task.parameterCount;
 }
 
+/** A decoded partition, weighed by the bytes it was decoded from (its views keep them alive). */
+interface CachedPartition {
+  set: ExampleSet;
+  byteLength: number;
+}
+
 export class GradientUnitRunner {
-  private readonly shards = new Map<string, ArrayBuffer>();
-  private shardBytes = 0;
+  private readonly partitions = new ByteLru<CachedPartition>(VOLUNTEER_PARTITION_CACHE_BYTES);
+  /** Downloads under way, so lanes needing one partition at once fetch it once. */
+  private readonly arriving = new Map<string, Promise<CachedPartition>>();
   private gpu: { device: GPUDevice; key: string; runner: GradientGpu } | null = null;
 
   constructor(private readonly fetch: FetchBytes = fetchBytes) {}
@@ -48,9 +60,9 @@ export class GradientUnitRunner {
     task: GradientTask,
     signal: AbortSignal,
   ): Promise<GradientUnitRun> {
-    const [paramsBytes, shardBytes] = await Promise.all([
+    const [paramsBytes, partition] = await Promise.all([
       this.fetch(task.paramsUrl, signal),
-      this.shard(task, signal),
+      this.partition(task, signal),
     ]);
     if (signal.aborted) throw abortReason(signal);
     const params = new Float32Array(paramsBytes);
@@ -59,7 +71,7 @@ export class GradientUnitRunner {
         `parameters of ${params.length} values, the model has ${task.parameterCount}`,
       );
     }
-    const shard = decodeShard(shardBytes);
+    const shard = taskExamples(partition, task);
     const started = performance.now();
     if (backend.kind === 'cpu') {
       // Let queued messages (stop, renewals) through before the reference holds the thread.
@@ -97,29 +109,39 @@ export class GradientUnitRunner {
     return runner;
   }
 
-  /** The task's shard: from the cache, or downloaded and checked against its hash. */
-  private async shard(task: GradientTask, signal: AbortSignal): Promise<ArrayBuffer> {
-    const cached = this.shards.get(task.shardHash);
-    if (cached) {
-      this.shards.delete(task.shardHash);
-      this.shards.set(task.shardHash, cached);
-      return cached;
+  /**
+   * The task's partition: from the cache, or downloaded, checked against its hash and decoded
+   * once. The download is the tab's, not the unit's: a unit dropped meanwhile stops waiting for
+   * it, and the next unit of that shard finds it cached.
+   */
+  private async partition(task: GradientTask, signal: AbortSignal): Promise<ExampleSet> {
+    const { hash } = task.partition;
+    const cached = this.partitions.get(hash);
+    if (cached) return cached.set;
+    let arriving = this.arriving.get(hash);
+    if (!arriving) {
+      arriving = this.download(task.partition.url, hash).finally(() => this.arriving.delete(hash));
+      this.arriving.set(hash, arriving);
     }
-    const bytes = await this.fetch(task.shardUrl, signal);
-    const hash = await shardHash(bytes);
-    if (hash !== task.shardHash) throw new Error(`shard ${task.shardHash} arrived as ${hash}`);
-    this.shards.set(task.shardHash, bytes);
-    this.shardBytes += bytes.byteLength;
-    for (const [key, old] of this.shards) {
-      if (this.shardBytes <= SHARD_CACHE_BYTES || key === task.shardHash) break;
-      this.shards.delete(key);
-      this.shardBytes -= old.byteLength;
-    }
-    return bytes;
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(abortReason(signal));
+      signal.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
+    });
+    aborted.catch(() => undefined);
+    return (await Promise.race([arriving, aborted])).set;
   }
 
-  get cachedShards(): number {
-    return this.shards.size;
+  private async download(url: string, hash: string): Promise<CachedPartition> {
+    const bytes = await this.fetch(url, new AbortController().signal);
+    const got = await shardHash(bytes);
+    if (got !== hash) throw new Error(`partition ${hash} arrived as ${got}`);
+    const entry = { set: decodeShard(bytes), byteLength: bytes.byteLength };
+    this.partitions.set(hash, entry);
+    return entry;
+  }
+
+  get cachedPartitions(): number {
+    return this.partitions.size;
   }
 }
 

@@ -67,6 +67,10 @@ export class UnitLoop {
   private signal: AbortSignal | null = null;
   /** Gradient (training) units: parameter and shard downloads, shard cache, GPU buffers. */
   private readonly gradients: GradientUnitRunner;
+  /** Lanes waiting for work; aborting one's controller ends its wait early. */
+  private readonly waiting = new Set<AbortController>();
+  /** 'work:available' pushes so far: one that came while a request was out is not lost. */
+  private wakeUps = 0;
 
   constructor(private readonly deps: UnitLoopDeps) {
     this.controls = deps.controls ?? new ContributionControls();
@@ -77,6 +81,34 @@ export class UnitLoop {
   setLanes(count: number): void {
     this.laneCount = Math.max(1, Math.floor(count));
     if (this.signal) this.startLanes(this.signal);
+  }
+
+  /**
+   * The coordinator's 'work:available' push: new units exist, so lanes waiting for work ask
+   * now rather than after retryAfterMs (between training rounds that wait is most of a round).
+   */
+  workAvailable(): void {
+    this.wakeUps += 1;
+    for (const wait of this.waiting) wait.abort();
+  }
+
+  /** Sleeps `ms`, or less when work is announced meanwhile; rejects only when `signal` aborts. */
+  private async waitForWork(ms: number, signal: AbortSignal, wakeUpsBefore: number): Promise<void> {
+    if (signal.aborted) throw signal.reason;
+    if (this.wakeUps !== wakeUpsBefore) return;
+    const wait = new AbortController();
+    const stop = () => wait.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    this.waiting.add(wait);
+    try {
+      await abortableSleep(ms, wait.signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+    } finally {
+      this.waiting.delete(wait);
+      signal.removeEventListener('abort', stop);
+    }
+    if (signal.aborted) throw signal.reason;
   }
 
   /** The coordinator's 'workload:ended' push: units of that workload are no longer wanted. */
@@ -114,11 +146,12 @@ export class UnitLoop {
         // Waiting for the connection may have taken a while; a pause that came meanwhile wins.
         if (this.controls.paused) continue;
         const maxUnits = this.deps.backend().kind === 'webgpu' ? WEBGPU_MAX_UNITS_PER_REQUEST : 1;
+        const wakeUpsBefore = this.wakeUps;
         const reply = await connection.request('unit:request', maxUnits > 1 ? { maxUnits } : {});
         const batch = reply.leases ?? (reply.lease ? [reply.lease] : []);
         if (batch.length === 0) {
           if (this.held === 0) status.update({ waitingForWork: true, current: null });
-          await abortableSleep(reply.retryAfterMs, signal);
+          await this.waitForWork(reply.retryAfterMs, signal, wakeUpsBefore);
           continue;
         }
         status.update({ waitingForWork: false });

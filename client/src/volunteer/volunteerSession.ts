@@ -86,6 +86,7 @@ export class VolunteerSession {
         credit: (volunteer) =>
           status.update({ credit: volunteer.credit, unitsValidated: volunteer.unitsValidated }),
         workloadEnded: (workloadId) => this.loop?.workloadEnded(workloadId),
+        workAvailable: () => this.loop?.workAvailable(),
         refused: (message) => this.fail(new Error(message)),
         problem: (error) => status.error(error),
       },

@@ -144,3 +144,49 @@ test('a refused result is shown in words and not counted', async () => {
   assert.equal(status.unitsCompleted, 0);
   assert.equal(status.lastError?.message, 'the lease expired');
 });
+
+/**
+ * A coordinator with no work at first that answers with a long retryAfterMs: the loop's next
+ * request comes when `wake` says so, not after the minute, and a push that lands while a
+ * request is still out is not lost.
+ */
+async function waitingLoop(wake: (loop: UnitLoop, request: number) => void) {
+  const stop = new AbortController();
+  let requests = 0;
+  let loop: UnitLoop | undefined;
+  const connection = {
+    whenReady: async () => undefined,
+    request: async (event: string) => {
+      if (event !== 'unit:request') return { ok: true };
+      requests += 1;
+      if (requests === 3) stop.abort();
+      wake(loop!, requests);
+      return { ok: true, lease: null, leases: [], retryAfterMs: 60_000 };
+    },
+  };
+  loop = new UnitLoop({
+    connection: connection as unknown as UnitLoopDeps['connection'],
+    backend: () => ({ kind: 'cpu' }),
+    recoverFromDeviceLoss: async () => undefined,
+    status: new StatusReporter(() => undefined),
+    throughput: new ThroughputMeter(),
+  });
+  const started = performance.now();
+  await loop.run(stop.signal);
+  return { requests, ms: performance.now() - started };
+}
+
+test('[L10] work:available ends the wait for work at once', async () => {
+  const { requests, ms } = await waitingLoop((loop) => {
+    setTimeout(() => loop.workAvailable(), 20);
+  });
+  assert.equal(requests, 3);
+  assert.ok(ms < 30_000, `waited ${ms} ms: the push did not wake the loop`);
+});
+
+test('[L10] a work:available that arrives while the request is out is not lost', async () => {
+  // The push lands before the empty reply is read: the loop must ask again without sleeping.
+  const { requests, ms } = await waitingLoop((loop) => loop.workAvailable());
+  assert.equal(requests, 3);
+  assert.ok(ms < 30_000, `waited ${ms} ms: the early push was lost`);
+});

@@ -1,7 +1,8 @@
 // REST resources of gradient workloads that travel as bytes (application/octet-stream, never
-// JSON number arrays): a parameter version and a data shard, both immutable (a version's
-// parameters never change; a shard is named by the SHA-256 of its bytes), so browsers and
-// proxies cache them for good; and the current or final parameters via ?format=bin.
+// JSON number arrays): a parameter version and a data partition (shard bytes), both immutable
+// (a version's parameters never change; a partition is named by the SHA-256 of its bytes), so
+// browsers and proxies cache them for good; and the current or final parameters via
+// ?format=bin.
 import { Router, type Response } from 'express';
 import { ERROR_CODES, TesseraError } from '@tessera/shared';
 import type { Coordinator } from '../coordinator';

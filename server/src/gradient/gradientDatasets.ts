@@ -3,7 +3,11 @@
 // the spec's blobs options: one set of train + test examples, the first `train` for training
 // and the rest held out, so both are samples of the same clusters).
 import { makeBlobs } from '@tessera/shared/kinds/gradient/syntheticBlobs';
-import { sliceExamples, type ExampleSet } from '@tessera/shared/kinds/gradient/exampleSet';
+import {
+  sliceExamples,
+  type ExampleSet,
+  type FeatureDtype,
+} from '@tessera/shared/kinds/gradient/exampleSet';
 import type { ModelConfig } from '@tessera/shared/kinds/gradient/gradientModel';
 import type { GradientSpec } from '@tessera/shared/kinds/gradient/gradientSpec';
 import { blobsOptionsSchema } from '@tessera/shared/kinds/gradient/gradientSpec';
@@ -29,6 +33,11 @@ export function modelConfigOf(spec: GradientSpec): ModelConfig {
   return spec.model === 'mlp'
     ? { model: 'mlp', inputSize, hidden: spec.hidden!, classes }
     : { model: 'softmax', inputSize, classes };
+}
+
+/** How the spec's dataset stores features (and so what its partitions weigh), unbuilt. */
+export function featureDtypeOf(spec: GradientSpec): FeatureDtype {
+  return spec.dataset === 'mnist' ? 'uint8' : 'float32';
 }
 
 /** Training-set size without building the set (to split a spec into steps at submission). */

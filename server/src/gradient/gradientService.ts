@@ -1,7 +1,14 @@
 // The coordinator's gradient side (parameter server): splits a gradient workload into rounds,
 // turns leased units into tasks, checks results at the edge, and closes a round (aggregate in
 // shard order, optimizer step, metrics, next round) inside the store transaction that
-// validates its last shard. Parameters and shards are served as bytes (gradientRoutes.ts).
+// validates its last shard. Parameters and data partitions are served as bytes
+// (gradientRoutes.ts).
+//
+// Data is resident ([G1], [G2]): the training set is cut once per workload into one fixed
+// partition per shard index (dataPartitions.ts), each served under its content hash, and a unit
+// names its partition plus the slice of that partition's epoch order it computes. A tab that
+// holds a partition computes every later unit of that shard without downloading data, and
+// leasing prefers such tabs ([L9], partitionHoldings.ts).
 //
 // Held-out accuracy is evaluated server-side every `evalEvery` steps (default 10) and after
 // the last step: on MNIST (2,000 digits, softmax) one evaluation is ~16M multiply-adds, a few
@@ -9,16 +16,15 @@
 import { createHash } from 'node:crypto';
 import { ERROR_CODES, TesseraError, type Lease, type Redundancy } from '@tessera/shared';
 import type { SubmitGradientWorkload } from '@tessera/shared/workloadSpec';
+import { ByteLru } from '@tessera/shared/kinds/gradient/byteLru';
 import {
-  batchIndices,
-  shardRanges,
-  stepsPerEpoch,
-} from '@tessera/shared/kinds/gradient/batchSchedule';
-import {
-  gatherExamples,
-  sliceExamples,
-  type ExampleSet,
-} from '@tessera/shared/kinds/gradient/exampleSet';
+  partitionMembers,
+  partitionSizes,
+  partitionStepsPerEpoch,
+  stepSlices,
+  type PartitionLayout,
+} from '@tessera/shared/kinds/gradient/dataPartitions';
+import { gatherExamples, type ExampleSet } from '@tessera/shared/kinds/gradient/exampleSet';
 import { sameGradientResult } from '@tessera/shared/kinds/gradient/gradientCompare';
 import { parameterCount } from '@tessera/shared/kinds/gradient/gradientModel';
 import { evaluate, type GradientResult } from '@tessera/shared/kinds/gradient/gradientReference';
@@ -46,8 +52,8 @@ import {
   aggregateGradients,
   type AggregationRule,
 } from '@tessera/shared/kinds/gradient/robustAggregation';
-import { encodeShard } from '@tessera/shared/kinds/gradient/shardCodec';
-import { GradientDatasets, modelConfigOf, trainCountOf } from './gradientDatasets';
+import { encodeShard, shardByteLength } from '@tessera/shared/kinds/gradient/shardCodec';
+import { GradientDatasets, featureDtypeOf, modelConfigOf, trainCountOf } from './gradientDatasets';
 import type {
   GradientLeaseRequest,
   GradientStore,
@@ -57,9 +63,9 @@ import type {
   RoundOutput,
   ShardPlan,
 } from './gradientStore';
-import { ByteLru } from './byteLru';
+import { PartitionHoldings } from './partitionHoldings';
 
-/** Shard bytes kept in memory; evicted shards are rebuilt from the dataset on demand. */
+/** Partition bytes kept in memory; evicted ones are rebuilt from the dataset on demand. */
 export const SHARD_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
@@ -91,16 +97,27 @@ export function optimizerOf(spec: GradientSpec): OptimizerConfig {
   return spec.optimizer as OptimizerConfig;
 }
 
-export function stepsOf(spec: GradientSpec): number {
-  const perEpoch = stepsPerEpoch({ trainCount: trainCountOf(spec), batchSize: spec.batchSize });
-  return spec.steps ?? spec.epochs! * perEpoch;
+/** How the spec's training set splits into resident partitions and steps (dataPartitions.ts). */
+export function layoutOf(spec: GradientSpec): PartitionLayout {
+  return {
+    trainCount: trainCountOf(spec),
+    batchSize: spec.batchSize,
+    shards: spec.shards,
+    seed: spec.seed,
+  };
 }
 
-/** Examples in step `step`'s batch: the batch size, except an epoch's last (the leftover). */
-function batchLength(spec: GradientSpec, step: number): number {
-  const n = trainCountOf(spec);
-  const perEpoch = stepsPerEpoch({ trainCount: n, batchSize: spec.batchSize });
-  return step % perEpoch === perEpoch - 1 ? n - (perEpoch - 1) * spec.batchSize : spec.batchSize;
+export function stepsOf(spec: GradientSpec): number {
+  return spec.steps ?? spec.epochs! * partitionStepsPerEpoch(layoutOf(spec));
+}
+
+/** Units over all steps: an epoch's last step may leave out partitions already used up. */
+function unitsOf(spec: GradientSpec, steps: number): number {
+  const layout = layoutOf(spec);
+  const perEpoch = partitionStepsPerEpoch(layout);
+  const epochUnits = Array.from({ length: perEpoch }, (_, i) => stepSlices(layout, i).length);
+  const inEpoch = (n: number) => epochUnits.slice(0, n).reduce((a, b) => a + b, 0);
+  return Math.floor(steps / perEpoch) * inEpoch(perEpoch) + inEpoch(steps % perEpoch);
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -123,10 +140,26 @@ export interface GradientResultSummary {
   paramsUrl: string;
 }
 
+/** A workload's resident partitions: which training examples each holds, and its hash. */
+interface WorkloadPartitions {
+  members: Uint32Array[];
+  hashes: string[];
+}
+
+/** What leasing a gradient unit produced, with whether the tab already held its partition. */
+export interface GradientLeaseGrant {
+  lease: Lease;
+  /** [L9] The connection had been leased this partition before (it need not download it). */
+  partitionHeld: boolean;
+}
+
 export class GradientService {
   readonly datasets = new GradientDatasets();
   readonly shardCache = new ByteLru(SHARD_CACHE_BYTES);
+  /** [L9] Which partitions each volunteer connection holds. */
+  readonly holdings = new PartitionHoldings();
   private readonly specs = new Map<string, GradientSpec>();
+  private readonly partitions = new Map<string, WorkloadPartitions>();
   private readonly hooks: RoundHooks;
 
   constructor(readonly store: GradientStore) {
@@ -153,18 +186,35 @@ export class GradientService {
     return spec;
   }
 
-  /** Step `step`'s shards, their bytes put in the cache. */
-  planRound(spec: GradientSpec, train: ExampleSet, step: number): ShardPlan[] {
-    const batch = gatherExamples(
-      train,
-      batchIndices({ trainCount: train.count, batchSize: spec.batchSize, seed: spec.seed }, step),
-    );
-    return shardRanges(batch.count, spec.shards).map(([start, end], shard) => {
-      const bytes = new Uint8Array(encodeShard(sliceExamples(batch, start, end)));
-      const hash = sha256Hex(bytes);
-      this.shardCache.set(hash, bytes);
-      return { shard, start, count: end - start, hash };
-    });
+  /** [G1] The workload's partitions, cut and encoded once (their bytes put in the cache). */
+  private partitionsOf(workloadId: string, spec: GradientSpec, train: ExampleSet) {
+    let partitions = this.partitions.get(workloadId);
+    if (!partitions) {
+      const members = partitionMembers(layoutOf(spec));
+      const hashes = members.map((m) => this.encodePartition(train, m));
+      partitions = { members, hashes };
+      this.partitions.set(workloadId, partitions);
+    }
+    return partitions;
+  }
+
+  /** Encodes a partition into the cache; returns its hash. */
+  private encodePartition(train: ExampleSet, members: Uint32Array): string {
+    const bytes = new Uint8Array(encodeShard(gatherExamples(train, members)));
+    const hash = sha256Hex(bytes);
+    this.shardCache.set(hash, bytes);
+    return hash;
+  }
+
+  /** [G2] Step `step`'s units: one per partition with examples left in the epoch. */
+  planRound(workloadId: string, spec: GradientSpec, train: ExampleSet, step: number): ShardPlan[] {
+    const { hashes } = this.partitionsOf(workloadId, spec, train);
+    return stepSlices(layoutOf(spec), step).map((slice) => ({
+      shard: slice.partition,
+      start: slice.offset,
+      count: slice.count,
+      hash: hashes[slice.partition]!,
+    }));
   }
 
   async submit(
@@ -177,16 +227,14 @@ export class GradientService {
     const config = modelConfigOf(spec);
     const sets = await this.datasets.load(spec);
     if (spec.batchSize > sets.train.count) {
-      throw new TesseraError(
-        ERROR_CODES.invalidSpec,
-        `spec.batchSize: ${spec.batchSize} is more than the ${sets.train.count} training examples`,
-      );
+      // Details as the schema's refusals give them, so the submit form marks the field.
+      const message = `${spec.batchSize} is more than the ${sets.train.count} training examples`;
+      throw new TesseraError(ERROR_CODES.invalidSpec, `spec.batchSize: ${message}`, [
+        { path: 'spec.batchSize', message },
+      ]);
     }
     const steps = stepsOf(spec);
-    let unitsTotal = 0;
-    for (let step = 0; step < steps; step++) {
-      unitsTotal += Math.min(spec.shards, batchLength(spec, step));
-    }
+    const unitsTotal = unitsOf(spec, steps);
     const params = initParameters(config, spec.seed);
     const optimizer = encodeOptimizerState(initialOptimizerState(optimizerOf(spec), params.length));
     this.store.createWorkload(
@@ -199,17 +247,25 @@ export class GradientService {
         unitsTotal,
         params: bytesOf(params),
         optimizer: new Uint8Array(optimizer),
-        firstRound: this.planRound(spec, sets.train, 0),
+        firstRound: this.planRound(id, spec, sets.train, 0),
       },
       now,
     );
   }
 
-  async lease(request: GradientLeaseRequest): Promise<Lease | null> {
-    const leased = this.store.leaseUnit(request);
+  /** [L9] Leases a unit, preferring partitions the connection already holds. */
+  async lease(
+    request: Omit<GradientLeaseRequest, 'preferHashes'>,
+  ): Promise<GradientLeaseGrant | null> {
+    const leased = this.store.leaseUnit({
+      ...request,
+      preferHashes: this.holdings.held(request.connectionId),
+    });
     if (!leased) return null;
     const spec = this.specFor(leased.workloadId, leased.spec);
     const config = modelConfigOf(spec);
+    const layout = layoutOf(spec);
+    const partitionCount = partitionSizes(layout)[leased.shard]!;
     const task: GradientTask = {
       version: leased.step,
       step: leased.step,
@@ -217,21 +273,42 @@ export class GradientService {
       modelConfig: config,
       parameterCount: parameterCount(config),
       paramsUrl: `/api/workloads/${leased.workloadId}/params/${leased.step}`,
-      shardUrl: `/api/shards/${leased.shardHash}`,
-      shardHash: leased.shardHash,
+      partition: {
+        url: `/api/shards/${leased.shardHash}`,
+        hash: leased.shardHash,
+        count: partitionCount,
+      },
+      examples: {
+        seed: spec.seed,
+        epoch: Math.floor(leased.step / partitionStepsPerEpoch(layout)),
+        offset: leased.start,
+      },
       count: leased.count,
     };
+    const partitionBytes = shardByteLength({
+      dtype: featureDtypeOf(spec),
+      count: partitionCount,
+      inputSize: config.inputSize,
+    });
     return {
-      replicaId: leased.replicaId,
-      workloadId: leased.workloadId,
-      workloadName: leased.workloadName,
-      kind: 'gradient',
-      estimator: 'gradient',
-      unitIndex: leased.step * spec.shards + leased.shard,
-      task,
-      deadline: leased.deadline,
-      leaseDurationMs: request.leaseDurationMs,
+      lease: {
+        replicaId: leased.replicaId,
+        workloadId: leased.workloadId,
+        workloadName: leased.workloadName,
+        kind: 'gradient',
+        estimator: 'gradient',
+        unitIndex: leased.step * spec.shards + leased.shard,
+        task,
+        deadline: leased.deadline,
+        leaseDurationMs: request.leaseDurationMs,
+      },
+      partitionHeld: this.holdings.record(request.connectionId, leased.shardHash, partitionBytes),
     };
+  }
+
+  /** [L9] The connection closed: what its tab held is forgotten with it. */
+  forgetConnection(connectionId: string): void {
+    this.holdings.forget(connectionId);
   }
 
   /** Loads the unit's dataset first: closing a round evaluates and plans synchronously. */
@@ -296,7 +373,8 @@ export class GradientService {
         examples,
         accuracy: evaluateNow ? evaluate(config, next.params, sets.test).accuracy : null,
       },
-      nextRound: done < input.steps ? this.planRound(spec, sets.train, done) : null,
+      nextRound:
+        done < input.steps ? this.planRound(input.workloadId, spec, sets.train, done) : null,
     };
   }
 
@@ -314,7 +392,7 @@ export class GradientService {
     return state.params;
   }
 
-  /** A shard's bytes by hash: from the cache, or rebuilt from its workload's dataset. */
+  /** A partition's bytes by hash: from the cache, or rebuilt from its workload's dataset. */
   async shard(
     hash: string,
     readSpec: (workloadId: string) => Promise<unknown>,
@@ -322,13 +400,17 @@ export class GradientService {
     const cached = this.shardCache.get(hash);
     if (cached) return cached;
     const where = this.store.shardByHash(hash);
-    if (!where) throw new TesseraError(ERROR_CODES.notFound, `no shard ${hash} in an open round`);
+    if (!where) {
+      throw new TesseraError(ERROR_CODES.notFound, `no data partition ${hash} in an open round`);
+    }
     const spec = this.specFor(where.workloadId, await readSpec(where.workloadId));
     const sets = await this.datasets.load(spec);
-    for (const plan of this.planRound(spec, sets.train, where.step)) {
-      if (plan.hash === hash) return this.shardCache.get(hash)!;
-    }
-    throw new TesseraError(ERROR_CODES.internal, `shard ${hash} could not be rebuilt`);
+    const { members, hashes } = this.partitionsOf(where.workloadId, spec, sets.train);
+    const k = hashes.indexOf(hash);
+    if (k >= 0 && !this.shardCache.has(hash)) this.encodePartition(sets.train, members[k]!);
+    const rebuilt = this.shardCache.get(hash);
+    if (rebuilt) return rebuilt;
+    throw new TesseraError(ERROR_CODES.internal, `data partition ${hash} could not be rebuilt`);
   }
 
   summary(workloadId: string, status: string, rawSpec: unknown): GradientResultSummary {

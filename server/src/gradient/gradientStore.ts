@@ -8,6 +8,7 @@
 // kind and the coordinator routes renew / result / error by the id alone.
 import type { Redundancy, WorkloadStatus } from '@tessera/shared';
 import type { GradientResult } from '@tessera/shared/kinds/gradient/gradientReference';
+import type { TrustPolicy } from '../scheduler/trustPolicy';
 import type { ReleaseOutcome } from '../store/store';
 
 export const GRADIENT_REPLICA_ID_BASE = 2 ** 40;
@@ -16,12 +17,15 @@ export function isGradientReplicaId(replicaId: number): boolean {
   return replicaId >= GRADIENT_REPLICA_ID_BASE;
 }
 
-/** One shard of a step's batch: examples [start, start + count) of the batch. */
+/**
+ * One shard of a step's batch ([G2]): positions [start, start + count) of the epoch order of
+ * data partition `shard`.
+ */
 export interface ShardPlan {
   shard: number;
   start: number;
   count: number;
-  /** SHA-256 of the shard's encoded bytes (its URL and cache key). */
+  /** SHA-256 of the partition's encoded bytes (its URL and cache key). */
   hash: string;
 }
 
@@ -64,6 +68,8 @@ export interface GradientLeaseRequest {
   now: number;
   leaseDurationMs: number;
   maxLeasesPerConnection: number;
+  /** [L9] Partition hashes this connection holds: units of these go to it first. */
+  preferHashes: readonly string[];
 }
 
 export interface LeasedGradientUnit {
@@ -73,6 +79,8 @@ export interface LeasedGradientUnit {
   spec: unknown;
   step: number;
   shard: number;
+  /** The slice's first position in the partition's epoch order. */
+  start: number;
   count: number;
   shardHash: string;
   deadline: number;
@@ -120,6 +128,8 @@ export interface GradientSubmission {
   result: unknown;
   elapsedMs: number;
   now: number;
+  /** [R5] The reputation policy an invalid result is judged under (offense limit, suspension). */
+  trust: TrustPolicy;
 }
 
 export type GradientSubmitOutcome =
@@ -132,8 +142,16 @@ export type GradientSubmitOutcome =
       newVersion: number | null;
       workloadEnded: WorkloadStatus | null;
       work: number;
+      /** [R4] Monte Carlo workloads reopened because this result caught a volunteer. */
+      reopened: string[];
     }
-  | { kind: 'refused'; code: 'NOT_LEASED' | 'LEASE_EXPIRED' | 'INVALID_RESULT'; message: string };
+  | {
+      kind: 'refused';
+      code: 'NOT_LEASED' | 'LEASE_EXPIRED' | 'INVALID_RESULT';
+      message: string;
+      /** [R4] Monte Carlo workloads reopened because this (invalid) result caught a volunteer. */
+      reopened?: string[];
+    };
 
 export interface GradientStore {
   createWorkload(workload: NewGradientWorkload, now: number): void;
@@ -141,7 +159,7 @@ export interface GradientStore {
   stepMetrics(workloadId: string): StepMetrics[];
   /** The workload of a gradient replica (so its dataset can be loaded before submitting). */
   replicaWorkload(replicaId: number): string | null;
-  /** A shard of an open round by its hash: enough to rebuild its bytes. */
+  /** A partition of an open round by its hash: which workload's dataset rebuilds its bytes. */
   shardByHash(
     hash: string,
   ): { workloadId: string; step: number; start: number; count: number } | null;

@@ -53,6 +53,8 @@ type VolunteerSocket = Socket<ClientToServerEvents, ServerToClientEvents, object
 type VolunteerNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
 
 export const volunteerRoom = (volunteerId: string) => `volunteer:${volunteerId}`;
+/** [L10] Connections whose last unit:request found no work: the next 'work:available' wakes them. */
+export const IDLE_ROOM = 'idle';
 
 export function attachVolunteerNamespace(
   io: Server,
@@ -168,6 +170,9 @@ export function attachVolunteerNamespace(
 
     on('unit:request', unitRequestSchema, true, async (payload, identity) => {
       const leases = await coordinator.leaseBatch(identity!, payload.maxUnits ?? 1);
+      // Joined before the reply goes out, so a wake-up can never fall between the two.
+      if (leases.length === 0) await socket.join(IDLE_ROOM);
+      else await socket.leave(IDLE_ROOM);
       return {
         lease: leases[0] ?? null,
         leases,
@@ -219,6 +224,18 @@ export function attachVolunteerNamespace(
   });
   coordinator.on('workloadEnded', (workloadId) => {
     nsp.emit('workload:ended', { workloadId });
+  });
+  // [L10] One wake-up per tick however many units appeared in it; the woken leave the room and
+  // join it again if they still find nothing, so each wake-up reaches a tab at most once.
+  let wakePending = false;
+  coordinator.on('workAvailable', () => {
+    if (wakePending) return;
+    wakePending = true;
+    setImmediate(() => {
+      wakePending = false;
+      nsp.to(IDLE_ROOM).emit('work:available');
+      nsp.in(IDLE_ROOM).socketsLeave(IDLE_ROOM);
+    });
   });
 
   return nsp;

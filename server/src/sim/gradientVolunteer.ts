@@ -1,8 +1,9 @@
 // A volunteer in Node for gradient workloads: a real socket.io connection speaking the real
-// protocol, fetching parameters and shards over HTTP (shards cached by content hash, checked
-// against it), computing units with the TypeScript reference (computeGradient) and returning
+// protocol, fetching parameters and data partitions over HTTP (each partition once: checked
+// against its content hash and decoded when it arrives, then kept by hash), computing each
+// unit's slice of its partition with the TypeScript reference (computeGradient) and returning
 // the result as bytes. A poison behavior makes it return a wrong gradient on purpose, for the
-// robust-aggregation and edge-validation tests.
+// robust-aggregation, edge-validation and reputation tests. It counts the bytes it downloads.
 import { io, type Socket } from 'socket.io-client';
 import {
   PROTOCOL_VERSION,
@@ -20,6 +21,8 @@ import {
   type GradientResult,
 } from '@tessera/shared/kinds/gradient/gradientReference';
 import { encodeGradientResult } from '@tessera/shared/kinds/gradient/gradientResultCodec';
+import { taskExamples } from '@tessera/shared/kinds/gradient/dataPartitions';
+import type { ExampleSet } from '@tessera/shared/kinds/gradient/exampleSet';
 import { gradientTaskSchema, type GradientTask } from '@tessera/shared/kinds/gradient/gradientSpec';
 import { decodeShard, shardHash } from '@tessera/shared/kinds/gradient/shardCodec';
 
@@ -44,24 +47,43 @@ export const POISON_SCALE = -100;
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** The coordinator refused a work request (the code says why: SUSPENDED, RATE_LIMITED, ...). */
+export class WorkRefusedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`unit:request refused: ${code} ${message}`);
+    this.name = 'WorkRefusedError';
+  }
+}
+
 export interface GradientVolunteerOptions {
   url: string;
   behavior?: GradientBehavior;
   displayName?: string;
+  /** Longest wait before asking again when there was no work; a work:available push cuts it short. */
   idleMs?: number;
 }
 
 export class GradientVolunteer {
   readonly behavior: GradientBehavior;
   private socket: ClientSocket | null = null;
+  /** Ends the current wait for work early, while there is one. */
+  private wake: (() => void) | null = null;
   private closed = false;
-  private readonly shards = new Map<string, ArrayBuffer>();
-  /** Verdicts and refusals seen, for assertions. */
+  /** Decoded data partitions by content hash (each checked once, when it arrived). */
+  private readonly partitions = new Map<string, ExampleSet>();
+  /** The identity the coordinator gave this volunteer at hello. */
+  volunteerId: string | null = null;
+  /** Verdicts, refusals and downloads seen, for assertions and measurements. */
   readonly tally = {
     units: 0,
     refused: {} as Record<string, number>,
-    shardFetches: 0,
+    partitionFetches: 0,
+    partitionBytes: 0,
     paramFetches: 0,
+    paramBytes: 0,
   };
 
   constructor(private readonly options: GradientVolunteerOptions) {
@@ -80,11 +102,14 @@ export class GradientVolunteer {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
     });
+    // [L10] as the browser does: a push ends the wait for work.
+    socket.on('work:available', () => this.wake?.());
     const reply = await this.call<HelloReply>('hello', {
       displayName: this.options.displayName ?? `gradient-${this.behavior}`,
       device: { backend: 'cpu', cores: 1 },
     });
     if (!reply.ok) throw new Error(`hello refused: ${reply.error.code} ${reply.error.message}`);
+    this.volunteerId = reply.volunteer.volunteerId;
   }
 
   async call<T>(event: keyof ClientToServerEvents, payload: unknown): Promise<Ack<T>> {
@@ -100,8 +125,7 @@ export class GradientVolunteer {
 
   async request(): Promise<Lease | null> {
     const reply = await this.call<UnitRequestReply>('unit:request', {});
-    if (!reply.ok)
-      throw new Error(`unit:request refused: ${reply.error.code} ${reply.error.message}`);
+    if (!reply.ok) throw new WorkRefusedError(reply.error.code, reply.error.message);
     return reply.lease;
   }
 
@@ -111,25 +135,31 @@ export class GradientVolunteer {
     return response.arrayBuffer();
   }
 
-  /** The shard of a task, downloaded once per hash and checked against it. */
-  async shard(task: GradientTask): Promise<ArrayBuffer> {
-    let bytes = this.shards.get(task.shardHash);
-    if (!bytes) {
-      bytes = await this.fetchBytes(task.shardUrl);
-      this.tally.shardFetches += 1;
+  /** The task's data partition, downloaded once per hash, checked against it and decoded. */
+  async partition(task: GradientTask): Promise<ExampleSet> {
+    let set = this.partitions.get(task.partition.hash);
+    if (!set) {
+      const bytes = await this.fetchBytes(task.partition.url);
+      this.tally.partitionFetches += 1;
+      this.tally.partitionBytes += bytes.byteLength;
       const hash = await shardHash(bytes);
-      if (hash !== task.shardHash) throw new Error(`shard ${task.shardHash} arrived as ${hash}`);
-      this.shards.set(task.shardHash, bytes);
+      if (hash !== task.partition.hash) {
+        throw new Error(`partition ${task.partition.hash} arrived as ${hash}`);
+      }
+      set = decodeShard(bytes);
+      this.partitions.set(task.partition.hash, set);
     }
-    return bytes;
+    return set;
   }
 
   /** What this volunteer claims for a gradient lease, as the bytes it sends. */
   async compute(lease: Lease): Promise<ArrayBuffer> {
     const task = gradientTaskSchema.parse(lease.task);
-    const params = new Float32Array(await this.fetchBytes(task.paramsUrl));
+    const paramBytes = await this.fetchBytes(task.paramsUrl);
     this.tally.paramFetches += 1;
-    const set = decodeShard(await this.shard(task));
+    this.tally.paramBytes += paramBytes.byteLength;
+    const params = new Float32Array(paramBytes);
+    const set = taskExamples(await this.partition(task), task);
     const honest = computeGradient(task.modelConfig, params, set);
     return encodeGradientResult(this.poison(honest));
   }
@@ -158,18 +188,35 @@ export class GradientVolunteer {
     return this.call<ResultReply>('unit:result', { replicaId, result: bytes, elapsedMs });
   }
 
+  /** Waits `ms` before asking for work again, or less when a work:available push comes. */
+  async waitForWork(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = null;
+  }
+
   /** Works until close(): request, compute, return; polls while there is no work. */
   async run(): Promise<void> {
     while (!this.closed && this.socket?.connected) {
       let lease: Lease | null;
       try {
         lease = await this.request();
-      } catch {
+      } catch (error) {
         if (this.closed) return;
-        throw new Error('unit:request failed');
+        if (error instanceof WorkRefusedError) {
+          this.tally.refused[error.code] = (this.tally.refused[error.code] ?? 0) + 1;
+          // [R5] a suspended volunteer gets no work for a long while: it stops asking.
+          if (error.code === 'SUSPENDED') return;
+        }
+        throw error;
       }
       if (!lease) {
-        await new Promise((r) => setTimeout(r, this.options.idleMs ?? 10));
+        await this.waitForWork(this.options.idleMs ?? 10);
         continue;
       }
       if (lease.kind !== 'gradient') throw new Error(`not a gradient lease: ${lease.estimator}`);

@@ -7,13 +7,14 @@ import { api, startTestCoordinator, type TestCoordinator } from '../support/test
 import type { GradientBehavior } from '../../src/sim/gradientVolunteer';
 import { crewOf, runToEnd, submitGradient } from './gradientSupport';
 
-// 8,000 training digits in batches of 100: 80 steps an epoch. mnistTraining.test.ts finds
-// softmax + Adam lr 0.01 above 0.88 after 2 epochs in one process.
+// 8,000 training digits in batches of 200: 40 steps an epoch. In one process (the same batches)
+// softmax + Adam lr 0.01 reaches 0.9045 after 2 epochs, and the 64-unit MLP with lr 0.01 0.932
+// after 3 (seeds 7 and 99 give 0.9075 / 0.934 and 0.906 / 0.936): margins for float32 noise.
 const SOFTMAX = {
   model: 'softmax',
   dataset: 'mnist',
   optimizer: { name: 'adam', lr: 0.01 },
-  batchSize: 100,
+  batchSize: 200,
   epochs: 2,
   seed: 20261127,
   evalEvery: 40,
@@ -27,7 +28,8 @@ async function train(
 ) {
   const started = performance.now();
   const id = await submitGradient(c.url, spec, redundancy);
-  const view = await runToEnd(c.url, id, await crewOf(c.url, behaviors), 55_000);
+  // A bound against a hang, not a speed test: a loaded 2-core machine takes about a minute.
+  const view = await runToEnd(c.url, id, await crewOf(c.url, behaviors), 150_000);
   assert.equal(view.status, 'completed', view.failureReason);
   const result = await api(c.url, 'GET', `/api/workloads/${id}/result`);
   assert.equal(result.status, 200);
@@ -56,24 +58,23 @@ describe('MNIST over the coordinator', () => {
     console.log(
       `# mnist softmax: ${body.steps.length} steps in ${seconds.toFixed(1)} s, accuracy ${body.accuracy}`,
     );
-    assert.equal(body.steps.length, 160);
+    assert.equal(body.steps.length, 80);
     assert.ok(body.accuracy >= 0.88, `held-out accuracy ${body.accuracy}`);
-    assert.ok(body.steps[159].loss < body.steps[0].loss / 3, 'the training loss falls');
+    assert.ok(body.steps[79].loss < body.steps[0].loss / 3, 'the training loss falls');
   });
 
   test('mlp (64 hidden) + Adam reaches 0.92 held-out accuracy', async () => {
-    // mnistTraining.test.ts: mlp H=64 + Adam lr 0.005 passes 0.92 after 3 epochs in one process.
-    const spec = { ...SOFTMAX, model: 'mlp', hidden: 64, optimizer: { name: 'adam', lr: 0.005 } };
+    const spec = { ...SOFTMAX, model: 'mlp', hidden: 64 };
     const { body, seconds } = await train(
       c,
-      { ...spec, epochs: 3, shards: 4, evalEvery: 80 },
+      { ...spec, epochs: 3, shards: 4, evalEvery: 40 },
       { quorum: 1 },
       ['honest', 'honest', 'honest', 'honest'],
     );
     console.log(
       `# mnist mlp: ${body.steps.length} steps in ${seconds.toFixed(1)} s, accuracy ${body.accuracy}`,
     );
-    assert.equal(body.steps.length, 240);
+    assert.equal(body.steps.length, 120);
     assert.ok(body.accuracy >= 0.92, `held-out accuracy ${body.accuracy}`);
   });
 });

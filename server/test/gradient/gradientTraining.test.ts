@@ -105,7 +105,7 @@ describe('gradient workloads over the coordinator', () => {
     assert.equal(lease.kind, 'gradient');
     const task = lease.task as {
       paramsUrl: string;
-      shardUrl: string;
+      partition: { url: string };
       count: number;
       version: number;
     };
@@ -116,7 +116,7 @@ describe('gradient workloads over the coordinator', () => {
     assert.match(params0.headers.get('cache-control') ?? '', /immutable/);
     const p = parameterCount({ model: 'softmax', inputSize: 8, classes: 3 });
     assert.equal((await params0.arrayBuffer()).byteLength, 4 * p);
-    const shard = await fetch(`${c.url}${task.shardUrl}`);
+    const shard = await fetch(`${c.url}${task.partition.url}`);
     assert.equal(shard.status, 200);
     assert.match(shard.headers.get('cache-control') ?? '', /immutable/);
     assert.equal((await fetch(`${c.url}/api/shards/${'0'.repeat(64)}`)).status, 404);

@@ -132,4 +132,10 @@ export interface ServerToClientEvents {
   credit: (summary: VolunteerSummary) => void;
   /** Pushed when a workload is cancelled or ends: drop its in-flight units. */
   'workload:ended': (payload: { workloadId: string }) => void;
+  /**
+   * Pushed to connections whose last unit:request found no work, once new units become
+   * leasable (a workload submitted, a training round opened, leases returned): ask again now
+   * instead of after retryAfterMs. A hint, never a lease; polling stays the fallback.
+   */
+  'work:available': () => void;
 }

@@ -3,12 +3,14 @@
 // SqliteStore's connection, so its transactions serialize with the Monte Carlo ones and touch
 // the same workloads and volunteers rows. Rules follow server/SPEC.md where they apply: [V1]
 // results only from the lease holder, [V2] malformed results judged invalid at once, [Q1]-[Q4]
-// quorum via decideQuorum, [L4] a unit whose replicas keep failing fails the workload.
+// quorum via decideQuorum, [L4] a unit whose replicas keep failing fails the workload, [R6] an
+// invalid gradient catches its volunteer as a wrong Monte Carlo answer does ([R4][R5]).
 import type Database from 'better-sqlite3';
 import type { Redundancy, WorkloadStatus } from '@tessera/shared';
 import type { GradientResult } from '@tessera/shared/kinds/gradient/gradientReference';
 import { decideQuorum } from '../../validation/quorum';
-import { creditFor } from '../../validation/credit';
+import type { TrustPolicy } from '../../scheduler/trustPolicy';
+import { DEFAULT_TRUST_POLICY } from '../../scheduler/schedulerOptions';
 import {
   GRADIENT_REPLICA_ID_BASE,
   type GradientLeaseRequest,
@@ -74,6 +76,7 @@ interface CandidateUnit {
   spec: string;
   step: number;
   shard: number;
+  start: number;
   count: number;
   shard_hash: string;
 }
@@ -83,15 +86,51 @@ export const STRAGGLER_FACTOR = 3;
 /** ...and never before this long (round-trip noise on fast rounds). */
 export const STRAGGLER_FLOOR_MS = 250;
 
+/**
+ * [L9] Sort key putting units whose partition the asking connection holds (@held, a JSON array
+ * of hashes) before the rest. Only an order: every open unit stays leasable by anyone, so a
+ * round never waits for the tab that holds a partition.
+ */
+const HELD_FIRST = 'u.shard_hash IN (SELECT value FROM json_each(@held)) DESC';
+
 /** Credit work of a unit: examples times parameters, about its multiply-adds per pass. */
 function unitWork(count: number, result: GradientResult): number {
   return count * result.gradSum.length;
 }
 
+/** [R6] A judged gradient replica, from its volunteer's side. */
+export interface GradientVerdict {
+  volunteerId: string;
+  valid: boolean;
+  /** Credit work of the unit (0 for a result refused at the edge). */
+  work: number;
+  now: number;
+  trust: TrustPolicy;
+}
+
+/**
+ * [C1][R4][R5][R6] What a verdict means for the volunteer platform-wide, kept by the Monte Carlo
+ * store so both kinds share one record: credit for a valid replica; for an invalid one the
+ * offense, suspension at the limit, Monte Carlo re-checks and its work in flight taken back.
+ * Runs inside the caller's transaction on the same connection. Returns who was credited and the
+ * Monte Carlo workloads reopened.
+ */
+export type JudgeVolunteer = (verdict: GradientVerdict) => {
+  credited: string[];
+  reopened: string[];
+};
+
 export class SqliteGradientStore implements GradientStore {
   private readonly statements = new Map<string, Database.Statement>();
+  /** The reputation policy of the submission in progress (transactions never interleave). */
+  private trust: TrustPolicy = DEFAULT_TRUST_POLICY;
+  /** Monte Carlo workloads reopened by catches in the submission in progress. */
+  private reopened = new Set<string>();
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly judgeVolunteer: JudgeVolunteer,
+  ) {}
 
   private sql(source: string): Database.Statement {
     let statement = this.statements.get(source);
@@ -183,12 +222,13 @@ export class SqliteGradientStore implements GradientStore {
   }
 
   /**
-   * Oldest active gradient workload first; in its open round the lowest shard that wants a
-   * replica and that this volunteer neither holds nor answered (replicas must be independent).
+   * Oldest active gradient workload first; in its open round, among the shards that want a
+   * replica and that this volunteer neither holds nor answered (replicas must be independent),
+   * [L9] one whose partition the connection already holds, else the lowest.
    */
   private openUnit(request: GradientLeaseRequest): CandidateUnit | undefined {
     return this.sql(
-      `SELECT w.id, w.name, w.spec, u.step, u.shard, u.count, u.shard_hash
+      `SELECT w.id, w.name, w.spec, u.step, u.shard, u.start, u.count, u.shard_hash
          FROM workloads w
          JOIN gradient_state s ON s.workload_id = w.id
          JOIN gradient_units u ON u.workload_id = w.id AND u.step = s.version
@@ -199,9 +239,10 @@ export class SqliteGradientStore implements GradientStore {
              WHERE r.workload_id = u.workload_id AND r.step = u.step AND r.shard = u.shard
                AND r.volunteer_id = @volunteer
                AND r.state IN ('in_flight', 'returned', 'valid', 'invalid'))
-        ORDER BY w.created_at, w.id, u.shard
+        ORDER BY w.created_at, w.id, ${HELD_FIRST}, u.shard
         LIMIT 1`,
-    ).get({ volunteer: request.volunteerId }) as CandidateUnit | undefined;
+    ).get({ volunteer: request.volunteerId, held: JSON.stringify(request.preferHashes) }) as
+      CandidateUnit | undefined;
   }
 
   /**
@@ -213,7 +254,7 @@ export class SqliteGradientStore implements GradientStore {
    */
   private stragglingUnit(request: GradientLeaseRequest): CandidateUnit | undefined {
     const unit = this.sql(
-      `SELECT w.id, w.name, w.spec, u.step, u.shard, u.count, u.shard_hash
+      `SELECT w.id, w.name, w.spec, u.step, u.shard, u.start, u.count, u.shard_hash
          FROM workloads w
          JOIN gradient_state s ON s.workload_id = w.id
          JOIN gradient_units u ON u.workload_id = w.id AND u.step = s.version
@@ -236,10 +277,11 @@ export class SqliteGradientStore implements GradientStore {
              WHERE r.workload_id = u.workload_id AND r.step = u.step AND r.shard = u.shard
                AND r.volunteer_id = @volunteer
                AND r.state IN ('in_flight', 'returned', 'valid', 'invalid'))
-        ORDER BY w.created_at, w.id, u.shard
+        ORDER BY w.created_at, w.id, ${HELD_FIRST}, u.shard
         LIMIT 1`,
     ).get({
       volunteer: request.volunteerId,
+      held: JSON.stringify(request.preferHashes),
       now: request.now,
       floor: STRAGGLER_FLOOR_MS,
       factor: STRAGGLER_FACTOR,
@@ -292,6 +334,7 @@ export class SqliteGradientStore implements GradientStore {
         spec: JSON.parse(unit.spec),
         step: unit.step,
         shard: unit.shard,
+        start: unit.start,
         count: unit.count,
         shardHash: unit.shard_hash,
         deadline,
@@ -320,6 +363,8 @@ export class SqliteGradientStore implements GradientStore {
 
   submitResult(submission: GradientSubmission, hooks: RoundHooks): GradientSubmitOutcome {
     return this.db.transaction((): GradientSubmitOutcome => {
+      this.trust = submission.trust;
+      this.reopened = new Set();
       const replica = this.sql('SELECT * FROM gradient_replicas WHERE id = ?').get(
         submission.replicaId,
       ) as ReplicaRow | undefined;
@@ -369,7 +414,6 @@ export class SqliteGradientStore implements GradientStore {
         this.sql(
           `UPDATE gradient_replicas SET state = 'invalid', returned_at = ?, error = ? WHERE id = ?`,
         ).run(submission.now, parsed.problem, replica.id);
-        this.markInvalid(replica.volunteer_id);
         const failed = this.reconsider(
           unit.workload_id,
           unit.step,
@@ -378,10 +422,12 @@ export class SqliteGradientStore implements GradientStore {
           hooks,
           submission.now,
         );
+        this.markInvalid(replica.volunteer_id, submission.now);
         return {
           kind: 'refused',
           code: 'INVALID_RESULT',
           message: `result refused: ${parsed.problem}${failed ? ' (the workload failed)' : ''}`,
+          reopened: [...this.reopened],
         };
       }
       this.sql(
@@ -390,7 +436,7 @@ export class SqliteGradientStore implements GradientStore {
       const work = unitWork(unit.count, parsed.result);
       if (unit.state === 'validated') {
         const agrees = hooks.same(spec, parsed.result, hooks.decode(unit.canonical!));
-        const credited = this.judge(replica.volunteer_id, replica.id, agrees, work);
+        const credited = this.judge(replica.volunteer_id, replica.id, agrees, work, submission.now);
         return {
           kind: 'accepted',
           verdict: agrees ? 'valid' : 'invalid',
@@ -399,6 +445,7 @@ export class SqliteGradientStore implements GradientStore {
           newVersion: null,
           workloadEnded: null,
           work,
+          reopened: [...this.reopened],
         };
       }
       const decided = this.reconsider(
@@ -423,31 +470,51 @@ export class SqliteGradientStore implements GradientStore {
         newVersion: decided?.newVersion ?? null,
         workloadEnded: decided?.ended ?? null,
         work,
+        reopened: [...this.reopened],
       };
     })();
   }
 
-  private judge(volunteerId: string, replicaId: number, valid: boolean, work: number): string[] {
+  private judge(
+    volunteerId: string,
+    replicaId: number,
+    valid: boolean,
+    work: number,
+    now: number,
+  ): string[] {
     this.sql('UPDATE gradient_replicas SET state = ? WHERE id = ?').run(
       valid ? 'valid' : 'invalid',
       replicaId,
     );
-    if (!valid) {
-      this.markInvalid(volunteerId);
-      return [];
-    }
-    this.sql(
-      `UPDATE volunteers SET credit = credit + ?, units_valid = units_valid + 1,
-           consecutive_valid = consecutive_valid + 1 WHERE id = ?`,
-    ).run(creditFor(work), volunteerId);
-    return [volunteerId];
+    return this.judgeVolunteerOf({ volunteerId, valid, work, now });
   }
 
-  private markInvalid(volunteerId: string): void {
-    this.sql(
-      `UPDATE volunteers SET units_invalid = units_invalid + 1, consecutive_valid = 0,
-         offenses = offenses + 1 WHERE id = ?`,
-    ).run(volunteerId);
+  private judgeVolunteerOf(verdict: Omit<GradientVerdict, 'trust'>): string[] {
+    const { credited, reopened } = this.judgeVolunteer({ ...verdict, trust: this.trust });
+    for (const id of reopened) this.reopened.add(id);
+    return credited;
+  }
+
+  /**
+   * [V2][R6] A result refused at the edge catches its volunteer as an outvoted one does (judge):
+   * streak reset, offense counted, suspension at the limit, its work in flight taken back.
+   * Gradient units it helped settle stay settled: their rounds have stepped the optimizer,
+   * which cannot be undone.
+   */
+  private markInvalid(volunteerId: string, now: number): void {
+    this.judgeVolunteerOf({ volunteerId, valid: false, work: 0, now });
+  }
+
+  /**
+   * [R4][R6] A caught volunteer's gradient replicas still in flight time out at once, so nothing
+   * it is computing can settle a unit; their units are open for others. Runs inside the
+   * caller's transaction.
+   */
+  takeBackInFlight(volunteerId: string, now: number): ReleaseOutcome {
+    const rows = this.sql(
+      `SELECT * FROM gradient_replicas WHERE volunteer_id = ? AND state = 'in_flight' ORDER BY id`,
+    ).all(volunteerId) as ReplicaRow[];
+    return this.closeReplicas(rows, 'timed_out', 'volunteer caught with a wrong result', now);
   }
 
   /**
@@ -500,8 +567,13 @@ export class SqliteGradientStore implements GradientStore {
         const work = unitWork(unit.count, decision.canonical);
         const credited: string[] = [];
         for (const id of decision.agreeing)
-          credited.push(...this.judge(owner.get(id)!, id, true, work));
-        for (const id of decision.disagreeing) this.judge(owner.get(id)!, id, false, work);
+          credited.push(...this.judge(owner.get(id)!, id, true, work, now));
+        for (const id of decision.disagreeing) this.judge(owner.get(id)!, id, false, work, now);
+        // Taking back a caught volunteer's work in flight can exhaust a unit's error budget.
+        const status = this.workload(workloadId).status;
+        if (status !== 'running' && status !== 'queued') {
+          return { credited, newVersion: null, ended: status };
+        }
         this.sql(
           `UPDATE gradient_units SET state = 'validated', canonical = ?
              WHERE workload_id = ? AND step = ? AND shard = ?`,

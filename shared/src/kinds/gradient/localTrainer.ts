@@ -1,10 +1,16 @@
 // Training in one process with the TypeScript reference: the yardstick a distributed run is
 // compared with (same batches, same order, same shards, same aggregation, same optimizer, so
 // the parameters must agree within the gradient tolerance), and the trainer of the tests.
-// A step: batchIndices(step) -> split into shardRanges -> computeGradient per shard ->
-// aggregateGradients in shard order -> optimizerStep.
-import { batchIndices, shardRanges } from './batchSchedule';
-import { gatherExamples, sliceExamples, type ExampleSet } from './exampleSet';
+// The training set is split into the workload's resident partitions once (dataPartitions.ts);
+// a step: stepSlices(step) -> each slice's examples out of its partition -> computeGradient per
+// slice -> aggregateGradients in shard order -> optimizerStep.
+import {
+  partitionMembers,
+  sliceExamplesOf,
+  stepSlices,
+  type PartitionLayout,
+} from './dataPartitions';
+import { gatherExamples, type ExampleSet } from './exampleSet';
 import type { ModelConfig } from './gradientModel';
 import { computeGradient, type GradientResult } from './gradientReference';
 import {
@@ -22,9 +28,9 @@ export interface LocalTrainingOptions {
   optimizer: OptimizerConfig;
   batchSize: number;
   steps: number;
-  /** Workload seed: initial parameters and the batch order. */
+  /** Workload seed: initial parameters, the partitions and the batch order. */
   seed: number;
-  /** Shards per batch. Default 1. */
+  /** Shards per batch (and so data partitions). Default 1. */
   shards?: number;
   /** Default mean. */
   aggregation?: AggregationRule;
@@ -47,15 +53,21 @@ export function trainLocally(options: LocalTrainingOptions): LocalTrainingResult
   let params = options.initialParams ?? initParameters(config, seed);
   let state = initialOptimizerState(optimizer, params.length);
   const stepLosses: number[] = [];
-  const schedule = { trainCount: train.count, batchSize, seed };
+  const layout: PartitionLayout = {
+    trainCount: train.count,
+    batchSize,
+    shards: options.shards ?? 1,
+    seed,
+  };
+  const partitions = partitionMembers(layout).map((members) => gatherExamples(train, members));
   for (let step = 0; step < steps; step++) {
-    const batch = gatherExamples(train, batchIndices(schedule, step));
-    const results = shardRanges(batch.count, options.shards ?? 1).map(([start, end]) =>
-      computeGradient(config, params, sliceExamples(batch, start, end)),
+    const results = stepSlices(layout, step).map((slice) =>
+      computeGradient(config, params, sliceExamplesOf(partitions[slice.partition]!, seed, slice)),
     );
     const gradient = aggregateGradients(results, aggregation);
     ({ params, state } = optimizerStep(optimizer, params, state, gradient));
-    stepLosses.push(results.reduce((sum, r) => sum + r.lossSum, 0) / batch.count);
+    const examples = results.reduce((sum, r) => sum + r.count, 0);
+    stepLosses.push(results.reduce((sum, r) => sum + r.lossSum, 0) / examples);
     options.onStep?.(step, results, params);
   }
   return { params, state, stepLosses };
