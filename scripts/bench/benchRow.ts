@@ -19,6 +19,8 @@ export interface BenchRow {
 }
 
 export interface BenchSection {
+  /** Short name to run this section alone: `npm run bench -- <id>`. */
+  id: string;
   title: string;
   run(): Promise<BenchRow[]>;
 }

@@ -6,7 +6,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express from 'express';
+import express, { type Express } from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { ERROR_CODES, TesseraError } from '@tessera/shared';
 import { TokenVerifier } from './auth/tokens';
@@ -58,6 +58,8 @@ export interface CoordinatorServerOptions {
 
 export interface CoordinatorServer {
   coordinator: Coordinator;
+  /** The Express app (the OpenAPI test lists its routes; socket.io wraps the http listener). */
+  app: Express;
   http: HttpServer;
   io: SocketServer;
   dashboard: DashboardHandle;
@@ -133,6 +135,7 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
 
   return {
     coordinator,
+    app,
     http,
     io,
     dashboard,

@@ -1,7 +1,8 @@
 // The OpenAPI 3.1 description of the REST API (served at GET /api/openapi.json), generated from
 // the zod schemas the server parses requests with and the API client parses answers with.
-// A route added to the API is added here too; the test walks every documented path against a
-// live coordinator.
+// A route added to the API is added here too: the test lists the routes the Express app
+// registers and fails on any this document leaves out, and walks every documented path against
+// a live coordinator.
 import { z } from 'zod';
 import {
   ERROR_CODES,
@@ -47,6 +48,15 @@ const idParameter = {
 };
 
 const notFound = errorResponse('No workload with this id.', [ERROR_CODES.notFound]);
+
+/** The header gradient parameters and partitions are served with: their bytes never change. */
+const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
+
+const binary = { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
+
+const cacheControlHeader = (value: string) => ({
+  'Cache-Control': { description: `Always \`${value}\`.`, schema: { type: 'string' } },
+});
 const unauthorized = errorResponse('The bearer token is missing or unknown.', [
   ERROR_CODES.unauthorized,
 ]);
@@ -58,11 +68,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       title: 'Tessera coordinator',
       version: API_VERSION,
       description:
-        'Submit Monte Carlo workloads to browser volunteers, follow their progress and read the verified answer. Researcher calls (submit, cancel) carry `Authorization: Bearer <token>`: the token is in `data/researcher.token` after the first start, or the `TESSERA_TOKEN` the coordinator was started with; `tessera token create --name NAME` makes more. Every error is a 4xx/5xx with `{ "error": { "code", "message", "details"? } }`.',
+        'Submit Monte Carlo and gradient (data-parallel training) workloads to browser volunteers, follow their progress and read the verified answer. Gradient parameters and data partitions travel as bytes (`application/octet-stream`, float32 little-endian), never as JSON number arrays. Researcher calls (submit, cancel) carry `Authorization: Bearer <token>`: the token is in `data/researcher.token` after the first start, or the `TESSERA_TOKEN` the coordinator was started with; `tessera token create --name NAME` makes more. Every error is a 4xx/5xx with `{ "error": { "code", "message", "details"? } }`.',
     },
     tags: [
       { name: 'workloads', description: 'Submit, follow, read and cancel workloads.' },
       { name: 'platform', description: 'Figures and health of the platform.' },
+      {
+        name: 'gradient',
+        description:
+          'The bytes gradient volunteers fetch: a parameter version and a data partition, both immutable.',
+      },
     ],
     paths: {
       '/api/workloads': {
@@ -71,7 +86,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           operationId: 'submitWorkload',
           summary: 'Submit a workload',
           description:
-            "The body is validated against the estimator's spec schema; a refused field is named in `error.details[].path` (e.g. `spec.samples`).",
+            "`kind` is `montecarlo` (spec per estimator: pi, european-option, ising-2d) or `gradient` (spec: model, dataset, optimizer, batchSize, steps or epochs, shards, seed, ...). The body is validated against the kind's spec schema; a refused field is named in `error.details[].path` (e.g. `spec.samples`).",
           security: [{ researcherToken: [] }],
           requestBody: { required: true, content: json(ref('SubmitWorkload')) },
           responses: {
@@ -127,14 +142,102 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           tags: ['workloads'],
           operationId: 'getWorkloadResult',
           summary: "The workload's answer, from its validated units so far",
+          parameters: [
+            {
+              name: 'format',
+              in: 'query',
+              required: false,
+              description:
+                'JSON when left out. `bin` (gradient workloads only): the current parameters as float32 bytes, the final ones once `X-Tessera-Final` is true.',
+              schema: { type: 'string', enum: ['bin'] },
+            },
+          ],
           responses: {
             '200': {
               description:
-                'The aggregate; `final` is true once every unit is validated. pi and european-option: `{ estimate, stderr, ci95, samples }`; ising-2d: `{ magnetization, energy, ... }`.',
-              content: json(ref('WorkloadResult')),
+                'JSON: the aggregate; `final` is true once every unit is validated. pi and european-option: `{ estimate, stderr, ci95, samples }`; ising-2d: `{ magnetization, energy, ... }`; gradient: `{ version, stepsTotal, steps: [{ step, loss, accuracy? }], loss, accuracy, parameterCount, paramsUrl }`. With `?format=bin`: the parameters, `parameterCount` float32 values, little-endian.',
+              headers: {
+                'X-Tessera-Version': {
+                  description: '`?format=bin` only: the parameter version sent (steps completed).',
+                  schema: { type: 'integer', minimum: 0 },
+                },
+                'X-Tessera-Final': {
+                  description: '`?format=bin` only: whether the workload has completed.',
+                  schema: { type: 'string', enum: ['true', 'false'] },
+                },
+              },
+              content: { ...json(ref('WorkloadResult')), ...binary },
             },
+            '400': errorResponse('`?format=bin` on a workload that is not a gradient workload.', [
+              ERROR_CODES.badRequest,
+            ]),
             '404': notFound,
-            '409': errorResponse('No unit is validated yet.', [ERROR_CODES.notReady]),
+            '409': errorResponse('JSON only: no unit is validated yet.', [ERROR_CODES.notReady]),
+          },
+        },
+      },
+      '/api/workloads/{id}/params/{version}': {
+        parameters: [
+          idParameter,
+          {
+            name: 'version',
+            in: 'path',
+            required: true,
+            description: 'Parameter version (= steps completed); a gradient task names it.',
+            schema: { type: 'integer', minimum: 0 },
+          },
+        ],
+        get: {
+          tags: ['gradient'],
+          operationId: 'getGradientParams',
+          summary: 'One parameter version of a gradient workload, as bytes',
+          description:
+            'Served while it is the current version (the one the open round computes gradients at), or the final one. A version never changes, so it is cached for good.',
+          responses: {
+            '200': {
+              description: '`parameterCount` float32 values, little-endian.',
+              headers: cacheControlHeader(IMMUTABLE_CACHE),
+              content: binary,
+            },
+            '400': errorResponse('The version is not a non-negative integer.', [
+              ERROR_CODES.badRequest,
+            ]),
+            '404': errorResponse(
+              'No such workload, not a gradient workload, or the version is not held (`details.version` is the current one).',
+              [ERROR_CODES.notFound],
+            ),
+          },
+        },
+      },
+      '/api/shards/{hash}': {
+        parameters: [
+          {
+            name: 'hash',
+            in: 'path',
+            required: true,
+            description: "SHA-256 of the partition's bytes (a gradient task names it).",
+            schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          },
+        ],
+        get: {
+          tags: ['gradient'],
+          operationId: 'getGradientPartition',
+          summary: 'A data partition of a gradient workload, as bytes',
+          description:
+            'Named by the SHA-256 of its bytes, so it never changes and is cached for good; a volunteer checks the hash before use.',
+          responses: {
+            '200': {
+              description:
+                'The examples in the shard format (shared/src/kinds/gradient/shardCodec.ts): a 32-byte little-endian header (magic "TGSD", version, dtype, count, inputSize, classes), then the features (uint8 or float32, row-major), then one label byte per example.',
+              headers: cacheControlHeader(IMMUTABLE_CACHE),
+              content: binary,
+            },
+            '400': errorResponse('The hash is not 64 lowercase hex digits.', [
+              ERROR_CODES.badRequest,
+            ]),
+            '404': errorResponse('No open gradient workload has a partition with this hash.', [
+              ERROR_CODES.notFound,
+            ]),
           },
         },
       },

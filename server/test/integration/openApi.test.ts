@@ -1,9 +1,13 @@
 // GET /api/openapi.json against a live coordinator: a well-formed OpenAPI 3.1 document that
-// names every endpoint of DESIGN.md section 3, whose schemas (turned back into zod) accept what
-// the server really accepts and answers, and whose every path the server really serves.
+// names every endpoint of DESIGN.md section 3 and every route the Express app registers (so a
+// new route cannot be left out), whose schemas (turned back into zod) accept what the server
+// really accepts and answers, whose binary answers have the documented type and headers, and
+// whose every path the server really serves.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
+import { gradientTaskSchema } from '@tessera/shared/kinds/gradient/gradientSpec';
+import { GradientVolunteer } from '../../src/sim/gradientVolunteer';
 import { api, startTestCoordinator, type TestCoordinator } from '../support/testCoordinator';
 
 type Json = Record<string, any>;
@@ -19,6 +23,25 @@ const CONTRACT: Array<[method: string, path: string]> = [
   ['get', '/healthz'],
   ['get', '/metrics'],
 ];
+
+/** Routes the app registers that are web pages, not API: the client (or "not built" notice). */
+const WEB_PAGES = new Set(['get /']);
+
+const GRADIENT_BODY = {
+  kind: 'gradient',
+  name: 'openapi gradient',
+  spec: {
+    model: 'softmax',
+    dataset: 'blobs',
+    blobs: { train: 64, test: 16, inputSize: 4, classes: 3, seed: 1 },
+    optimizer: { name: 'sgd', lr: 0.1 },
+    batchSize: 16,
+    steps: 2,
+    shards: 2,
+    seed: 7,
+  },
+  redundancy: { quorum: 1 },
+};
 
 const PI_BODY = {
   kind: 'montecarlo',
@@ -41,6 +64,45 @@ function resolveRefs(node: unknown, doc: Json): unknown {
 
 function zodOf(doc: Json, name: string) {
   return z.fromJSONSchema(resolveRefs(doc.components.schemas[name], doc) as Json);
+}
+
+/** What router 2.x's `listRoutes()` gives for each layer (not in @types/express). */
+interface ListedRoute {
+  path: string | RegExp;
+  methods: string[] | undefined;
+  router: unknown;
+}
+
+/**
+ * Every route the app answers, as `method /openapi/{template}`, walking mounted routers.
+ * HEAD is left out: Express adds it to every GET.
+ */
+function registeredRoutes(router: unknown, prefix = ''): string[] {
+  const listRoutes = (router as { listRoutes?: () => ListedRoute[] }).listRoutes;
+  assert.equal(typeof listRoutes, 'function', 'the Express router has no listRoutes()');
+  const found: string[] = [];
+  for (const layer of listRoutes!.call(router)) {
+    assert.equal(typeof layer.path, 'string', `a RegExp route (${layer.path}) cannot be checked`);
+    const path = `${prefix}${layer.path === '/' && layer.router ? '' : (layer.path as string)}`;
+    if (layer.router) {
+      found.push(...registeredRoutes(layer.router, path));
+      continue;
+    }
+    assert.doesNotMatch(path, /[*{}]/, `${path}: wildcard or optional segments need a template`);
+    const template = path.replace(/:(\w+)/g, '{$1}');
+    for (const method of layer.methods ?? []) {
+      if (method !== 'HEAD') found.push(`${method.toLowerCase()} ${template}`);
+    }
+  }
+  return found;
+}
+
+/** A path template with real values: the workload `id`, parameter version 0, `hash`. */
+function fill(template: string, values: { id: string; hash: string }): string {
+  return template
+    .replace('{id}', values.id)
+    .replace('{version}', '0')
+    .replace('{hash}', values.hash);
 }
 
 describe('OpenAPI description', () => {
@@ -90,6 +152,82 @@ describe('OpenAPI description', () => {
     );
   });
 
+  test('documents every route the Express app registers, and no other', () => {
+    const registered = new Set(registeredRoutes(c.server.app.router));
+    assert.ok(registered.has('post /api/workloads'), 'the route listing found the API');
+    const documented = new Set(
+      Object.entries<Json>(doc.paths).flatMap(([path, item]) =>
+        Object.keys(item)
+          .filter((key) => key !== 'parameters')
+          .map((method) => `${method} ${path}`),
+      ),
+    );
+    const undocumented = [...registered].filter((r) => !documented.has(r) && !WEB_PAGES.has(r));
+    assert.deepEqual(undocumented, [], 'routes missing from openApiDocument.ts');
+    const unserved = [...documented].filter((r) => !registered.has(r));
+    assert.deepEqual(unserved, [], 'documented routes the app does not register');
+  });
+
+  test('the binary gradient resources answer with the documented type and headers', async () => {
+    const created = await api(c.url, 'POST', '/api/workloads', GRADIENT_BODY);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(zodOf(doc, 'SubmitWorkload').safeParse(GRADIENT_BODY).success, true);
+    const id = created.body.id as string;
+    const volunteer = new GradientVolunteer({ url: c.url });
+    let partitionUrl: string;
+    try {
+      await volunteer.connect();
+      const lease = await volunteer.request();
+      assert.ok(lease, 'the gradient workload leases a unit');
+      partitionUrl = gradientTaskSchema.parse(lease.task).partition.url;
+    } finally {
+      volunteer.close();
+    }
+    const hash = partitionUrl.split('/').pop()!;
+    const paramBytes = 4 * (3 * 4 + 3); // softmax 4 inputs -> 3 classes: weights and biases
+    const cases: Array<{ template: string; url: string; bytes?: number; headers: string[] }> = [
+      {
+        template: '/api/workloads/{id}/params/{version}',
+        url: fill('/api/workloads/{id}/params/{version}', { id, hash }),
+        bytes: paramBytes,
+        headers: ['cache-control'],
+      },
+      {
+        template: '/api/shards/{hash}',
+        url: partitionUrl,
+        headers: ['cache-control'],
+      },
+      {
+        template: '/api/workloads/{id}/result',
+        url: `/api/workloads/${id}/result?format=bin`,
+        bytes: paramBytes,
+        headers: ['x-tessera-version', 'x-tessera-final'],
+      },
+    ];
+    for (const k of cases) {
+      assert.equal(fill(k.template, { id, hash }), k.url.split('?')[0], 'the URL fits the path');
+      const response = await fetch(`${c.url}${k.url}`);
+      assert.equal(response.status, 200, k.url);
+      const success = doc.paths[k.template].get.responses['200'];
+      const type = response.headers.get('content-type')!;
+      assert.ok(Object.keys(success.content).includes(type), `${k.url}: ${type} is not documented`);
+      const bytes = (await response.arrayBuffer()).byteLength;
+      if (k.bytes !== undefined) assert.equal(bytes, k.bytes, k.url);
+      assert.ok(bytes > 0, k.url);
+      const documented = Object.keys(success.headers ?? {}).map((h) => h.toLowerCase());
+      for (const header of k.headers) {
+        assert.ok(documented.includes(header), `${k.url}: ${header} is not documented`);
+        assert.ok(response.headers.get(header), `${k.url}: no ${header}`);
+      }
+      const cache = success.headers?.['Cache-Control']?.description as string | undefined;
+      if (cache) assert.ok(cache.includes(response.headers.get('cache-control')!), k.url);
+    }
+    const wrongKind = await api(c.url, 'POST', '/api/workloads', PI_BODY);
+    const refused = await fetch(`${c.url}/api/workloads/${wrongKind.body.id}/result?format=bin`);
+    assert.equal(refused.status, 400, 'format=bin is refused for a Monte Carlo workload');
+    assert.ok('400' in doc.paths['/api/workloads/{id}/result'].get.responses);
+  });
+
   test('the submit schema accepts a real pi body and refuses what the server refuses', async () => {
     const submit = zodOf(doc, 'SubmitWorkload');
     assert.equal(submit.safeParse(PI_BODY).success, true);
@@ -129,7 +267,8 @@ describe('OpenAPI description', () => {
   test('every documented path is one the server serves', async () => {
     const created = await api(c.url, 'POST', '/api/workloads', PI_BODY);
     for (const [template, item] of Object.entries<Json>(doc.paths)) {
-      const path = template.replace('{id}', created.body.id);
+      // A hash no partition has: the documented 404.
+      const path = fill(template, { id: created.body.id, hash: '0'.repeat(64) });
       for (const method of Object.keys(item).filter((k) => k !== 'parameters')) {
         const body = method === 'post' ? PI_BODY : undefined;
         const res = await api(c.url, method.toUpperCase(), path, body);

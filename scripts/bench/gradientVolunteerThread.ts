@@ -1,0 +1,119 @@
+// One simulated gradient volunteer per worker thread, for the gradient-rounds bench: each thread
+// has its own event loop, socket.io connection and HTTP client, so N volunteers compute N units
+// at once (as far as the machine's cores allow) instead of taking turns on the bench's loop.
+// The main thread sends join/leave; the thread answers joined/left and reports every unit it
+// answered, stamped with epoch milliseconds (comparable across threads, unlike performance.now).
+import { parentPort } from 'node:worker_threads';
+import type { Lease } from '@tessera/shared';
+import { gradientTaskSchema } from '@tessera/shared/kinds/gradient/gradientSpec';
+import { GradientVolunteer } from '../../server/src/sim/gradientVolunteer';
+
+export type ToVolunteerThread =
+  /** Connect a fresh volunteer (new identity, empty shard cache) and start asking for work. */
+  | { type: 'join'; url: string; displayName: string; idleMs: number }
+  /** Finish the unit in hand, disconnect, say how many units were answered. */
+  | { type: 'leave' };
+
+export type FromVolunteerThread =
+  /** The thread's modules are loaded: it takes commands. */
+  | { type: 'loaded' }
+  | { type: 'joined' }
+  | {
+      type: 'unit';
+      /** Parameter version (= step) the unit's gradient was taken at. */
+      version: number;
+      leasedAt: number;
+      /** When the coordinator acknowledged the result (the round may have closed with it). */
+      answeredAt: number;
+      /** The coordinator's refusal code, or null when the result was taken. */
+      refused: string | null;
+    }
+  | { type: 'left'; units: number }
+  | { type: 'failed'; error: { name: string; message: string } };
+
+const port = parentPort;
+if (!port) throw new Error('gradientVolunteerThread.ts runs as a worker thread');
+
+const epochMs = () => performance.timeOrigin + performance.now();
+const post = (message: FromVolunteerThread) => port.postMessage(message);
+const asPlainError = (error: unknown) => ({
+  name: error instanceof Error ? error.name : 'Error',
+  message: error instanceof Error ? error.message : String(error),
+});
+
+let current: { volunteer: GradientVolunteer; leaving: boolean; loop: Promise<number> } | null =
+  null;
+
+async function workLoop(
+  volunteer: GradientVolunteer,
+  idleMs: number,
+  leaving: () => boolean,
+): Promise<number> {
+  let units = 0;
+  while (!leaving()) {
+    const lease: Lease | null = await volunteer.request();
+    if (!lease) {
+      await volunteer.waitForWork(idleMs);
+      continue;
+    }
+    const leasedAt = epochMs();
+    const { version } = gradientTaskSchema.parse(lease.task);
+    let bytes: ArrayBuffer;
+    try {
+      bytes = await volunteer.compute(lease);
+    } catch (error) {
+      // As GradientVolunteer.run: the round moved on while this unit waited; hand it back.
+      await volunteer.call('unit:error', {
+        replicaId: lease.replicaId,
+        error: asPlainError(error),
+      });
+      continue;
+    }
+    const reply = await volunteer.submit(lease.replicaId, bytes, epochMs() - leasedAt);
+    units += 1;
+    post({
+      type: 'unit',
+      version,
+      leasedAt,
+      answeredAt: epochMs(),
+      refused: reply.ok ? null : reply.error.code,
+    });
+  }
+  return units;
+}
+
+async function handle(message: ToVolunteerThread): Promise<void> {
+  switch (message.type) {
+    case 'join': {
+      if (current) throw new Error('join while a volunteer is still connected');
+      const volunteer = new GradientVolunteer({
+        url: message.url,
+        displayName: message.displayName,
+        idleMs: message.idleMs,
+      });
+      await volunteer.connect();
+      const state = { volunteer, leaving: false, loop: Promise.resolve(0) };
+      state.loop = workLoop(volunteer, message.idleMs, () => state.leaving);
+      // A failure mid-run is reported at once, not only when the run is over.
+      state.loop.catch((error: unknown) => post({ type: 'failed', error: asPlainError(error) }));
+      current = state;
+      post({ type: 'joined' });
+      return;
+    }
+    case 'leave': {
+      const state = current;
+      if (!state) throw new Error('leave without a volunteer');
+      state.leaving = true;
+      const units = await state.loop.catch(() => 0);
+      state.volunteer.close();
+      current = null;
+      post({ type: 'left', units });
+      return;
+    }
+  }
+}
+
+port.on('message', (message: ToVolunteerThread) => {
+  handle(message).catch((error: unknown) => post({ type: 'failed', error: asPlainError(error) }));
+});
+post({ type: 'loaded' });
