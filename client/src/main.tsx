@@ -1,16 +1,25 @@
 // The client app's entry: picks the page by pathname. The coordinator serves index.html for
-// every unknown path (SPA fallback), so the routing happens here. Pages to come: '/dashboard',
-// '/submit'.
-import { StrictMode, type ReactElement } from 'react';
+// every unknown path (SPA fallback), so the routing happens here. Each page is its own chunk,
+// loaded on demand: a volunteer's tab does not download the charts and the submit forms.
+import { StrictMode, Suspense, lazy, type ComponentType, type ReactElement } from 'react';
 import { createRoot } from 'react-dom/client';
 import { NotFoundPage } from './app/NotFoundPage';
-import { ContributePage } from './contribute/ContributePage';
-import { DashboardPage } from './dashboard/DashboardPage';
-import { SubmitPage } from './submit/SubmitPage';
-import { WorkloadPage } from './workload/WorkloadPage';
 import './styles.css';
 
-const PAGES: Record<string, () => ReactElement> = {
+const ContributePage = lazy(() =>
+  import('./contribute/ContributePage').then((m) => ({ default: m.ContributePage })),
+);
+const DashboardPage = lazy(() =>
+  import('./dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })),
+);
+const SubmitPage = lazy(() =>
+  import('./submit/SubmitPage').then((m) => ({ default: m.SubmitPage })),
+);
+const WorkloadPage = lazy(() =>
+  import('./workload/WorkloadPage').then((m) => ({ default: m.WorkloadPage })),
+);
+
+const PAGES: Record<string, ComponentType> = {
   '/': ContributePage,
   '/dashboard': DashboardPage,
   '/submit': SubmitPage,
@@ -26,4 +35,8 @@ function pageFor(pathname: string): ReactElement {
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
-createRoot(root).render(<StrictMode>{pageFor(window.location.pathname)}</StrictMode>);
+createRoot(root).render(
+  <StrictMode>
+    <Suspense fallback={null}>{pageFor(window.location.pathname)}</Suspense>
+  </StrictMode>,
+);

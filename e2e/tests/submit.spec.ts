@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { RESEARCHER_TOKEN, getWorkload } from './support/coordinatorApi';
+import { pageErrors } from './support/pageErrors';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const DESKTOP = { width: 1280, height: 800 };
@@ -30,15 +31,6 @@ function countSubmissions(page: Page): () => number {
     if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/workloads') posts += 1;
   });
   return () => posts;
-}
-
-function pageErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`page exception: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  return errors;
 }
 
 test('a valid pi form creates the workload and links to its live view', async ({

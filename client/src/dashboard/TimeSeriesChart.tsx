@@ -1,11 +1,12 @@
 // A live time-series chart: a thin React wrapper over uPlot (made for streaming series; a few
 // thousand points redraw in well under a millisecond). The chart is built once per series
 // layout and fed new data with setData; it follows its container's width. Under it, a legend
-// with each line's latest value, so the current figure reads without hovering.
+// with each line's latest value, so the current figure reads without hovering. The x axis is
+// time by default, or a count (training steps) with `xAxis: 'step'`.
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { clockTime, compactNumber } from './formatting';
+import { clockTime, compactNumber, wholeNumber } from './formatting';
 
 export interface ChartLine {
   label: string;
@@ -20,11 +21,18 @@ export interface ChartLine {
   edge?: boolean;
   /** Shades the area under the line with this colour. */
   fill?: string;
+  /** Joins the points across missing values (a quantity measured only now and then). */
+  spanGaps?: boolean;
+  /** Marks each point with a dot. */
+  dots?: boolean;
 }
 
 export interface ChartProps {
-  /** [x in epoch seconds, ...one array per line]. */
+  /** [x in epoch seconds (or steps), ...one array per line]. */
   data: uPlot.AlignedData;
+  /** What x counts: epoch seconds (the default) or steps. */
+  xAxis?: 'time' | 'step';
+  xLabel?: string;
   lines: ChartLine[];
   /** Shaded areas between two lines, as indices into `lines` (upper, lower). */
   bands?: Array<{ upper: number; lower: number; fill: string }>;
@@ -34,6 +42,10 @@ export interface ChartProps {
   y2Label?: string;
   /** Formats left-axis ticks (default: compact numbers). */
   yFormat?: (value: number) => string;
+  /** Formats right-axis ticks (default: compact numbers). */
+  y2Format?: (value: number) => string;
+  /** Fixed [min, max] of the right axis, instead of fitting the data. */
+  y2Range?: [number, number];
   /** Both y axes start at zero (rates), instead of fitting the data (estimates). */
   yFromZero?: boolean;
   /** The time axis shows at least this many seconds, ending at the newest point. */
@@ -45,6 +57,11 @@ export interface ChartProps {
 const TIME_STEPS = [
   1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
 ];
+/** Step-axis increments: whole steps only (1, 2, 5, 10, 20, 50, ...). */
+const COUNT_STEPS = Array.from(
+  { length: 21 },
+  (_, i) => [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3),
+);
 
 function fromZero(_u: uPlot, _min: number, max: number): uPlot.Range.MinMax {
   return [0, max > 0 ? max * 1.1 : 1];
@@ -58,25 +75,35 @@ const AXIS_STYLE = {
   labelFont: '12px system-ui, sans-serif',
 };
 
+function xScale(props: ChartProps): uPlot.Scale {
+  if (props.xAxis === 'step') return { time: false };
+  const minSpan = props.minSpanSeconds ?? 0;
+  return { time: true, range: (_u, min, max) => [Math.min(min, max - minSpan), max] };
+}
+
+function y2Scale(props: ChartProps): uPlot.Scale {
+  const range = props.y2Range;
+  if (range) return { range: () => range };
+  return props.yFromZero ? { range: fromZero } : { auto: true };
+}
+
 function options(props: ChartProps, width: number): uPlot.Options {
   const usesY2 = props.lines.some((l) => l.scale === 'y2');
   const yFormat = props.yFormat ?? compactNumber;
-  const minSpan = props.minSpanSeconds ?? 0;
+  const y2Format = props.y2Format ?? compactNumber;
+  const steps = props.xAxis === 'step';
   return {
     width,
     height: props.height,
     legend: { show: false },
     cursor: { drag: { x: false, y: false }, points: { size: 6 } },
     scales: {
-      x: {
-        time: true,
-        range: (_u, min, max) => [Math.min(min, max - minSpan), max],
-      },
+      x: xScale(props),
       y: props.yFromZero ? { range: fromZero } : { auto: true },
-      ...(usesY2 ? { y2: props.yFromZero ? { range: fromZero } : { auto: true } } : {}),
+      ...(usesY2 ? { y2: y2Scale(props) } : {}),
     },
     series: [
-      { label: 'time' },
+      { label: steps ? 'step' : 'time' },
       ...props.lines.map((line) => ({
         label: line.label,
         stroke: line.color,
@@ -84,18 +111,20 @@ function options(props: ChartProps, width: number): uPlot.Options {
         scale: line.scale ?? 'y',
         ...(line.dash ? { dash: line.dash } : {}),
         ...(line.fill ? { fill: line.fill } : {}),
+        ...(line.spanGaps ? { spanGaps: true } : {}),
         value: (_u: uPlot, v: number | null) =>
           v === null || v === undefined ? '—' : (line.format ?? yFormat)(v),
-        points: { show: false },
+        points: line.dots ? { show: true, size: 5, fill: line.color } : { show: false },
       })),
     ],
     bands: (props.bands ?? []).map((b) => ({ series: [b.upper + 1, b.lower + 1], fill: b.fill })),
     axes: [
       {
         ...AXIS_STYLE,
-        space: 70,
-        incrs: TIME_STEPS,
-        values: (_u, splits) => splits.map((v) => clockTime(v * 1000)),
+        space: steps ? 50 : 70,
+        incrs: steps ? COUNT_STEPS : TIME_STEPS,
+        values: (_u, splits) => splits.map((v) => (steps ? wholeNumber(v) : clockTime(v * 1000))),
+        ...(props.xLabel ? { label: props.xLabel, labelSize: 18 } : {}),
       },
       {
         ...AXIS_STYLE,
@@ -112,13 +141,22 @@ function options(props: ChartProps, width: number): uPlot.Options {
               side: 1 as const,
               size: 52,
               grid: { show: false },
-              values: (_u: uPlot, splits: number[]) => splits.map((v) => compactNumber(v)),
+              values: (_u: uPlot, splits: number[]) => splits.map((v) => y2Format(v)),
               ...(props.y2Label ? { label: props.y2Label, labelSize: 18 } : {}),
             },
           ]
         : []),
     ],
   };
+}
+
+/** A line's newest value, skipping the gaps of a quantity measured only now and then. */
+function latestValue(values: ArrayLike<number | null | undefined> | undefined): number | null {
+  for (let i = (values?.length ?? 0) - 1; i >= 0; i--) {
+    const v = values![i];
+    if (typeof v === 'number') return v;
+  }
+  return null;
 }
 
 export function TimeSeriesChart(props: ChartProps) {
@@ -128,9 +166,11 @@ export function TimeSeriesChart(props: ChartProps) {
   latest.current = props;
   // The chart is rebuilt only when its layout (lines, bands) changes, not on new data.
   const layout = JSON.stringify([
-    props.lines.map((l) => [l.label, l.color, l.scale, l.edge]),
+    props.lines.map((l) => [l.label, l.color, l.scale, l.edge, l.spanGaps, l.dots]),
     props.bands,
     props.height,
+    props.xAxis,
+    props.y2Range,
   ]);
 
   useEffect(() => {
@@ -172,11 +212,9 @@ export function TimeSeriesChart(props: ChartProps) {
       <figcaption className="chart-legend">
         {props.lines.map((line, i) => {
           if (line.edge) return null;
-          const latest = props.data[i + 1]?.at(-1);
+          const latest = latestValue(props.data[i + 1]);
           const value =
-            typeof latest === 'number'
-              ? (line.format ?? props.yFormat ?? compactNumber)(latest)
-              : '—';
+            latest !== null ? (line.format ?? props.yFormat ?? compactNumber)(latest) : '—';
           return (
             <span key={line.label} className="legend-item">
               <span

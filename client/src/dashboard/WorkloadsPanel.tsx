@@ -1,9 +1,23 @@
 // Every active workload and the latest ended ones: progress, ETA, status and the running
-// answer, each linking to its own page.
-import type { DashboardWorkload } from '@tessera/shared/protocol/dashboardProtocol';
-import { duration, estimateWithInterval, percent, rate, wholeNumber } from './formatting';
+// answer (for training: steps, loss, accuracy and a small curve), each linking to its own page.
+import type {
+  DashboardWorkload,
+  TrainingFigures,
+} from '@tessera/shared/protocol/dashboardProtocol';
+import {
+  accuracyWords,
+  duration,
+  estimateWithInterval,
+  kindWords,
+  lossWords,
+  percent,
+  rate,
+  stepsWords,
+  wholeNumber,
+} from './formatting';
 import { ProgressBar } from './ProgressBar';
 import { StatusBadge } from './StatusBadge';
+import { TrainingSparkline } from './TrainingSparkline';
 
 export function etaWords(w: DashboardWorkload): string {
   switch (w.status) {
@@ -22,15 +36,35 @@ export function etaWords(w: DashboardWorkload): string {
   }
 }
 
+export function TrainingAnswer({ training, name }: { training: TrainingFigures; name: string }) {
+  return (
+    <>
+      <span className="cell-label">loss </span>
+      <span className="num" data-testid="training-loss">
+        {lossWords(training.loss)}
+      </span>
+      <span className="cell-label"> · accuracy </span>
+      <span className="num" data-testid="training-accuracy">
+        {accuracyWords(training.accuracy)}
+      </span>
+      {training.curve.length > 1 && (
+        <TrainingSparkline
+          curve={training.curve}
+          label={`${name}: training loss and held-out accuracy by step`}
+        />
+      )}
+    </>
+  );
+}
+
 function WorkloadRow({ w }: { w: DashboardWorkload }) {
   const p = w.progress;
+  const t = w.training;
   return (
     <li className="workload-row" data-testid="workload-row" data-workload-id={w.id}>
       <div className="wl-name">
         <a href={`/workloads/${encodeURIComponent(w.id)}`}>{w.name}</a>
-        <span className="wl-kind">
-          {w.estimator} · {w.kind}
-        </span>
+        <span className="wl-kind">{kindWords(w)}</span>
       </div>
       <div className="wl-status">
         <StatusBadge status={w.status} />
@@ -43,7 +77,9 @@ function WorkloadRow({ w }: { w: DashboardWorkload }) {
           label={`${w.name}: ${percent(p.fraction)} validated`}
         />
         <span className="wl-units" data-testid="workload-units">
-          {wholeNumber(p.unitsValidated)} / {wholeNumber(p.unitsTotal)} units
+          {t
+            ? stepsWords(t.stepsDone, t.stepsTotal)
+            : `${wholeNumber(p.unitsValidated)} / ${wholeNumber(p.unitsTotal)} units`}
           {p.unitsInFlight > 0 && <span className="muted"> · {p.unitsInFlight} in flight</span>}
           {w.unitsPerSecond > 0 && (
             <span className="muted"> · {rate(w.unitsPerSecond, 'units')}</span>
@@ -57,7 +93,9 @@ function WorkloadRow({ w }: { w: DashboardWorkload }) {
         {etaWords(w)}
       </div>
       <div className="wl-answer" data-testid="workload-estimate">
-        {w.headline ? (
+        {t ? (
+          <TrainingAnswer training={t} name={w.name} />
+        ) : w.headline ? (
           <>
             <span className="cell-label">{w.headline.series} </span>
             <span className="num">

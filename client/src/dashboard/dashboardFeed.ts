@@ -12,15 +12,18 @@ import {
   type DashboardServerToClientEvents,
   type DashboardSnapshot,
   type SeriesMap,
+  type StepPoint,
   type ThroughputPoint,
   type WorkloadDetail,
 } from '@tessera/shared/protocol/dashboardProtocol';
-import { mergePoints } from './mergeSeries';
+import { mergePoints, mergeSteps } from './mergeSeries';
 
 /** Throughput points a page keeps (the server keeps fewer; this bounds a long-open page). */
 export const THROUGHPUT_POINTS_KEPT = 900;
 /** Points per workload series a page keeps before halving their resolution. */
 export const SERIES_POINTS_KEPT = 1_000;
+/** Steps of a training curve a page keeps before thinning it (a chart is a few hundred pixels). */
+export const STEP_POINTS_KEPT = 4_000;
 export const SUBSCRIBE_TIMEOUT_MS = 10_000;
 export const RECONNECT_DELAY_MS = 1_000;
 export const RECONNECT_DELAY_MAX_MS = 15_000;
@@ -30,6 +33,8 @@ export type FeedConnection = 'connecting' | 'live' | 'reconnecting' | 'incompati
 export interface FollowedWorkload {
   workloadId: string;
   series: SeriesMap;
+  /** A gradient workload's training curve by step; empty for other kinds. */
+  steps: StepPoint[];
   result: Record<string, unknown> | null;
   /** Why the workload cannot be followed (unknown id), or null. */
   error: string | null;
@@ -108,7 +113,10 @@ export class DashboardFeed {
     if (workloadId === this.following) return;
     this.following = workloadId;
     this.set({
-      followed: workloadId === null ? null : { workloadId, series: {}, result: null, error: null },
+      followed:
+        workloadId === null
+          ? null
+          : { workloadId, series: {}, steps: [], result: null, error: null },
     });
     if (this.socket.connected) void this.requestDetail(workloadId);
   }
@@ -172,9 +180,14 @@ export class DashboardFeed {
     for (const [name, points] of Object.entries(detail.series)) {
       series[name] = mergePoints(series[name] ?? [], points, SERIES_POINTS_KEPT, 'halve');
     }
+    const steps = mergeSteps(
+      detail.full || !held ? [] : held.steps,
+      detail.steps,
+      STEP_POINTS_KEPT,
+    );
     // In a delta a null result means "unchanged"; in a full detail, "none yet".
     const result = detail.result ?? (detail.full ? null : (held?.result ?? null));
-    this.set({ followed: { workloadId: detail.workloadId, series, result, error: null } });
+    this.set({ followed: { workloadId: detail.workloadId, series, steps, result, error: null } });
   }
 
   private setFollowed(change: Partial<FollowedWorkload>): void {

@@ -1,5 +1,5 @@
 // How the dashboard and workload pages write numbers: compact rates, durations a person reads
-// at a glance, and estimates with as many digits as their interval justifies.
+// at a glance, estimates with as many digits as their interval justifies, training figures.
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 const whole = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
@@ -57,4 +57,24 @@ export function percent(fraction: number): string {
 /** Epoch ms -> "14:05:09" (local time). */
 export function clockTime(ms: number): string {
   return new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
+}
+
+/** A training loss to 4 significant digits; "—" before the first step or for a diverged run. */
+export function lossWords(loss: number | null): string {
+  return loss === null || !Number.isFinite(loss) ? '—' : Number(loss.toPrecision(4)).toString();
+}
+
+/** Held-out accuracy as a percentage with one decimal ("91.3%"); "—" before the first evaluation. */
+export function accuracyWords(accuracy: number | null): string {
+  return accuracy === null || !Number.isFinite(accuracy) ? '—' : `${(accuracy * 100).toFixed(1)}%`;
+}
+
+/** "37 / 160 steps". */
+export function stepsWords(done: number, total: number): string {
+  return `${wholeNumber(done)} / ${wholeNumber(total)} ${total === 1 ? 'step' : 'steps'}`;
+}
+
+/** "pi · montecarlo"; a kind with no estimator of its own ("gradient") said once. */
+export function kindWords(w: { kind: string; estimator: string }): string {
+  return w.estimator === w.kind ? w.kind : `${w.estimator} · ${w.kind}`;
 }

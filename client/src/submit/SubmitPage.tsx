@@ -1,5 +1,6 @@
-// The /submit page: pick a workload type, fill in its spec (fields, limits and defaults come
-// from the shared zod schemas), and send it with the researcher token through the API client.
+// The /submit page: pick a workload type (a Monte Carlo estimator, or gradient training), fill
+// in its spec (fields, limits and defaults come from the shared zod schemas; fields of an option
+// not chosen are hidden), and send it with the researcher token through the API client.
 // Mistakes show next to their field, whether the form caught them or the coordinator did.
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import {
@@ -11,12 +12,17 @@ import {
 } from '@tessera/shared';
 import { SiteNav } from '../dashboard/SiteNav';
 import { FieldInput } from './FieldInput';
-import { checkForm, placeErrors, type FormValues } from './formValues';
+import { checkForm, isShown, placeErrors, type FormValues } from './formValues';
 import { SubmittedNotice } from './SubmittedNotice';
 import { TokenField } from './TokenField';
 import { useResearcherToken } from './useResearcherToken';
 import { WORKLOAD_FORMS, allFields, initialValues, type WorkloadForm } from './workloadForms';
 import './submit.css';
+
+const KIND_GROUPS = [
+  { kind: 'montecarlo', label: 'Monte Carlo' },
+  { kind: 'gradient', label: 'Gradient training' },
+] as const;
 
 function formFromUrl(): WorkloadForm {
   const wanted = new URLSearchParams(window.location.search).get('type');
@@ -36,8 +42,11 @@ export function SubmitPage() {
   const noticeRef = useRef<HTMLDivElement>(null);
 
   const fields = useMemo(() => allFields(form), [form]);
-  const placed = useMemo(() => placeErrors(errors, fields), [errors, fields]);
+  const shown = useMemo(() => fields.filter((f) => isShown(f, values)), [fields, values]);
+  // Errors for a hidden field are said in general words, not lost with their field.
+  const placed = useMemo(() => placeErrors(errors, shown), [errors, shown]);
   const redundancyHasError = form.redundancyFields.some((f) => placed.byField.has(f.key));
+  const advancedHasError = form.advancedFields.some((f) => placed.byField.has(f.key));
 
   useEffect(() => {
     if (submitted) noticeRef.current?.scrollIntoView({ block: 'nearest' });
@@ -103,16 +112,17 @@ export function SubmitPage() {
   }
 
   const general = [...placed.general, ...(failure ? [failure] : [])];
-  const field = (f: (typeof fields)[number]) => (
-    <FieldInput
-      key={f.key}
-      field={f}
-      hint={form.hints[f.key]}
-      value={values[f.key] ?? ''}
-      error={placed.byField.get(f.key)}
-      onChange={(value) => change(f.key, value)}
-    />
-  );
+  const field = (f: (typeof fields)[number]) =>
+    isShown(f, values) && (
+      <FieldInput
+        key={f.key}
+        field={f}
+        hint={form.hints[f.key]}
+        value={values[f.key] ?? ''}
+        error={placed.byField.get(f.key)}
+        onChange={(value) => change(f.key, value)}
+      />
+    );
 
   return (
     <main className="page submit-page">
@@ -144,19 +154,28 @@ export function SubmitPage() {
                 value={form.id}
                 onChange={(e) => chooseForm(e.target.value)}
               >
-                <optgroup label="Monte Carlo">
-                  {WORKLOAD_FORMS.filter((f) => f.kind === 'montecarlo').map((f) => (
-                    <option key={f.id} value={f.id}>
-                      {f.title}
-                    </option>
-                  ))}
-                </optgroup>
+                {KIND_GROUPS.map((group) => (
+                  <optgroup key={group.kind} label={group.label}>
+                    {WORKLOAD_FORMS.filter((f) => f.kind === group.kind).map((f) => (
+                      <option key={f.id} value={f.id}>
+                        {f.title}
+                      </option>
+                    ))}
+                  </optgroup>
+                ))}
               </select>
             </div>
             <p className="field-help">{form.summary}</p>
           </div>
           {form.specFields.map(field)}
           {field(form.nameField)}
+          {form.advancedFields.length > 0 && (
+            <details className="advanced" open={advancedHasError || undefined}>
+              <summary>Training details (advanced)</summary>
+              <p className="field-help">Left empty, each takes the default beside it.</p>
+              {form.advancedFields.map(field)}
+            </details>
+          )}
           <details className="advanced" open={redundancyHasError || undefined}>
             <summary>Redundancy (advanced)</summary>
             <p className="field-help">

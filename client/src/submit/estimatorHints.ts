@@ -1,12 +1,18 @@
 // Words for the submit form that a schema cannot give: each workload type's title and summary,
-// each field's label and help, and the values a new form starts with. A field without a hint
-// still gets an input, labelled with its name, so a new estimator works before it gets words.
+// each field's label and help, the values a new form starts with, which fields only matter
+// after some choice (rules the schema checks in code), and which are advanced. A field without a
+// hint still gets an input, labelled with its name, so a new estimator works before it gets words.
+import type { ShownWhen } from './formFields';
 
 export interface FieldHint {
   label?: string;
   help?: string;
   /** What the input holds when the form opens (an example, not a default). */
   initial?: string;
+  /** Shown (and sent) only after this choice, e.g. hidden units only for the mlp model. */
+  shownWhen?: ShownWhen;
+  /** Kept in the form's folded "advanced" section. */
+  advanced?: boolean;
 }
 
 export interface EstimatorHint {
@@ -83,6 +89,101 @@ export const ESTIMATOR_HINTS: Record<string, EstimatorHint> = {
         initial: '16',
       },
       seed: SEED,
+    },
+  },
+};
+
+const BLOBS: ShownWhen = { key: 'spec.dataset', values: ['blobs'] };
+
+/** The gradient training form; its defaults are examples/mnist-softmax.json. */
+export const GRADIENT_HINT: EstimatorHint = {
+  title: 'Train a classifier',
+  summary:
+    'Data-parallel training: each step’s batch is split into shards, volunteers compute the gradient of one shard each, and the coordinator combines them and steps the optimizer. Reports loss per step and held-out accuracy; the trained parameters download as float32.',
+  fields: {
+    model: {
+      label: 'Model',
+      help: 'softmax: one linear layer (multinomial logistic regression). mlp: one hidden ReLU layer.',
+      initial: 'softmax',
+    },
+    hidden: {
+      label: 'Hidden units',
+      help: 'Width of the MLP’s hidden layer.',
+      initial: '64',
+      shownWhen: { key: 'spec.model', values: ['mlp'] },
+    },
+    dataset: {
+      label: 'Dataset',
+      help: 'mnist: 28×28 handwritten digits, 8,000 to train on and 2,000 held out. blobs: synthetic clusters of any size.',
+      initial: 'mnist',
+    },
+    'blobs.train': { label: 'Training examples', shownWhen: BLOBS },
+    'blobs.test': { label: 'Held-out examples', shownWhen: BLOBS },
+    'blobs.inputSize': { label: 'Features', shownWhen: BLOBS },
+    'blobs.classes': { label: 'Classes', shownWhen: BLOBS },
+    'blobs.separation': {
+      label: 'Separation',
+      help: 'Scale of the cluster centres (default 2); larger is easier.',
+      shownWhen: BLOBS,
+    },
+    'blobs.spread': {
+      label: 'Spread',
+      help: 'Noise around each centre (default 1).',
+      shownWhen: BLOBS,
+    },
+    'blobs.seed': { label: 'Data seed', help: 'Makes the synthetic data.', shownWhen: BLOBS },
+    'optimizer.name': {
+      label: 'Optimizer',
+      help: 'adam scales each parameter’s step by its gradient history; sgd is plain gradient descent, with optional momentum.',
+      initial: 'adam',
+    },
+    'optimizer.lr': { label: 'Learning rate', initial: '0.01' },
+    'optimizer.momentum': { label: 'Momentum', help: 'Often 0.9; empty for none.' },
+    'optimizer.beta1': { label: 'Adam β1', advanced: true },
+    'optimizer.beta2': { label: 'Adam β2', advanced: true },
+    'optimizer.epsilon': { label: 'Adam ε', advanced: true },
+    'optimizer.weightDecay': { label: 'Weight decay', advanced: true },
+    batchSize: {
+      label: 'Batch size',
+      help: 'Examples per step, split across the shards.',
+      initial: '100',
+    },
+    epochs: {
+      label: 'Epochs',
+      help: 'Passes over the training set. Give epochs or steps, not both.',
+      initial: '2',
+    },
+    steps: { label: 'Steps', help: 'Optimizer steps in all, instead of epochs.' },
+    shards: {
+      label: 'Shards',
+      help: 'Work units per step: each computes the gradient of one slice of the batch.',
+      initial: '2',
+    },
+    seed: {
+      label: 'Seed',
+      help: 'Initial parameters and batch order: same seed, same spec, same training run.',
+      initial: '20261127',
+    },
+    aggregation: {
+      label: 'Aggregation',
+      help: 'How the shards’ gradients combine: the mean, or the coordinate-wise median or trimmed mean, which outvote poisoned shards.',
+      initial: 'mean',
+    },
+    trim: {
+      label: 'Trim',
+      help: 'Fraction cut at each end of every coordinate.',
+      initial: '0.2',
+      shownWhen: { key: 'spec.aggregation', values: ['trimmed-mean'] },
+    },
+    tolerance: {
+      label: 'Agreement tolerance',
+      help: 'Relative L2 distance within which two volunteers’ gradients for a shard agree.',
+      advanced: true,
+    },
+    evalEvery: {
+      label: 'Evaluate every',
+      help: 'Steps between held-out accuracy evaluations (and after the last step).',
+      advanced: true,
     },
   },
 };

@@ -1,6 +1,8 @@
 // The inputs a form needs for a zod schema, read from its JSON Schema (z.toJSONSchema): each
 // leaf field with its type, limits, default and choices. The submit page draws its form from
-// these, so a new estimator's spec gets a form without new form code.
+// these, so a new estimator's spec gets a form without new form code. A union of objects told
+// apart by one literal field (`optimizer: { name: 'sgd', ... } | { name: 'adam', ... }`) becomes
+// a choice for that field plus every option's fields, each shown only while its option is chosen.
 import { z } from 'zod';
 
 export const FIELD_KINDS = ['integer', 'number', 'string', 'boolean', 'choice'] as const;
@@ -23,6 +25,13 @@ export interface FormField {
   maxLength?: number;
   options?: string[];
   description?: string;
+  /** Shown (and sent) only while the field `key` holds one of `values`. */
+  shownWhen?: ShownWhen;
+}
+
+export interface ShownWhen {
+  key: string;
+  values: string[];
 }
 
 /** A fixed value the schema demands (`estimator: 'pi'`), sent as is, never shown as an input. */
@@ -38,6 +47,8 @@ export interface FormShape {
 
 type JsonSchema = {
   type?: string | string[];
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
   const?: unknown;
   enum?: unknown[];
   properties?: Record<string, JsonSchema>;
@@ -92,6 +103,50 @@ function leaf(path: string[], node: JsonSchema, required: boolean): FormField | 
   }
 }
 
+/** The property every option fixes to a different string: the union's tag, or null. */
+function tagOf(options: JsonSchema[]): string | null {
+  const first = options[0]?.properties;
+  if (!first || options.some((o) => o.type !== 'object' || !o.properties)) return null;
+  const tag = Object.keys(first).find((name) =>
+    options.every((o) => typeof o.properties?.[name]?.const === 'string'),
+  );
+  return tag ?? null;
+}
+
+/** A tagged union of objects: the tag as a choice, each option's leaves shown with it. */
+function walkUnion(options: JsonSchema[], path: string[], required: boolean, shape: FormShape) {
+  const tag = tagOf(options);
+  if (tag === null) return;
+  const tagKey = [...path, tag].join('.');
+  const values = options.map((o) => o.properties![tag]!.const as string);
+  shape.fields.push({
+    path: [...path, tag],
+    key: tagKey,
+    kind: 'choice',
+    required,
+    options: values,
+  });
+  const byName = new Map<string, FormField>();
+  options.forEach((option, i) => {
+    const needed = new Set(option.required ?? []);
+    for (const [name, child] of Object.entries(option.properties!)) {
+      if (name === tag) continue;
+      const known = byName.get(name);
+      if (known) {
+        // The same field in several options (a learning rate): one input, shown for each.
+        known.shownWhen!.values.push(values[i]!);
+        known.required &&= needed.has(name);
+        continue;
+      }
+      const field = leaf([...path, name], child, needed.has(name));
+      if (!field) continue;
+      field.shownWhen = { key: tagKey, values: [values[i]!] };
+      byName.set(name, field);
+      shape.fields.push(field);
+    }
+  });
+}
+
 function walk(node: JsonSchema, path: string[], required: boolean, shape: FormShape): void {
   if (node.const !== undefined) {
     shape.fixed.push({ path, value: node.const });
@@ -102,6 +157,11 @@ function walk(node: JsonSchema, path: string[], required: boolean, shape: FormSh
     for (const [name, child] of Object.entries(node.properties)) {
       walk(child, [...path, name], needed.has(name), shape);
     }
+    return;
+  }
+  const options = node.oneOf ?? node.anyOf;
+  if (options) {
+    walkUnion(options, path, required, shape);
     return;
   }
   const field = leaf(path, node, required);

@@ -35,7 +35,16 @@ function setIn(target: Record<string, unknown>, path: string[], value: unknown):
   node[path.at(-1)!] = value;
 }
 
-/** The body the form describes; an empty input is left out so the schema's default applies. */
+/** Whether a field is on the form now: a field of an option not chosen is neither shown nor sent. */
+export function isShown(field: FormField, values: FormValues): boolean {
+  const when = field.shownWhen;
+  return !when || when.values.includes(values[when.key] ?? '');
+}
+
+/**
+ * The body the form describes; an empty input is left out so the schema's default applies, and
+ * so is every field not shown.
+ */
 export function buildBody(
   fields: readonly FormField[],
   fixed: readonly FixedValue[],
@@ -45,6 +54,7 @@ export function buildBody(
   const errors: FieldError[] = [];
   for (const { path, value } of fixed) setIn(body, path, value);
   for (const field of fields) {
+    if (!isShown(field, values)) continue;
     const raw = values[field.key] ?? '';
     if (field.kind === 'boolean') {
       // Left out while it says what the default says: the body carries only choices made.

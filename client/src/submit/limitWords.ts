@@ -37,7 +37,7 @@ function defaultWords(value: unknown): string {
   return String(value);
 }
 
-/** The limits part: "integer, 1 to 2^50", "number, > 0 and ≤ 100", "call or put". */
+/** The limits part: "integer, 1 to 2^50", "number, > 0 and ≤ 100", "call or put", "a, b or c". */
 export function limitWords(field: FormField): string {
   const parts: string[] = [];
   switch (field.kind) {
@@ -50,9 +50,15 @@ export function limitWords(field: FormField): string {
     case 'string':
       if (field.maxLength !== undefined) parts.push(`up to ${field.maxLength} characters`);
       break;
-    case 'choice':
-      parts.push((field.options ?? []).join(' or '));
+    case 'choice': {
+      const options = field.options ?? [];
+      parts.push(
+        options.length > 2
+          ? `${options.slice(0, -1).join(', ')} or ${options.at(-1)}`
+          : options.join(' or '),
+      );
       break;
+    }
     case 'boolean':
       break;
   }

@@ -1,22 +1,30 @@
 // The workload types the submit page offers, read from the registry: one per Monte Carlo
-// estimator in montecarloSpecSchema, each with its form fields. Registering an estimator adds
-// it here; gradient workloads will add their own entries beside these.
+// estimator in montecarloSpecSchema, each with its form fields, and one for gradient training
+// (gradientSpecSchema). Registering an estimator adds it here.
 import { montecarloSpecSchema, redundancySchema } from '@tessera/shared';
-import { workloadNameSchema } from '@tessera/shared/workloadSpec';
+import { gradientSpecSchema } from '@tessera/shared/kinds/gradient/gradientSpec';
+import { workloadNameSchema, type WorkloadKind } from '@tessera/shared/workloadSpec';
 import { z } from 'zod';
-import { COMMON_HINTS, ESTIMATOR_HINTS, type FieldHint } from './estimatorHints';
+import {
+  COMMON_HINTS,
+  ESTIMATOR_HINTS,
+  GRADIENT_HINT,
+  type EstimatorHint,
+  type FieldHint,
+} from './estimatorHints';
 import { formShapeOf, type FixedValue, type FormField } from './formFields';
 
 export interface WorkloadForm {
   /** `montecarlo/pi`: stable, used in the URL (?type=) and test ids. */
   id: string;
-  kind: 'montecarlo';
+  kind: WorkloadKind;
   /** What the select shows, grouped by kind. */
   title: string;
   summary: string;
-  /** The spec's own fields, then the name, then redundancy (shown as advanced). */
+  /** The spec's own fields, then the name, then the spec's advanced fields and redundancy. */
   specFields: FormField[];
   nameField: FormField;
+  advancedFields: FormField[];
   redundancyFields: FormField[];
   fixed: FixedValue[];
   hints: Record<string, FieldHint>;
@@ -31,34 +39,57 @@ function estimatorOf(option: z.ZodType): string {
   return name;
 }
 
-function buildForms(): WorkloadForm[] {
+/** One workload type's form: its spec's fields with their hints (keys inside `spec`). */
+function formOf(
+  id: string,
+  kind: WorkloadKind,
+  schema: z.ZodType,
+  hint: EstimatorHint | undefined,
+  fallback: { title: string; summary: string },
+): WorkloadForm {
   const name = formShapeOf(z.object({ name: workloadNameSchema.optional() })).fields[0]!;
   const redundancy = formShapeOf(redundancySchema, ['redundancy']).fields;
-  return montecarloSpecSchema.options.map((option) => {
-    const estimator = estimatorOf(option);
-    const hint = ESTIMATOR_HINTS[estimator];
-    const spec = formShapeOf(option, ['spec']);
-    const specHints = Object.fromEntries(
-      Object.entries(hint?.fields ?? {}).map(([key, value]) => [`spec.${key}`, value]),
-    );
-    return {
-      id: `montecarlo/${estimator}`,
-      kind: 'montecarlo',
-      title: hint?.title ?? estimator,
-      summary: hint?.summary ?? `Monte Carlo estimator "${estimator}".`,
-      specFields: spec.fields,
-      nameField: name,
-      redundancyFields: redundancy,
-      fixed: [{ path: ['kind'], value: 'montecarlo' }, ...spec.fixed],
-      hints: { ...COMMON_HINTS, ...specHints },
-    };
+  const spec = formShapeOf(schema, ['spec']);
+  const specHints = Object.fromEntries(
+    Object.entries(hint?.fields ?? {}).map(([key, value]) => [`spec.${key}`, value]),
+  );
+  const fields = spec.fields.map((f) => {
+    const shownWhen = f.shownWhen ?? specHints[f.key]?.shownWhen;
+    return shownWhen ? { ...f, shownWhen } : f;
   });
+  return {
+    id,
+    kind,
+    title: hint?.title ?? fallback.title,
+    summary: hint?.summary ?? fallback.summary,
+    specFields: fields.filter((f) => !specHints[f.key]?.advanced),
+    nameField: name,
+    advancedFields: fields.filter((f) => specHints[f.key]?.advanced),
+    redundancyFields: redundancy,
+    fixed: [{ path: ['kind'], value: kind }, ...spec.fixed],
+    hints: { ...COMMON_HINTS, ...specHints },
+  };
+}
+
+function buildForms(): WorkloadForm[] {
+  const montecarlo = montecarloSpecSchema.options.map((option) => {
+    const estimator = estimatorOf(option);
+    return formOf(`montecarlo/${estimator}`, 'montecarlo', option, ESTIMATOR_HINTS[estimator], {
+      title: estimator,
+      summary: `Monte Carlo estimator "${estimator}".`,
+    });
+  });
+  const gradient = formOf('gradient/train', 'gradient', gradientSpecSchema, GRADIENT_HINT, {
+    title: 'gradient',
+    summary: 'Data-parallel training.',
+  });
+  return [...montecarlo, gradient];
 }
 
 export const WORKLOAD_FORMS: readonly WorkloadForm[] = buildForms();
 
 export function allFields(form: WorkloadForm): FormField[] {
-  return [...form.specFields, form.nameField, ...form.redundancyFields];
+  return [...form.specFields, form.nameField, ...form.advancedFields, ...form.redundancyFields];
 }
 
 /** The values a fresh form shows: the hints' examples; defaulted fields start empty. */

@@ -1,16 +1,20 @@
 // One workload's page ('/workloads/:id'): status and progress, the running answer charted with
-// its interval, the result's values and a download of its JSON. The first view comes from
-// REST; from then on every change arrives over the /dashboard namespace (no polling).
+// its interval (a gradient workload: its training curve by step), the result's values and its
+// downloads. The first view comes from REST; from then on every change arrives over the
+// /dashboard namespace (no polling).
 import { useEffect, useState } from 'react';
 import { ConnectionBadge } from '../dashboard/ConnectionBadge';
-import { duration, estimateWithInterval, percent, wholeNumber } from '../dashboard/formatting';
+import { duration, percent, stepsWords, wholeNumber } from '../dashboard/formatting';
 import { ProgressBar } from '../dashboard/ProgressBar';
 import { SiteNav } from '../dashboard/SiteNav';
 import { StatusBadge } from '../dashboard/StatusBadge';
 import { useDashboardFeed } from '../dashboard/useDashboardFeed';
 import { etaWords } from '../dashboard/WorkloadsPanel';
-import { EstimateChart } from './EstimateChart';
+import { RunningAnswerPanel } from './RunningAnswerPanel';
 import { ResultValues } from './ResultValues';
+import { TrainingPanel } from './TrainingPanel';
+import { TrainingResultValues } from './TrainingResultValues';
+import { trainingNow, trainingResultOf } from './trainingView';
 import { fetchWorkloadView, type LoadedView } from './workloadView';
 
 export function WorkloadPage({ id }: { id: string }) {
@@ -34,9 +38,11 @@ export function WorkloadPage({ id }: { id: string }) {
   const status = live?.status ?? view?.status ?? null;
   const progress = live?.progress ?? view?.progress ?? null;
   const name = live?.name ?? view?.name ?? id;
-  const seriesNames = Object.keys(followed?.series ?? {});
   const createdAt = live?.createdAt ?? (view ? Date.parse(view.createdAt) : null);
   const endedAt = live?.completedAt ?? (view?.completedAt ? Date.parse(view.completedAt) : null);
+  const training = (live?.kind ?? view?.kind) === 'gradient';
+  const trainingResult = training ? trainingResultOf(result) : null;
+  const trainingFigures = training ? trainingNow(live?.training ?? null, trainingResult) : null;
 
   useEffect(() => {
     document.title = `Tessera — ${name}`;
@@ -82,6 +88,11 @@ export function WorkloadPage({ id }: { id: string }) {
               <span className="num" data-testid="workload-percent">
                 {percent(progress.fraction)}
               </span>
+              {trainingFigures && (
+                <span data-testid="workload-steps">
+                  {stepsWords(trainingFigures.stepsDone, trainingFigures.stepsTotal)}
+                </span>
+              )}
               <span className="muted" data-testid="workload-units">
                 {wholeNumber(progress.unitsValidated)} / {wholeNumber(progress.unitsTotal)} units
                 validated
@@ -108,37 +119,21 @@ export function WorkloadPage({ id }: { id: string }) {
             )}
           </section>
 
-          <section className="panel wide" aria-label="Running answer">
-            <h2 className="panel-title">
-              Running answer{' '}
-              <span className="panel-note">
-                {result?.final === true ? 'final' : 'updates as units are validated'}
-              </span>
-            </h2>
-            {live?.headline && (
-              <p className="headline" data-testid="workload-headline">
-                <span className="muted">{live.headline.series}</span>{' '}
-                <span className="num">
-                  {estimateWithInterval(live.headline.value, live.headline.lo, live.headline.hi)}
-                </span>
-                {live.headline.lo !== null && <span className="muted"> (95% interval)</span>}
-              </p>
-            )}
-            {seriesNames.length === 0 ? (
-              <p className="empty" data-testid="estimate-empty">
-                {status === 'queued'
-                  ? 'Waiting for volunteers — open / in a tab to contribute.'
-                  : 'No validated units yet: the chart starts with the first agreed result.'}
-              </p>
-            ) : (
-              seriesNames.map((series) => (
-                <div key={series} className="series-block">
-                  {seriesNames.length > 1 && <h3 className="series-name">{series}</h3>}
-                  <EstimateChart name={series} points={followed!.series[series]!} />
-                </div>
-              ))
-            )}
-          </section>
+          {training ? (
+            <TrainingPanel
+              status={status}
+              training={trainingFigures}
+              steps={followed?.steps ?? []}
+              final={result?.final === true}
+            />
+          ) : (
+            <RunningAnswerPanel
+              status={status}
+              headline={live?.headline ?? null}
+              series={followed?.series ?? {}}
+              final={result?.final === true}
+            />
+          )}
 
           <section className="panel" aria-label="Result">
             <h2 className="panel-title">
@@ -147,7 +142,9 @@ export function WorkloadPage({ id }: { id: string }) {
                 {result === null ? 'none yet' : result.final === true ? 'final' : 'so far'}
               </span>
             </h2>
-            {result ? (
+            {trainingResult ? (
+              <TrainingResultValues id={id} result={trainingResult} />
+            ) : result ? (
               <>
                 <ResultValues result={result} />
                 <p>
@@ -199,11 +196,21 @@ export function WorkloadPage({ id }: { id: string }) {
   );
 }
 
+/** A spec value: nested options (params, optimizer, blobs) as "name: value" pairs. */
+function specWords(value: unknown): string {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return Object.entries(value)
+      .map(([key, inner]) => `${key}: ${specWords(inner)}`)
+      .join(', ');
+  }
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
 function FragmentRow({ name, value }: { name: string; value: unknown }) {
   return (
     <>
       <dt>{name}</dt>
-      <dd className="num">{typeof value === 'object' ? JSON.stringify(value) : String(value)}</dd>
+      <dd className="num">{specWords(value)}</dd>
     </>
   );
 }

@@ -2,7 +2,8 @@
 // replaces, older (already held) points are ignored, and the bound holds either way.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { mergePoints } from '../../src/dashboard/mergeSeries';
+import type { StepPoint } from '@tessera/shared/protocol/dashboardProtocol';
+import { mergePoints, mergeSteps } from '../../src/dashboard/mergeSeries';
 
 const p = (t: number, v = t) => ({ t, v });
 
@@ -30,5 +31,29 @@ describe('mergePoints', () => {
     }
     assert.equal(held[0]!.t, 0);
     assert.equal(held.at(-1)!.t, 999);
+  });
+});
+
+describe('mergeSteps', () => {
+  const s = (step: number, loss = step): StepPoint => ({ step, loss, accuracy: null });
+
+  test('appends newer steps, replaces the same step, ignores older ones', () => {
+    const held = [s(0), s(1), s(2)];
+    assert.deepEqual(mergeSteps(held, [s(1, 10), s(2, 20), s(3)], 100), [
+      s(0),
+      s(1),
+      s(2, 20),
+      s(3),
+    ]);
+    assert.deepEqual(held, [s(0), s(1), s(2)], 'the held array is not changed');
+  });
+
+  test('past the bound the curve is thinned to half, ending at the newest step', () => {
+    let held: StepPoint[] = [];
+    for (let step = 0; step < 1000; step++) {
+      held = mergeSteps(held, [s(step)], 64);
+      assert.ok(held.length <= 64, `${held.length} at step ${step}`);
+      assert.equal(held.at(-1)!.step, step);
+    }
   });
 });

@@ -1,11 +1,18 @@
 // The submit form's logic without a browser: fields read from the registry's schemas, typed
 // values turned into a body, and errors (the form's own and the coordinator's) put in place.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { montecarloSpecSchema, submitWorkloadSchema } from '@tessera/shared';
 import { z } from 'zod';
 import { formShapeOf } from '../../src/submit/formFields';
-import { buildBody, checkForm, parseNumber, placeErrors } from '../../src/submit/formValues';
+import {
+  buildBody,
+  checkForm,
+  isShown,
+  parseNumber,
+  placeErrors,
+} from '../../src/submit/formValues';
 import { limitWords, numberWords } from '../../src/submit/limitWords';
 import { WORKLOAD_FORMS, allFields, initialValues } from '../../src/submit/workloadForms';
 
@@ -18,9 +25,10 @@ function field(key: string) {
 }
 
 describe('workload forms', () => {
-  test('one form per registered Monte Carlo estimator, pi first', () => {
-    assert.equal(WORKLOAD_FORMS.length, montecarloSpecSchema.options.length);
+  test('one form per registered Monte Carlo estimator, pi first, then gradient training', () => {
+    assert.equal(WORKLOAD_FORMS.length, montecarloSpecSchema.options.length + 1);
     assert.equal(WORKLOAD_FORMS[0]!.id, 'montecarlo/pi');
+    assert.equal(WORKLOAD_FORMS.at(-1)!.id, 'gradient/train');
     for (const form of WORKLOAD_FORMS) {
       assert.ok(form.specFields.length > 0, form.id);
       assert.notEqual(form.title, form.id.split('/')[1], `${form.id} has no title hint`);
@@ -132,5 +140,111 @@ describe('form values', () => {
     );
     assert.deepEqual(Object.fromEntries(placed.byField), { 'spec.samples': 'too many' });
     assert.deepEqual(placed.general, ['body is wrong', 'spec.gpu: unknown key']);
+  });
+});
+
+describe('the gradient training form', () => {
+  const gradient = WORKLOAD_FORMS.find((f) => f.id === 'gradient/train')!;
+  const fields = allFields(gradient);
+  const gradientField = (key: string) => {
+    const found = fields.find((f) => f.key === key);
+    assert.ok(found, `no field ${key}`);
+    return found;
+  };
+  const shownKeys = (values: Record<string, string>) =>
+    fields.filter((f) => isShown(f, values)).map((f) => f.key);
+
+  test('opens on examples/mnist-softmax.json, which the coordinator accepts', () => {
+    const example = JSON.parse(
+      readFileSync(new URL('../../../examples/mnist-softmax.json', import.meta.url), 'utf8'),
+    ) as { spec: unknown };
+    const checked = checkForm(fields, gradient.fixed, initialValues(gradient));
+    assert.ok(checked.ok, JSON.stringify(checked));
+    assert.deepEqual(checked.body, {
+      kind: 'gradient',
+      spec: { ...(example.spec as object), aggregation: 'mean' },
+    });
+  });
+
+  test('the optimizer union is a choice, each option with its own fields', () => {
+    const name = gradientField('spec.optimizer.name');
+    assert.equal(name.kind, 'choice');
+    assert.deepEqual(name.options, ['sgd', 'adam']);
+    assert.deepEqual(gradientField('spec.optimizer.lr').shownWhen, {
+      key: 'spec.optimizer.name',
+      values: ['sgd', 'adam'],
+    });
+    assert.equal(limitWords(gradientField('spec.optimizer.lr')), 'number, > 0 and ≤ 10 · required');
+    assert.equal(
+      limitWords(gradientField('spec.aggregation')),
+      'mean, median or trimmed-mean · default mean',
+    );
+    assert.deepEqual(gradientField('spec.optimizer.momentum').shownWhen?.values, ['sgd']);
+    assert.deepEqual(gradientField('spec.optimizer.beta1').shownWhen?.values, ['adam']);
+    assert.ok(gradient.advancedFields.some((f) => f.key === 'spec.optimizer.beta1'));
+    assert.ok(gradient.specFields.some((f) => f.key === 'spec.optimizer.momentum'));
+  });
+
+  test('fields of a choice not made are hidden and not sent', () => {
+    const start = initialValues(gradient);
+    const hidden = ['spec.hidden', 'spec.blobs.train', 'spec.optimizer.momentum', 'spec.trim'];
+    for (const key of hidden) assert.ok(!shownKeys(start).includes(key), key);
+    const values = {
+      ...start,
+      'spec.model': 'mlp',
+      'spec.dataset': 'blobs',
+      'spec.blobs.train': '600',
+      'spec.optimizer.name': 'sgd',
+      'spec.optimizer.lr': '0.1',
+      'spec.optimizer.momentum': '0.9',
+      'spec.aggregation': 'trimmed-mean',
+    };
+    for (const key of hidden) assert.ok(shownKeys(values).includes(key), key);
+    const checked = checkForm(fields, gradient.fixed, values);
+    assert.ok(checked.ok, JSON.stringify(checked));
+    assert.deepEqual(checked.body.spec, {
+      model: 'mlp',
+      hidden: 64,
+      dataset: 'blobs',
+      blobs: { train: 600 },
+      optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 },
+      batchSize: 100,
+      epochs: 2,
+      shards: 2,
+      seed: 20261127,
+      aggregation: 'trimmed-mean',
+      trim: 0.2,
+    });
+    // Back to adam: momentum is hidden again and left out, though it still holds 0.9.
+    const adam = checkForm(fields, gradient.fixed, { ...values, 'spec.optimizer.name': 'adam' });
+    assert.ok(adam.ok);
+    assert.deepEqual((adam.body.spec as { optimizer: unknown }).optimizer, {
+      name: 'adam',
+      lr: 0.1,
+    });
+  });
+
+  test("the schema's own rules land on their fields; a hidden field's error is said in general", () => {
+    const both = { ...initialValues(gradient), 'spec.steps': '50', 'spec.optimizer.lr': '0' };
+    const checked = checkForm(fields, gradient.fixed, both);
+    assert.equal(checked.ok, false);
+    const shown = fields.filter((f) => isShown(f, both));
+    const placed = placeErrors(checked.ok ? [] : checked.errors, shown);
+    assert.deepEqual(Object.fromEntries(placed.byField), {
+      'spec.optimizer.lr': 'Too small: expected number to be >0',
+      'spec.steps': 'give exactly one of steps, epochs',
+    });
+    // The coordinator's refusal of a batch larger than the data names spec.batchSize.
+    const server = placeErrors(
+      [
+        { path: 'spec.batchSize', message: '5000 is more than the 600 training examples' },
+        { path: 'spec.hidden', message: 'softmax has no hidden layer' },
+      ],
+      shown,
+    );
+    assert.deepEqual(Object.fromEntries(server.byField), {
+      'spec.batchSize': '5000 is more than the 600 training examples',
+    });
+    assert.deepEqual(server.general, ['spec.hidden: softmax has no hidden layer']);
   });
 });

@@ -1,7 +1,7 @@
 // The /dashboard namespace against a real coordinator (SQLite file, socket.io on port 0) with
-// socket.io-client watchers and SimulatedVolunteers doing real work: snapshots arrive, follow a
-// workload to its answer, never exceed the configured rate, and bad input from a watcher is
-// refused without harm.
+// socket.io-client watchers and SimulatedVolunteers (GradientVolunteers for training) doing real
+// work: snapshots arrive, follow a workload to its answer, never exceed the configured rate, and
+// bad input from a watcher is refused without harm.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,13 +10,16 @@ import { io, type Socket } from 'socket.io-client';
 import {
   DASHBOARD_NAMESPACE,
   DASHBOARD_PROTOCOL_VERSION,
+  TRAINING_CURVE_POINTS,
   dashboardSnapshotSchema,
   workloadDetailSchema,
   type DashboardSnapshot,
+  type DashboardWorkload,
   type WorkloadDetail,
 } from '@tessera/shared';
 import { systemClock } from '../../src/clock';
 import { DASHBOARD_MAX_REFUSALS } from '../../src/realtime/dashboardNamespace';
+import { GradientVolunteer } from '../../src/sim/gradientVolunteer';
 import type { DashboardOptionsInput } from '../../src/realtime/dashboard/dashboardOptions';
 import { createCoordinatorServer, type CoordinatorServer } from '../../src/server';
 import { SimulatedVolunteer } from '../../src/sim/simulatedVolunteer';
@@ -102,6 +105,24 @@ async function submitPi(url: string, units: number, samplesPerUnit: number): Pro
   return res.body.id as string;
 }
 
+/** Runs the crew until the watcher sees the workload completed; its listing then. */
+async function runToCompletion(
+  watcher: Watcher,
+  id: string,
+  crew: Array<{ run(): Promise<void>; close(): void }>,
+  what: string,
+): Promise<DashboardWorkload> {
+  const running = crew.map((v) => v.run());
+  const done = await waitFor(
+    async () => watcher.latest()?.workloads.find((x) => x.id === id && x.status === 'completed'),
+    60_000,
+    what,
+  );
+  crew.forEach((v) => v.close());
+  await Promise.all(running);
+  return done;
+}
+
 async function crew(url: string, names: string[]): Promise<SimulatedVolunteer[]> {
   const list = names.map((displayName) => new SimulatedVolunteer({ url, displayName, idleMs: 20 }));
   await Promise.all(list.map((v) => v.connect()));
@@ -150,14 +171,12 @@ describe('dashboard feed over real sockets', () => {
       'two volunteers online',
     );
     assert.deepEqual(w.latest()!.volunteers.byBackend, { webgpu: 0, cpu: 2 });
-    const running = volunteers.map((v) => v.run());
-    const done = await waitFor(
-      async () => w.latest()?.workloads.find((x) => x.id === id && x.status === 'completed'),
-      60_000,
+    const done = await runToCompletion(
+      w,
+      id,
+      volunteers,
       'the workload completed on the dashboard',
     );
-    volunteers.forEach((v) => v.close());
-    await Promise.all(running);
 
     const fractions = w.snapshots
       .map((s) => s.workloads.find((x) => x.id === id)?.progress.fraction)
@@ -179,6 +198,7 @@ describe('dashboard feed over real sockets', () => {
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
     assert.equal(done.progress.fraction, 1);
     assert.equal(done.etaSeconds, null);
+    assert.equal(done.training, null);
     assert.deepEqual(done.headline, {
       series: 'estimate',
       value: result.estimate,
@@ -247,14 +267,12 @@ describe('dashboard feed over real sockets', () => {
     const sub = await follower.socket.emitWithAck('subscribe', { workloadId: id });
     assert.equal(sub.ok, true, JSON.stringify(sub));
     const volunteers = await crew(c.url, ['Emmy', 'Lise']);
-    const running = volunteers.map((v) => v.run());
-    const done = await waitFor(
-      async () => follower.latest()?.workloads.find((x) => x.id === id && x.status === 'completed'),
-      60_000,
+    const done = await runToCompletion(
+      follower,
+      id,
+      volunteers,
       'the ising workload completed on the dashboard',
     );
-    volunteers.forEach((v) => v.close());
-    await Promise.all(running);
     const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
     assert.equal(done.headline?.series, 'magnetization');
     assert.equal(done.headline?.value, result.magnetization.mean);
@@ -267,6 +285,109 @@ describe('dashboard feed over real sockets', () => {
     for (const name of ['magnetization', 'energy']) assert.ok(names.has(name), [...names].join());
     const energy = follower.details.flatMap((d) => d.series.energy ?? []).at(-1)!;
     assert.equal(energy.value, result.energy.mean);
+    follower.close();
+  });
+
+  test('a gradient workload shows its steps, loss and accuracy, and its curve by step', async () => {
+    const w = await new Watcher(c.url).connected();
+    const follower = await new Watcher(c.url).connected();
+    // 600 examples in batches of 50 for 4 epochs: 48 steps, more than a small chart's points.
+    const res = await api(c.url, 'POST', '/api/workloads', {
+      kind: 'gradient',
+      name: 'dashboard blobs',
+      spec: {
+        model: 'softmax',
+        dataset: 'blobs',
+        blobs: { train: 600, test: 200, inputSize: 8, classes: 3, seed: 3 },
+        optimizer: { name: 'adam', lr: 0.05 },
+        batchSize: 50,
+        epochs: 4,
+        shards: 2,
+        seed: 11,
+        evalEvery: 4,
+      },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const id = res.body.id as string;
+    const queued = await waitFor(
+      async () => w.latest()?.workloads.find((x) => x.id === id),
+      5_000,
+      'the gradient workload listed',
+    );
+    assert.deepEqual(queued.training, {
+      stepsDone: 0,
+      stepsTotal: 48,
+      loss: null,
+      accuracy: null,
+      curve: [],
+    });
+    assert.equal(queued.headline, null);
+    const sub = await follower.socket.emitWithAck('subscribe', { workloadId: id });
+    assert.equal(sub.ok, true, JSON.stringify(sub));
+
+    const volunteers = ['Alan', 'Ida'].map(
+      (displayName) => new GradientVolunteer({ url: c.url, displayName }),
+    );
+    await Promise.all(volunteers.map((v) => v.connect()));
+    const done = await runToCompletion(
+      w,
+      id,
+      volunteers,
+      'the gradient workload completed on the dashboard',
+    );
+
+    const stepsSeen = w.snapshots
+      .map((s) => s.workloads.find((x) => x.id === id)?.training?.stepsDone)
+      .filter((n): n is number => n !== undefined);
+    for (let i = 1; i < stepsSeen.length; i++) {
+      assert.ok(stepsSeen[i]! >= stepsSeen[i - 1]!, 'steps never go back');
+    }
+    assert.ok(
+      stepsSeen.some((n) => n > 0 && n < 48),
+      `steps seen only at ${[...new Set(stepsSeen)].join(', ')}`,
+    );
+
+    const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body as {
+      steps: Array<{ step: number; loss: number; accuracy?: number }>;
+      loss: number;
+      accuracy: number;
+    };
+    const training = done.training!;
+    assert.equal(training.stepsDone, 48);
+    assert.equal(training.loss, result.loss);
+    assert.equal(training.accuracy, result.accuracy);
+    assert.ok(result.accuracy > 0.8, `accuracy ${result.accuracy}`);
+    // The small chart: the whole run thinned, ending at the last step with the final accuracy.
+    assert.ok(training.curve.length <= TRAINING_CURVE_POINTS, `${training.curve.length} points`);
+    assert.ok(training.curve.length >= TRAINING_CURVE_POINTS / 2, `${training.curve.length}`);
+    assert.equal(training.curve.at(-1)!.step, 47);
+    assert.ok(Math.abs(training.curve.at(-1)!.accuracy! - result.accuracy) < 1e-3);
+    assert.ok(training.curve[0]!.loss! > training.curve.at(-1)!.loss!, 'the loss came down');
+
+    // The follower's steps, merged by step, are the result's steps; its result leaves them out.
+    await waitFor(
+      async () => follower.details.some((d) => d.result?.final === true),
+      5_000,
+      'the final gradient result pushed to the follower',
+    );
+    const byStep = new Map<number, unknown>();
+    for (const d of [workloadDetailSchema.parse(sub.detail), ...follower.details]) {
+      for (const p of d.steps) byStep.set(p.step, p);
+    }
+    assert.deepEqual(
+      [...byStep.values()],
+      result.steps.map((s) => ({ step: s.step, loss: s.loss, accuracy: s.accuracy ?? null })),
+    );
+    const pushed = follower.details.findLast((d) => d.result !== null)!.result!;
+    assert.equal('steps' in pushed, false);
+    const { steps: _steps, ...rest } = result;
+    assert.deepEqual(pushed, rest);
+    // A new subscriber gets the whole curve at once.
+    const late = await new Watcher(c.url).connected();
+    const full = await late.socket.emitWithAck('subscribe', { workloadId: id });
+    assert.equal(workloadDetailSchema.parse(full.detail).steps.length, 48);
+    late.close();
+    w.close();
     follower.close();
   });
 });

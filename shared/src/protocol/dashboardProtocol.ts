@@ -13,7 +13,7 @@ import type { Ack } from './volunteerProtocol';
 
 export const DASHBOARD_NAMESPACE = '/dashboard';
 /** Bumped on any incompatible change; checked in the handshake and carried by every snapshot. */
-export const DASHBOARD_PROTOCOL_VERSION = 1;
+export const DASHBOARD_PROTOCOL_VERSION = 2;
 
 /** socket.io `auth` payload of a dashboard connection. */
 export const dashboardHandshakeSchema = z.object({ dashboardVersion: z.number().int() });
@@ -30,8 +30,8 @@ export type ThroughputPoint = z.infer<typeof throughputPointSchema>;
 /**
  * One point of a workload's running answer: a value and, where the estimator gives one, its
  * 95% interval. Monte Carlo estimators give `estimate` (pi, option prices) or per-observable
- * means (ising-2d: `magnetization`, `energy`); gradient workloads would add `loss` and
- * `accuracy` series the same way, one point per step.
+ * means (ising-2d: `magnetization`, `energy`). Gradient workloads chart by step instead (see
+ * `stepPointSchema`).
  */
 export const seriesPointSchema = z
   .object({ t: epochMs, value: z.number(), lo: z.number().nullable(), hi: z.number().nullable() })
@@ -52,6 +52,39 @@ export const headlineSchema = z
   })
   .strict();
 export type Headline = z.infer<typeof headlineSchema>;
+
+/**
+ * One step of a gradient workload: the training loss of its batch (null when it was not a
+ * finite number: a diverged run) and, where the step was evaluated, held-out accuracy. A thinned
+ * point (stepCurve.ts) stands for a run of steps: their mean loss and latest accuracy.
+ */
+export const stepPointSchema = z
+  .object({
+    step: count,
+    loss: z.number().nullable(),
+    accuracy: z.number().min(0).max(1).nullable(),
+  })
+  .strict();
+export type StepPoint = z.infer<typeof stepPointSchema>;
+
+/** Points in a workload's training curve on the dashboard list: enough for a small chart. */
+export const TRAINING_CURVE_POINTS = 32;
+
+/** Where a gradient workload's training stands, for the workloads list. */
+export const trainingFiguresSchema = z
+  .object({
+    /** Steps completed (= the parameter version). */
+    stepsDone: count,
+    stepsTotal: count,
+    /** The latest step's training loss; null before the first step or when not finite. */
+    loss: z.number().nullable(),
+    /** The latest held-out accuracy; null before the first evaluation. */
+    accuracy: z.number().min(0).max(1).nullable(),
+    /** The whole run so far, thinned to at most TRAINING_CURVE_POINTS points. */
+    curve: z.array(stepPointSchema).max(TRAINING_CURVE_POINTS),
+  })
+  .strict();
+export type TrainingFigures = z.infer<typeof trainingFiguresSchema>;
 
 export const dashboardWorkloadSchema = z
   .object({
@@ -74,6 +107,8 @@ export const dashboardWorkloadSchema = z
     /** Seconds to completion at the recent rate; null when unknown (no recent progress, or ended). */
     etaSeconds: z.number().min(0).nullable(),
     headline: headlineSchema.nullable(),
+    /** Gradient workloads: steps, loss and accuracy. Null for every other kind. */
+    training: trainingFiguresSchema.nullable(),
     createdAt: epochMs,
     completedAt: epochMs.nullable(),
     failureReason: z.string().nullable(),
@@ -155,8 +190,14 @@ export const workloadDetailSchema = z
     full: z.boolean(),
     series: seriesMapSchema,
     /**
-     * The public answer so far (GET /api/workloads/:id/result). In a full detail null means no
-     * unit is validated yet; in a delta it means unchanged since the previous push.
+     * Gradient workloads' steps in order (empty for other kinds): all of them in a full detail
+     * (thinned past a bound, see stepCurve.ts), only the new ones in a delta.
+     */
+    steps: z.array(stepPointSchema),
+    /**
+     * The public answer so far (GET /api/workloads/:id/result), except that a gradient
+     * workload's per-step `steps` list travels in `steps` above, not here. In a full detail
+     * null means no unit is validated yet; in a delta it means unchanged since the previous push.
      */
     result: z.record(z.string(), z.unknown()).nullable(),
   })

@@ -23,6 +23,12 @@ export const dashboardOptionsSchema = z
      * the whole run's shape. Default 240.
      */
     seriesPoints: z.number().int().min(16).max(10_000).default(240),
+    /**
+     * Steps of a gradient workload's training curve kept for its page; past this the curve is
+     * thinned to half (runs of steps become one point), so it keeps the whole run's shape.
+     * Default 2,000.
+     */
+    stepPoints: z.number().int().min(64).max(100_000).default(2_000),
     /** A workload's ETA comes from its validation rate over this trailing window. Default 30 s. */
     rateWindowMs: z.number().int().min(1_000).max(3_600_000).default(30_000),
     /** Ended workloads listed after the active ones, most recent first. Default 20. */

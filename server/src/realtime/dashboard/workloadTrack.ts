@@ -1,25 +1,36 @@
 // What the dashboard remembers about one workload between snapshots: its latest record, its
-// recent validation rate (for the ETA) and the history of its running answer (one bounded
-// series per charted quantity, see estimateSeries.ts). Lives in memory: a restarted
-// coordinator starts the history afresh from the current answer.
+// recent validation rate (for the ETA) and the history of its running answer: one bounded
+// series per charted quantity over time (Monte Carlo, see estimateSeries.ts), or the training
+// curve by step (gradient, see trainingProgress.ts). Lives in memory: a restarted coordinator
+// starts the time series afresh from the current answer; a training curve is read whole from
+// the result, so it survives.
 import {
   FINAL_STATUSES,
+  TRAINING_CURVE_POINTS,
   type DashboardWorkload,
   type SeriesMap,
   type SeriesPoint,
+  type StepPoint,
+  type TrainingFigures,
   type WorkloadDetail,
 } from '@tessera/shared';
+import { thinSteps } from '@tessera/shared/protocol/stepCurve';
 import type { WorkloadRecord } from '../../store/store';
 import { BoundedSeries } from './boundedSeries';
 import { estimateSeriesOf, headlineOf, type SeriesValue } from './estimateSeries';
+import { trainingProgressOf, withoutSteps, type TrainingProgress } from './trainingProgress';
 
 /** Below this much history the rate (and so the ETA) is not trusted. */
 export const MIN_RATE_SPAN_MS = 1_000;
 
 export interface WorkloadTrackOptions {
   seriesPoints: number;
+  stepPoints: number;
   rateWindowMs: number;
 }
+
+/** The small chart's figures carry 4 significant digits: a few dozen pixels need no more. */
+const roughly = (x: number | null) => (x === null ? null : Number(x.toPrecision(4)));
 
 export class WorkloadTrack {
   private result: Record<string, unknown> | null = null;
@@ -28,6 +39,11 @@ export class WorkloadTrack {
   /** Per series: the mark of the last delta handed out. */
   private readonly deltaMarks = new Map<string, number>();
   private resultChanged = false;
+  /** Gradient workloads: the training curve (thinned past `stepPoints`) and where it stands. */
+  private training: TrainingProgress | null = null;
+  private steps: StepPoint[] = [];
+  private stepsSent = -1;
+  private curve: StepPoint[] = [];
   private readonly progress: Array<{ t: number; validated: number }> = [];
   private answeredAt: { validated: number; status: string } | null = null;
 
@@ -53,7 +69,14 @@ export class WorkloadTrack {
       !this.answeredAt ||
       this.answeredAt.validated !== record.unitsValidated ||
       this.answeredAt.status !== record.status;
-    if (!moved || record.unitsValidated === 0) return;
+    if (!moved) return;
+    if (record.kind === 'gradient') {
+      // Read before the first unit too: "step 0 of 160" is worth showing while it waits.
+      this.answeredAt = { validated: record.unitsValidated, status: record.status };
+      this.updateTraining(this.resultOf(record), record.unitsValidated > 0);
+      return;
+    }
+    if (record.unitsValidated === 0) return;
     this.answeredAt = { validated: record.unitsValidated, status: record.status };
     this.result = this.resultOf(record);
     this.resultChanged = true;
@@ -67,6 +90,39 @@ export class WorkloadTrack {
       }
       series.push({ t: now, value: v.value, lo: v.lo, hi: v.hi });
     }
+  }
+
+  /** `answered`: some unit is validated, so the result is worth publishing. */
+  private updateTraining(result: Record<string, unknown> | null, answered: boolean): void {
+    this.training = result ? trainingProgressOf(result) : null;
+    if (answered) {
+      this.result = result && this.training ? withoutSteps(result) : result;
+      this.resultChanged = true;
+    }
+    const last = this.steps.at(-1)?.step ?? -1;
+    const added = this.training?.steps.filter((p) => p.step > last) ?? [];
+    if (added.length === 0) return;
+    this.steps.push(...added);
+    if (this.steps.length > this.options.stepPoints) {
+      this.steps = thinSteps(this.steps, Math.floor(this.options.stepPoints / 2));
+    }
+    this.curve = thinSteps(this.steps, TRAINING_CURVE_POINTS).map((p) => ({
+      step: p.step,
+      loss: roughly(p.loss),
+      accuracy: roughly(p.accuracy),
+    }));
+  }
+
+  private trainingFigures(): TrainingFigures | null {
+    const t = this.training;
+    if (!t) return null;
+    return {
+      stepsDone: t.stepsDone,
+      stepsTotal: t.stepsTotal,
+      loss: t.loss,
+      accuracy: t.accuracy,
+      curve: this.curve,
+    };
   }
 
   sampleProgress(now: number): void {
@@ -110,6 +166,7 @@ export class WorkloadTrack {
       unitsPerSecond: this.ended ? 0 : this.unitsPerSecond(now),
       etaSeconds: this.etaSeconds(now),
       headline: headlineOf(this.values),
+      training: r.kind === 'gradient' ? this.trainingFigures() : null,
       createdAt: r.createdAt,
       completedAt: r.completedAt,
       failureReason: r.failureReason,
@@ -120,7 +177,13 @@ export class WorkloadTrack {
   fullDetail(): WorkloadDetail {
     const series: SeriesMap = {};
     for (const [name, s] of this.series) series[name] = s.all();
-    return { workloadId: this.record.id, full: true, series, result: this.result };
+    return {
+      workloadId: this.record.id,
+      full: true,
+      series,
+      steps: this.steps.slice(),
+      result: this.result,
+    };
   }
 
   /** Points and result changed since the previous call; null when nothing did. */
@@ -135,6 +198,9 @@ export class WorkloadTrack {
         any = true;
       }
     }
+    const steps = this.steps.filter((p) => p.step > this.stepsSent);
+    this.stepsSent = this.steps.at(-1)?.step ?? -1;
+    if (steps.length > 0) any = true;
     const changed = this.resultChanged;
     this.resultChanged = false;
     if (!any) return null;
@@ -142,6 +208,7 @@ export class WorkloadTrack {
       workloadId: this.record.id,
       full: false,
       series,
+      steps,
       result: changed ? this.result : null,
     };
   }
