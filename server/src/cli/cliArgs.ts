@@ -9,6 +9,7 @@ const OPTIONS = {
   wait: { type: 'boolean' },
   interval: { type: 'string' },
   out: { type: 'string' },
+  format: { type: 'string' },
   json: { type: 'boolean' },
   name: { type: 'string' },
   data: { type: 'string' },
@@ -26,6 +27,7 @@ export interface CliArgs {
     wait?: boolean | undefined;
     interval?: string | undefined;
     out?: string | undefined;
+    format?: string | undefined;
     json?: boolean | undefined;
     name?: string | undefined;
     data?: string | undefined;

@@ -1,9 +1,10 @@
 // The live progress of `tessera submit --wait`: on a terminal one line redrawn in place (bar,
-// units validated / total, percentage, ETA); elsewhere (a log, CI) a plain line now and then,
-// so logs stay readable.
+// units validated / total, percentage, for a gradient workload its step, training loss and
+// held-out accuracy, ETA); elsewhere (a log, CI) a plain line now and then, so logs stay readable.
 import type { WorkloadView } from '@tessera/shared';
 import { EtaEstimator, formatDuration } from './eta';
 import type { Output } from './output';
+import { trainingParts, type TrainingProgress } from './trainingText';
 
 /** Plain mode prints a line at most this often while progress changes... */
 export const PLAIN_LINE_MIN_INTERVAL_MS = 5_000;
@@ -40,20 +41,46 @@ export function etaWords(view: WorkloadView, etaMs: number | null): string {
   }
 }
 
-/** One line: `[████░░░░]  12/40 units  30.0%  ETA 1m 05s`, the bar shrunk to fit `columns`. */
-export function progressLine(view: WorkloadView, etaMs: number | null, columns = 80): string {
+/**
+ * One line: `[████░░░░]  12/40 units  30.0%  ETA 1m 05s`, with `step 6/20  loss 0.512  acc 0.8123`
+ * before the ETA when training figures are given; the bar shrunk to fit `columns`.
+ */
+export function progressLine(
+  view: WorkloadView,
+  etaMs: number | null,
+  columns = 80,
+  training: TrainingProgress | null = null,
+): string {
   const { unitsValidated, unitsTotal, fraction } = view.progress;
-  const tail = `  ${unitsValidated}/${unitsTotal} units  ${percent(fraction)}  ${etaWords(view, etaMs)}`;
+  const figures = training
+    ? trainingParts(training, true)
+        .map((part) => `  ${part}`)
+        .join('')
+    : '';
+  const tail = `  ${unitsValidated}/${unitsTotal} units  ${percent(fraction)}${figures}  ${etaWords(view, etaMs)}`;
   const room = columns - tail.length - 3;
   if (room < BAR_MIN) return tail.trimStart().slice(0, Math.max(0, columns - 1));
   return `${bar(fraction, Math.min(BAR_MAX, room))}${tail}`;
 }
 
-/** A line for logs: `12:00:05 running 12/40 units (30.0%), ETA 1m 05s`. */
-export function plainLine(view: WorkloadView, etaMs: number | null, at: number): string {
+/**
+ * A line for logs: `12:00:05 running 12/40 units (30.0%), ETA 1m 05s`, with
+ * `, step 6/20, loss 0.512, accuracy 0.8123` before the ETA when training figures are given.
+ */
+export function plainLine(
+  view: WorkloadView,
+  etaMs: number | null,
+  at: number,
+  training: TrainingProgress | null = null,
+): string {
   const time = new Date(at).toISOString().slice(11, 19);
   const { unitsValidated, unitsTotal, fraction } = view.progress;
-  return `${time} ${view.status} ${unitsValidated}/${unitsTotal} units (${percent(fraction)}), ${etaWords(view, etaMs)}`;
+  const figures = training
+    ? trainingParts(training)
+        .map((part) => `, ${part}`)
+        .join('')
+    : '';
+  return `${time} ${view.status} ${unitsValidated}/${unitsTotal} units (${percent(fraction)})${figures}, ${etaWords(view, etaMs)}`;
 }
 
 export class ProgressReporter {
@@ -71,12 +98,15 @@ export class ProgressReporter {
     return this.out.isTTY === true;
   }
 
-  update(view: WorkloadView): void {
+  /** Shows `view`, and for a gradient workload where its training stands (null: not known yet). */
+  update(view: WorkloadView, training: TrainingProgress | null = null): void {
     const at = this.now();
     this.eta.observe(at, view.progress.unitsValidated);
     const etaMs = this.eta.etaMs(view.progress.unitsTotal);
     if (this.interactive) {
-      this.out.write(`\r${progressLine(view, etaMs, this.out.columns || 80)}${CLEAR_TO_END}`);
+      this.out.write(
+        `\r${progressLine(view, etaMs, this.out.columns || 80, training)}${CLEAR_TO_END}`,
+      );
       this.drawn = true;
       return;
     }
@@ -88,7 +118,7 @@ export class ProgressReporter {
       since >= PLAIN_LINE_MAX_INTERVAL_MS ||
       (changed && since >= PLAIN_LINE_MIN_INTERVAL_MS)
     ) {
-      this.out.write(`${plainLine(view, etaMs, at)}\n`);
+      this.out.write(`${plainLine(view, etaMs, at, training)}\n`);
       this.lastPlainAt = at;
       this.lastPlainValidated = view.progress.unitsValidated;
     }

@@ -7,12 +7,16 @@ Researcher commands (talk to a coordinator over its REST API):
   submit FILE [--wait] [--interval SECONDS] [--out FILE]
       Submit the workload described by FILE (JSON, e.g. examples/pi.json; - reads stdin).
       Prints the new workload's id. With --wait, shows live progress (units validated /
-      total, percentage, ETA) until the workload ends, then prints its result as JSON
-      (or writes it to --out FILE). --interval: seconds between progress polls (default 1).
+      total, percentage, ETA; for a gradient workload also its step, training loss and
+      held-out accuracy) until the workload ends, then prints its result as JSON (or writes
+      it to --out FILE). --interval: seconds between progress polls (default 1).
   status [ID] [--json]
-      One workload in detail, or a table of every workload.
-  result ID [--out FILE]
+      One workload in detail (a gradient workload with its step, loss and accuracy), or a
+      table of every workload.
+  result ID [--out FILE] [--format json|bin]
       The workload's result as JSON (partial while it runs), on stdout or into FILE.
+      --format bin (gradient workloads, needs --out): its parameters as float32 bytes,
+      little-endian, the current ones while it trains, the final ones once it completed.
   cancel ID
       Cancel a queued or running workload.
 
@@ -43,5 +47,7 @@ Examples:
   tessera submit examples/pi.json --wait
   tessera status
   tessera result 3hVq0x9tYk2b --out pi-result.json
+  tessera submit examples/mnist-softmax.json --wait --out mnist-result.json
+  tessera result 7mXc2pQa9LwE --format bin --out params.bin
   TESSERA_URL=http://lab-server:8080 TESSERA_TOKEN=tsr_... tessera cancel 3hVq0x9tYk2b
 `;

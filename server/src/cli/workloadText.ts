@@ -1,18 +1,37 @@
 // Workloads and results in words for a terminal: the detail block of `tessera status ID`, the
-// table of `tessera status`, and a one-line summary of an estimate.
-import type { WorkloadResult, WorkloadView } from '@tessera/shared';
+// table of `tessera status`, and a one-line summary of a result (an estimate, a trained model).
+import {
+  gradientResultSchema,
+  type GradientWorkloadResult,
+  type WorkloadResult,
+  type WorkloadView,
+} from '@tessera/shared';
 import { percent } from './progressBar';
+import { gradientSummary, trainingParts, trainingProgress } from './trainingText';
 
 const number = new Intl.NumberFormat('en-US');
 
-function specWords(spec: Record<string, unknown>): string {
-  const { estimator, ...rest } = spec;
+/** `pi: samples 400,000, seed 5`; a gradient spec opens with `softmax on mnist:`. */
+function specWords(view: WorkloadView): string {
+  const spec = view.spec as Record<string, unknown>;
+  let head: string;
+  let rest: Record<string, unknown>;
+  if (view.kind === 'gradient') {
+    const { model, dataset, ...others } = spec;
+    head = `${String(model)} on ${String(dataset)}`;
+    rest = others;
+  } else {
+    const { estimator, ...others } = spec;
+    head = String(estimator);
+    rest = others;
+  }
   const fields = Object.entries(rest).map(([key, value]) =>
     typeof value === 'number'
-      ? `${key} ${number.format(value)}`
+      ? // Grouped digits for counts; a fraction (a tolerance of 1e-4) as written, never rounded.
+        `${key} ${Number.isInteger(value) ? number.format(value) : String(value)}`
       : `${key} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
   );
-  return `${String(estimator)}: ${fields.join(', ')}`;
+  return `${head}: ${fields.join(', ')}`;
 }
 
 function progressWords(view: WorkloadView): string {
@@ -20,12 +39,27 @@ function progressWords(view: WorkloadView): string {
   return `${number.format(p.unitsValidated)} / ${number.format(p.unitsTotal)} units validated (${percent(p.fraction)}), ${number.format(p.unitsInFlight)} in flight, ${number.format(p.unitsFailed)} failed`;
 }
 
-export function workloadDetail(view: WorkloadView, pageUrl: string): string {
+/** `step 40/80, loss 0.512, accuracy 0.8123; 7,850 parameters`, or why there is none yet. */
+function trainingWords(training: GradientWorkloadResult | null): string {
+  if (!training) return 'no unit validated yet';
+  return `${trainingParts(trainingProgress(training)).join(', ')}; ${number.format(training.parameterCount)} parameters`;
+}
+
+/**
+ * The detail block; `training` is a gradient workload's result (null while it has none), and
+ * undefined for other kinds.
+ */
+export function workloadDetail(
+  view: WorkloadView,
+  pageUrl: string,
+  training?: GradientWorkloadResult | null,
+): string {
   const rows: Array<[string, string]> = [
     ['Workload', `${view.id}  "${view.name}"`],
     ['Status', view.status + (view.failureReason ? ` (${view.failureReason})` : '')],
     ['Progress', progressWords(view)],
-    ['Spec', `${view.kind} ${specWords(view.spec)}`],
+    ...(training !== undefined ? [['Training', trainingWords(training)] as [string, string]] : []),
+    ['Spec', `${view.kind} ${specWords(view)}`],
     [
       'Redundancy',
       `quorum ${view.redundancy.quorum}, max replicas ${view.redundancy.maxReplicas}, max errors ${view.redundancy.maxErrors}${view.redundancy.adaptive ? ', adaptive' : ''}`,
@@ -61,6 +95,15 @@ export function workloadTable(views: readonly WorkloadView[]): string {
       )
       .join('\n') + '\n'
   );
+}
+
+/** What a result is in one line, when it is an estimate or a gradient workload's training. */
+export function resultSummary(result: WorkloadResult): string | null {
+  if (result.kind === 'gradient') {
+    const gradient = gradientResultSchema.safeParse(result);
+    return gradient.success ? gradientSummary(gradient.data) : null;
+  }
+  return estimateSummary(result);
 }
 
 /** `estimate 3.14159 ± 0.00021 (95% CI 3.14118 to 3.14200), 1,000,000 samples`, when it is one. */

@@ -1,5 +1,5 @@
 // The CLI's progress display and ETA: exact lines for known inputs, a terminal redrawn in place,
-// a log written to now and then.
+// a log written to now and then; a gradient workload's training figures and summary in words.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { WorkloadView } from '@tessera/shared';
@@ -10,6 +10,7 @@ import {
   ProgressReporter,
   progressLine,
 } from '../../src/cli/progressBar';
+import { gradientSummary } from '../../src/cli/trainingText';
 
 function view(
   validated: number,
@@ -125,5 +126,85 @@ describe('ProgressReporter', () => {
       '00:00:40 running 2/4 units (50.0%), ETA 40 s\n',
       '00:00:40 completed 4/4 units (100.0%), done\n',
     ]);
+  });
+});
+
+describe('training figures (gradient workloads)', () => {
+  const training = { step: 6, stepsTotal: 20, loss: 0.51234, accuracy: 0.81234 };
+
+  test('a terminal line shows step, loss and accuracy before the ETA', () => {
+    assert.equal(
+      progressLine(view(12, 40), 65_000, 120, training),
+      `[${'█'.repeat(9)}${'░'.repeat(21)}]  12/40 units  30.0%  step 6/20  loss 0.512  acc 0.8123  ETA 1m 05s`,
+    );
+    // The bar shrinks first, then goes; the figures stay.
+    assert.equal(
+      progressLine(view(12, 40), 65_000, 80, training),
+      `[${'█'.repeat(3)}${'░'.repeat(7)}]  12/40 units  30.0%  step 6/20  loss 0.512  acc 0.8123  ETA 1m 05s`,
+    );
+    assert.equal(
+      progressLine(view(12, 40), 65_000, 70, training),
+      '12/40 units  30.0%  step 6/20  loss 0.512  acc 0.8123  ETA 1m 05s',
+    );
+  });
+
+  test('a log line says them in words; accuracy only once evaluated', () => {
+    const { writes, out } = sink(false);
+    let now = 0;
+    const reporter = new ProgressReporter(out, () => now);
+    reporter.update(view(0, 40, 'queued', 0), null);
+    now = PLAIN_LINE_MIN_INTERVAL_MS;
+    reporter.update(view(2, 40), { step: 1, stepsTotal: 20, loss: 2.3026, accuracy: null });
+    now += PLAIN_LINE_MIN_INTERVAL_MS;
+    reporter.update(view(40, 40, 'completed', 0), {
+      step: 20,
+      stepsTotal: 20,
+      loss: 0.0412,
+      accuracy: 0.99,
+    });
+    assert.deepEqual(writes, [
+      '00:00:00 queued 0/40 units (0.0%), waiting for volunteers\n',
+      '00:00:05 running 2/40 units (5.0%), step 1/20, loss 2.30, ETA 1m 35s\n',
+      '00:00:10 completed 40/40 units (100.0%), step 20/20, loss 0.0412, accuracy 0.9900, done\n',
+    ]);
+  });
+});
+
+describe('gradientSummary', () => {
+  const result = {
+    kind: 'gradient' as const,
+    final: true,
+    status: 'completed' as const,
+    unitsValidated: 160,
+    unitsTotal: 160,
+    version: 80,
+    stepsTotal: 80,
+    steps: [],
+    loss: 0.36712,
+    accuracy: 0.90451,
+    parameterCount: 7850,
+    paramsUrl: '/api/workloads/w1/result?format=bin',
+  };
+
+  test('a trained model in words', () => {
+    assert.equal(
+      gradientSummary(result),
+      'trained 80 steps: held-out accuracy 0.9045, final loss 0.367; 7,850 parameters',
+    );
+  });
+
+  test('a run still going (or stopped short), a lost loss, nothing measured yet', () => {
+    assert.equal(
+      gradientSummary({ ...result, final: false, status: 'running', version: 40, accuracy: null }),
+      'trained 40 of 80 steps so far: latest loss 0.367; 7,850 parameters',
+    );
+    assert.equal(
+      gradientSummary({ ...result, loss: null }),
+      'trained 80 steps: held-out accuracy 0.9045, final loss not finite; 7,850 parameters',
+    );
+    assert.equal(
+      gradientSummary({ ...result, final: false, version: 0, loss: null, accuracy: null }),
+      'trained 0 of 80 steps so far: no step finished yet; 7,850 parameters',
+    );
   });
 });

@@ -190,6 +190,9 @@ describe('TesseraClient without a usable coordinator', () => {
       const gateway = await rejection(client.get('x'));
       assert.equal(gateway.code, 'BAD_RESPONSE');
       assert.equal(gateway.status, 502);
+      const bytes = await rejection(client.resultBytes('x'));
+      assert.equal(bytes.code, 'BAD_RESPONSE');
+      assert.match(bytes.message, /answered 502 without a Tessera error body/);
     } finally {
       other.close();
     }

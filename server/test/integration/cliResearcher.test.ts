@@ -1,5 +1,6 @@
 // The real `tessera` binary (bin/tessera.mjs) against a real coordinator on port 0, with
-// simulated volunteers computing: submit (--wait to the end), status, result, cancel, and every
+// simulated volunteers computing: submit (--wait to the end), status, result, cancel, a gradient
+// workload trained to the end (its step, loss and accuracy, its parameters as bytes), and every
 // way it can go wrong, each with its message and exit code.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -7,12 +8,14 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { GradientVolunteer } from '../../src/sim/gradientVolunteer';
 import { SimulatedVolunteer } from '../../src/sim/simulatedVolunteer';
 import {
   TEST_TOKEN,
   api,
   startTestCoordinator,
   tempDir,
+  waitFor,
   type TestCoordinator,
 } from '../support/testCoordinator';
 
@@ -69,6 +72,46 @@ const PI_BODY = {
 };
 const UNITS = Math.ceil(400_000 / 65_536);
 const CHILD_TIMEOUT_MS = 60_000;
+
+/** A small softmax on synthetic blobs: 8 inputs, 3 classes, so 8 * 3 + 3 = 27 parameters. */
+const BLOBS_BODY = {
+  kind: 'gradient',
+  name: 'cli blobs',
+  spec: {
+    model: 'softmax',
+    dataset: 'blobs',
+    blobs: { train: 600, test: 200, inputSize: 8, classes: 3, seed: 5 },
+    optimizer: { name: 'adam', lr: 0.05 },
+    batchSize: 64,
+    steps: 40,
+    shards: 2,
+    seed: 77,
+    evalEvery: 4,
+  },
+};
+const BLOBS_PARAMETERS = 27;
+
+/** Gradient volunteers working until stopped; a run that throws is kept for the assertion. */
+async function gradientCrew(url: string, size: number) {
+  const crew = Array.from(
+    { length: size },
+    (_, i) => new GradientVolunteer({ url, displayName: `cli-gradient-${i}` }),
+  );
+  await Promise.all(crew.map((v) => v.connect()));
+  const failures: unknown[] = [];
+  const working = crew.map((v) => v.run().catch((error: unknown) => failures.push(error)));
+  let stopped: Promise<void> | null = null;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        crew.forEach((v) => v.close());
+        await Promise.all(working);
+        assert.deepEqual(failures, []);
+      })();
+      return stopped;
+    },
+  };
+}
 
 describe('tessera researcher commands', { timeout: 240_000 }, () => {
   let c: TestCoordinator;
@@ -185,6 +228,160 @@ describe('tessera researcher commands', { timeout: 240_000 }, () => {
     assert.match(run.stderr, new RegExp(`Wrote the result of workload ${id} to ${out}`));
     const written = JSON.parse(readFileSync(out, 'utf8'));
     assert.deepEqual(written, (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body);
+  });
+
+  describe('gradient workloads', () => {
+    let blobsFile: string;
+    let trainedId: string;
+    before(() => {
+      blobsFile = join(dir, 'blobs.json');
+      writeFileSync(blobsFile, JSON.stringify(BLOBS_BODY));
+    });
+
+    test('submit --wait shows step, loss and accuracy while it trains, then the model in words', async () => {
+      // A log line mid-run: it comes at most every 5 s, so the first crew stops after the first
+      // held-out evaluation and the second starts once that line is out.
+      const midRun =
+        /\d\d:\d\d:\d\d running \d+\/\d+ units \(\d+\.\d%\), step \d+\/40, loss \d+\.\d+, accuracy 0\.\d{4}, (ETA|waiting)/;
+      let announced!: (id: string) => void;
+      const submitted = new Promise<string>((resolve) => (announced = resolve));
+      let logged!: () => void;
+      const sawMidRun = new Promise<void>((resolve) => (logged = resolve));
+      const first = await gradientCrew(c.url, 2);
+      const run = tessera(['submit', blobsFile, '--wait', '--interval', '0.1'], {
+        env: auth,
+        onStderr: (text) => {
+          const id = /Submitted workload (\S+)/.exec(text)?.[1];
+          if (id) announced(id);
+          if (midRun.test(text)) logged();
+        },
+      });
+      let second: Awaited<ReturnType<typeof gradientCrew>> | null = null;
+      try {
+        const id = await Promise.race([submitted, run.then(() => 'exited')]);
+        assert.notEqual(id, 'exited');
+        await waitFor(
+          async () => {
+            const result = await api(c.url, 'GET', `/api/workloads/${id}/result`);
+            return result.status === 200 && result.body.accuracy !== null;
+          },
+          20_000,
+          'the first held-out evaluation',
+        );
+        await first.stop();
+        assert.equal(
+          await Promise.race([sawMidRun.then(() => 'seen'), run.then(() => 'exited')]),
+          'seen',
+        );
+        second = await gradientCrew(c.url, 2);
+      } finally {
+        await first.stop();
+      }
+      const done = await run;
+      await second?.stop();
+
+      assert.equal(done.code, 0, done.stderr);
+      const result = JSON.parse(done.stdout);
+      trainedId = /Submitted workload (\S+) "cli blobs"/.exec(done.stderr)![1]!;
+      assert.equal(result.kind, 'gradient');
+      assert.equal(result.final, true);
+      assert.equal(result.version, 40);
+      assert.equal(result.stepsTotal, 40);
+      assert.equal(result.steps.length, 40);
+      assert.equal(result.parameterCount, BLOBS_PARAMETERS);
+      assert.deepEqual(
+        result,
+        (await api(c.url, 'GET', `/api/workloads/${trainedId}/result`)).body,
+      );
+      assert.doesNotMatch(done.stderr, /\r/);
+      assert.match(
+        done.stderr,
+        /\d\d:\d\d:\d\d completed (\d+)\/\1 units \(100\.0%\), step 40\/40, loss \d+\.\d+, accuracy 0\.\d{4}, done\n/,
+      );
+      assert.ok(
+        done.stderr.includes(
+          `trained 40 steps: held-out accuracy ${result.accuracy.toFixed(4)}, final loss ${result.loss.toPrecision(3)}; 27 parameters\n`,
+        ),
+        done.stderr,
+      );
+    });
+
+    test('status shows where training stands', async () => {
+      const run = await tessera(['status', trainedId], { env: auth });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(
+        run.stdout,
+        /^Training +step 40\/40, loss \d+\.\d+, accuracy 0\.\d{4}; 27 parameters$/m,
+      );
+      assert.match(
+        run.stdout,
+        /^Spec +gradient softmax on blobs: blobs \{"train":600,.*steps 40, shards 2, seed 77, aggregation mean, tolerance 0\.0001, evalEvery 4$/m,
+      );
+
+      const fresh = (await api(c.url, 'POST', '/api/workloads', BLOBS_BODY)).body.id as string;
+      try {
+        const untouched = await tessera(['status', fresh], { env: auth });
+        assert.equal(untouched.code, 0, untouched.stderr);
+        assert.match(untouched.stdout, /^Training +no unit validated yet$/m);
+        // The parameters exist from the start (the initial ones), unlike the JSON result.
+        const out = join(dir, 'initial.bin');
+        const bin = await tessera(['result', fresh, '--format', 'bin', '--out', out], {
+          env: auth,
+        });
+        assert.equal(bin.code, 0, bin.stderr);
+        assert.equal(readFileSync(out).byteLength, 4 * BLOBS_PARAMETERS);
+        assert.match(bin.stderr, /at step 0 \(not final: workload queued\) to /);
+      } finally {
+        await api(c.url, 'DELETE', `/api/workloads/${fresh}`);
+      }
+    });
+
+    test('result --format bin writes the parameters as float32 bytes', async () => {
+      const out = join(dir, 'params.bin');
+      const run = await tessera(['result', trainedId, '--format', 'bin', '--out', out], {
+        env: auth,
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, '');
+      const bytes = readFileSync(out);
+      assert.equal(bytes.byteLength, 4 * BLOBS_PARAMETERS);
+      const served = await fetch(`${c.url}/api/workloads/${trainedId}/result?format=bin`);
+      assert.deepEqual(new Uint8Array(bytes), new Uint8Array(await served.arrayBuffer()));
+      assert.equal(
+        run.stderr,
+        `Wrote 27 float32 parameters (108 bytes, little-endian) of workload ${trainedId} at step 40, final, to ${out}\n`,
+      );
+    });
+
+    test('--format bin is refused without --out, and for a workload that is not gradient', async () => {
+      const noOut = await tessera(['result', trainedId, '--format', 'bin'], { env: auth });
+      assert.equal(noOut.code, 2);
+      assert.equal(noOut.stdout, '');
+      assert.match(
+        noOut.stderr,
+        /^tessera: --format bin writes binary \(float32 bytes\): give --out FILE\n/,
+      );
+
+      const badFormat = await tessera(['result', trainedId, '--format', 'csv'], { env: auth });
+      assert.equal(badFormat.code, 2);
+      assert.match(badFormat.stderr, /^tessera: --format must be json or bin\n/);
+
+      const pi = (await api(c.url, 'POST', '/api/workloads', PI_BODY)).body.id as string;
+      try {
+        const out = join(dir, 'pi.bin');
+        const refused = await tessera(['result', pi, '--format', 'bin', '--out', out], {
+          env: auth,
+        });
+        assert.equal(refused.code, 1);
+        assert.equal(
+          refused.stderr,
+          `tessera: workload ${pi} is a montecarlo workload: --format bin downloads the parameters of gradient workloads; its result is JSON (tessera result ${pi})\n`,
+        );
+        assert.throws(() => readFileSync(out), { code: 'ENOENT' });
+      } finally {
+        await api(c.url, 'DELETE', `/api/workloads/${pi}`);
+      }
+    });
   });
 
   test('a file that cannot be read as JSON is a usage error: exit 2, nothing sent', async () => {

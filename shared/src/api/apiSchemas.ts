@@ -66,6 +66,33 @@ export const workloadResultSchema = z
   .loose();
 export type WorkloadResult = z.infer<typeof workloadResultSchema>;
 
+/**
+ * The result of a gradient workload (`kind: "gradient"`): training so far, step by step. A
+ * step's loss is null when it was not finite (JSON has no NaN); `accuracy` (held-out) is there
+ * on the steps it was evaluated at, and at the top level is the latest one (null before the
+ * first evaluation). The parameters themselves come as bytes from `paramsUrl` (`?format=bin`).
+ */
+export const gradientResultSchema = workloadResultSchema.extend({
+  kind: z.literal('gradient'),
+  /** Parameter version reached (= steps completed). */
+  version: count,
+  stepsTotal: count,
+  steps: z.array(
+    z
+      .object({
+        step: count,
+        loss: z.number().nullable(),
+        accuracy: z.number().min(0).max(1).optional(),
+      })
+      .loose(),
+  ),
+  loss: z.number().nullable(),
+  accuracy: z.number().min(0).max(1).nullable(),
+  parameterCount: z.number().int().min(1),
+  paramsUrl: z.string(),
+});
+export type GradientWorkloadResult = z.infer<typeof gradientResultSchema>;
+
 /** GET /api/stats. Extra figures the server adds later pass through. */
 export const platformStatsSchema = z
   .object({

@@ -8,10 +8,12 @@ import type { WorkloadView, submitWorkloadSchema } from '../workloadSpec';
 import { ApiError, CLIENT_ERROR_CODES, networkFailureWords } from './apiError';
 import {
   errorResponseSchema,
+  gradientResultSchema,
   platformStatsSchema,
   workloadListSchema,
   workloadResultSchema,
   workloadViewSchema,
+  type GradientWorkloadResult,
   type PlatformStats,
   type WorkloadResult,
 } from './apiSchemas';
@@ -32,6 +34,16 @@ export interface TesseraClientOptions {
 }
 
 type Method = 'GET' | 'POST' | 'DELETE';
+
+/** A gradient workload's parameters as GET /api/workloads/:id/result?format=bin sends them. */
+export interface ParameterBytes {
+  /** `parameterCount` float32 values, little-endian, in the layout of gradientModel.ts. */
+  bytes: Uint8Array;
+  /** The parameter version they are (= steps completed). */
+  version: number;
+  /** True once the workload has completed: these are its final parameters. */
+  final: boolean;
+}
 
 export class TesseraClient {
   readonly baseUrl: string;
@@ -69,6 +81,48 @@ export class TesseraClient {
     );
   }
 
+  /** The result of a gradient workload; BAD_RESPONSE if the workload is of another kind. */
+  gradientResult(id: string): Promise<GradientWorkloadResult> {
+    return this.call(
+      'GET',
+      `/api/workloads/${encodeURIComponent(id)}/result`,
+      gradientResultSchema,
+    );
+  }
+
+  /**
+   * A gradient workload's current (final once completed) parameters as bytes; BAD_REQUEST for
+   * a workload of another kind. Unlike `result`, answers from the initial parameters on.
+   */
+  async resultBytes(id: string): Promise<ParameterBytes> {
+    const path = `/api/workloads/${encodeURIComponent(id)}/result?format=bin`;
+    const response = await this.send('GET', path, 'application/octet-stream');
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      throw this.unreachable(error);
+    }
+    if (!response.ok) throw this.refusal('GET', path, response, new TextDecoder().decode(bytes));
+    const type = response.headers.get('content-type') ?? '';
+    const version = Number(response.headers.get('x-tessera-version') ?? Number.NaN);
+    const final = response.headers.get('x-tessera-final');
+    if (
+      !type.startsWith('application/octet-stream') ||
+      !Number.isSafeInteger(version) ||
+      version < 0 ||
+      (final !== 'true' && final !== 'false') ||
+      bytes.byteLength % Float32Array.BYTES_PER_ELEMENT !== 0
+    ) {
+      throw new ApiError(
+        CLIENT_ERROR_CODES.badResponse,
+        `GET ${path} answered ${response.status} without float32 parameters (${type || 'no content type'}, ${bytes.byteLength} bytes): is ${this.where} a Tessera coordinator of this version?`,
+        response.status,
+      );
+    }
+    return { bytes, version, final: final === 'true' };
+  }
+
   /** DELETE /api/workloads/:id; CONFLICT when the workload has already ended. */
   cancel(id: string): Promise<WorkloadView> {
     return this.call('DELETE', `/api/workloads/${encodeURIComponent(id)}`, workloadViewSchema);
@@ -83,60 +137,31 @@ export class TesseraClient {
     return `${this.baseUrl}/workloads/${encodeURIComponent(id)}`;
   }
 
+  private get where(): string {
+    return this.baseUrl || 'this site';
+  }
+
   private async call<T>(
     method: Method,
     path: string,
     schema: z.ZodType<T>,
     body?: unknown,
   ): Promise<T> {
-    const url = `${this.baseUrl}${path}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const where = this.baseUrl || 'this site';
-
-    let response: Response;
+    const response = await this.send(method, path, 'application/json', body);
     let text: string;
     try {
-      response = await this.fetchImpl(url, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
       text = await response.text();
     } catch (error) {
-      throw new ApiError(
-        CLIENT_ERROR_CODES.unreachable,
-        `cannot reach the coordinator at ${where}: ${networkFailureWords(error, this.timeoutMs)}`,
-        null,
-      );
+      throw this.unreachable(error);
     }
+    if (!response.ok) throw this.refusal(method, path, response, text);
 
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
-      throw new ApiError(
-        CLIENT_ERROR_CODES.badResponse,
-        `${method} ${path} answered ${response.status} with a body that is not JSON: is ${where} a Tessera coordinator?`,
-        response.status,
-      );
+      throw this.notJson(method, path, response);
     }
-
-    if (!response.ok) {
-      const refusal = errorResponseSchema.safeParse(json);
-      if (!refusal.success) {
-        throw new ApiError(
-          CLIENT_ERROR_CODES.badResponse,
-          `${method} ${path} answered ${response.status} without a Tessera error body`,
-          response.status,
-        );
-      }
-      const { code, message, details } = refusal.data.error;
-      throw new ApiError(code, message, response.status, details);
-    }
-
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
@@ -147,6 +172,64 @@ export class TesseraClient {
       );
     }
     return parsed.data;
+  }
+
+  /** Sends one request; the body is still to be read (within the same timeout). */
+  private async send(
+    method: Method,
+    path: string,
+    accept: string,
+    body?: unknown,
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      return await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw this.unreachable(error);
+    }
+  }
+
+  private unreachable(error: unknown): ApiError {
+    return new ApiError(
+      CLIENT_ERROR_CODES.unreachable,
+      `cannot reach the coordinator at ${this.where}: ${networkFailureWords(error, this.timeoutMs)}`,
+      null,
+    );
+  }
+
+  private notJson(method: Method, path: string, response: Response): ApiError {
+    return new ApiError(
+      CLIENT_ERROR_CODES.badResponse,
+      `${method} ${path} answered ${response.status} with a body that is not JSON: is ${this.where} a Tessera coordinator?`,
+      response.status,
+    );
+  }
+
+  /** The error a non-2xx answer stands for: the coordinator's own, or BAD_RESPONSE. */
+  private refusal(method: Method, path: string, response: Response, text: string): ApiError {
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      return this.notJson(method, path, response);
+    }
+    const refusal = errorResponseSchema.safeParse(json);
+    if (!refusal.success) {
+      return new ApiError(
+        CLIENT_ERROR_CODES.badResponse,
+        `${method} ${path} answered ${response.status} without a Tessera error body`,
+        response.status,
+      );
+    }
+    const { code, message, details } = refusal.data.error;
+    return new ApiError(code, message, response.status, details);
   }
 }
 

@@ -11,8 +11,11 @@ export const DEFAULT_MAX_UNREACHABLE_MS = 60_000;
 export interface WaitOptions {
   intervalMs?: number;
   maxUnreachableMs?: number;
-  /** Called with every view fetched, the final one included. */
-  onProgress?: (view: WorkloadView) => void;
+  /**
+   * Called with every view fetched, the final one included; a promise it returns is awaited
+   * before the next poll (or the return), so what it fetches per view stays one per poll.
+   */
+  onProgress?: (view: WorkloadView) => unknown;
   /** Called when a poll found the coordinator unreachable and the wait goes on. */
   onUnreachable?: (error: ApiError) => void;
   signal?: AbortSignal;
@@ -44,7 +47,7 @@ export async function waitForWorkload(
     try {
       const view = await client.get(id);
       unreachableSince = null;
-      options.onProgress?.(view);
+      await options.onProgress?.(view);
       if (FINAL_STATUSES.includes(view.status)) return view;
     } catch (error) {
       if (!(error instanceof ApiError) || error.code !== CLIENT_ERROR_CODES.unreachable) {

@@ -1,8 +1,10 @@
-// `tessera status [ID] [--json]`: one workload in detail, or a table of all of them.
+// `tessera status [ID] [--json]`: one workload in detail (a gradient workload with its step,
+// training loss and held-out accuracy), or a table of all of them.
 import { allowOnly, operands, type CliArgs } from '../cliArgs';
 import { resolveConnection } from '../connection';
 import { EXIT, type ExitCode } from '../exitCodes';
 import type { CliIO } from '../output';
+import { latestTraining } from '../trainingWatch';
 import { workloadDetail, workloadTable } from '../workloadText';
 
 export async function statusCommand(args: CliArgs, io: CliIO): Promise<ExitCode> {
@@ -11,11 +13,12 @@ export async function statusCommand(args: CliArgs, io: CliIO): Promise<ExitCode>
   const { client } = resolveConnection({ ...args.values, env: io.env, cwd: io.cwd });
   if (id !== undefined) {
     const view = await client.get(id);
-    io.stdout.write(
-      args.values.json
-        ? `${JSON.stringify(view, null, 2)}\n`
-        : workloadDetail(view, client.workloadPageUrl(view.id)),
-    );
+    if (args.values.json) {
+      io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    const training = view.kind === 'gradient' ? await latestTraining(client, view.id) : undefined;
+    io.stdout.write(workloadDetail(view, client.workloadPageUrl(view.id), training));
     return EXIT.ok;
   }
   const views = await client.list();

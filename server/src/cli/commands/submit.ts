@@ -1,6 +1,6 @@
 // `tessera submit FILE [--wait] [--interval SECONDS] [--out FILE]`: sends a workload body (JSON)
 // to the coordinator, which validates it; with --wait, follows it to the end with a progress
-// bar and prints its result.
+// bar (a gradient workload's with its step, loss and accuracy) and prints its result.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
@@ -16,6 +16,8 @@ import { resolveConnection } from '../connection';
 import { EXIT, ReportedFailure, UsageError, type ExitCode } from '../exitCodes';
 import type { CliIO } from '../output';
 import { ProgressReporter } from '../progressBar';
+import { trainingProgress } from '../trainingText';
+import { TrainingWatch } from '../trainingWatch';
 import { deliverResult } from './result';
 
 export const DEFAULT_INTERVAL_SECONDS = 1;
@@ -78,6 +80,7 @@ async function follow(
   client: TesseraClient,
   created: WorkloadView,
   interval: number,
+  training: TrainingWatch,
   io: CliIO,
 ): Promise<WorkloadView | null> {
   const reporter = new ProgressReporter(io.stderr, io.now);
@@ -89,7 +92,10 @@ async function follow(
     return await waitForWorkload(client, created.id, {
       intervalMs: interval,
       signal: abort.signal,
-      onProgress: (view) => reporter.update(view),
+      onProgress: async (view) => {
+        const result = await training.refresh(view);
+        reporter.update(view, result && trainingProgress(result));
+      },
       onUnreachable: (error) => reporter.note(`${error.message}; still trying...`),
     });
   } catch (error) {
@@ -127,7 +133,8 @@ export async function submitCommand(args: CliArgs, io: CliIO): Promise<ExitCode>
     return EXIT.ok;
   }
 
-  const final = await follow(client, created, interval, io);
+  const training = new TrainingWatch(client);
+  const final = await follow(client, created, interval, training, io);
   if (final === null) {
     io.stderr.write(
       `Stopped waiting; workload ${created.id} goes on. Check it with: tessera status ${created.id}; stop it with: tessera cancel ${created.id}\n`,
@@ -135,9 +142,12 @@ export async function submitCommand(args: CliArgs, io: CliIO): Promise<ExitCode>
     return EXIT.interrupted;
   }
   switch (final.status) {
-    case 'completed':
-      deliverResult(final.id, await client.result(final.id), args.values.out, io);
+    case 'completed': {
+      // A gradient workload's final result was just read for the last progress line.
+      const result = training.latest?.final ? training.latest : await client.result(final.id);
+      deliverResult(final.id, result, args.values.out, io);
       return EXIT.ok;
+    }
     case 'failed':
       io.stderr.write(
         `tessera: workload ${final.id} failed: ${final.failureReason ?? 'no reason given'}\n`,
