@@ -63,7 +63,10 @@ export {
   leaderboardEntrySchema,
   seriesMapSchema,
   seriesPointSchema,
+  stepPointSchema,
   throughputPointSchema,
+  trainingFiguresSchema,
+  TRAINING_CURVE_POINTS,
   validationFiguresSchema,
   workloadDetailSchema,
   type DashboardClientToServerEvents,
@@ -76,7 +79,9 @@ export {
   type LeaderboardEntry,
   type SeriesMap,
   type SeriesPoint,
+  type StepPoint,
   type ThroughputPoint,
+  type TrainingFigures,
   type ValidationFigures,
   type WorkloadDetail,
 } from './protocol/dashboardProtocol';
@@ -90,6 +95,7 @@ export {
 export {
   errorResponseSchema,
   fieldErrorSchema,
+  gradientResultSchema,
   healthSchema,
   platformStatsSchema,
   workloadListSchema,
@@ -98,6 +104,7 @@ export {
   workloadStatusSchema,
   workloadViewSchema,
   type FieldError,
+  type GradientWorkloadResult,
   type PlatformStats,
   type WorkloadResult,
 } from './api/apiSchemas';
@@ -106,6 +113,7 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   TesseraClient,
   isAuthRefusal,
+  type ParameterBytes,
   type SubmitWorkloadInput,
   type TesseraClientOptions,
 } from './api/tesseraClient';
