@@ -169,10 +169,10 @@ class VolunteerThread {
     });
   }
 
-  async join(url: string, displayName: string, idleMs: number): Promise<void> {
+  async join(url: string, displayName: string, idleMs: number, slowMs = 0): Promise<void> {
     this.units.length = 0;
     this.failure = null;
-    await this.ask({ type: 'join', url, displayName, idleMs }, 'joined');
+    await this.ask({ type: 'join', url, displayName, idleMs, slowMs }, 'joined');
   }
 
   leave(): Promise<void> {
@@ -259,6 +259,34 @@ function singleProcess(
   };
 }
 
+/** The bench's MNIST workload for model `c`, as the single process trains it. */
+function submitRun(
+  coordinator: Coordinator,
+  name: string,
+  c: ModelCase,
+  options: typeof GRADIENT_ROUNDS_DEFAULTS,
+  quorum: number,
+  maxStaleness: number,
+) {
+  return coordinator.client.submit({
+    kind: 'gradient',
+    name,
+    spec: {
+      ...c.spec,
+      dataset: 'mnist',
+      optimizer: OPTIMIZER,
+      batchSize: options.batchSize,
+      steps: options.steps,
+      shards: options.shards,
+      seed: options.seed,
+      // Held-out accuracy once, after the last step: the single process evaluates nothing.
+      evalEvery: options.steps,
+      maxStaleness,
+    },
+    redundancy: { quorum },
+  });
+}
+
 async function distributed(
   coordinator: Coordinator,
   threads: VolunteerThread[],
@@ -278,22 +306,7 @@ async function distributed(
   let unitMs = Number.NaN;
   try {
     const before = coordinator.wire.snapshot();
-    const view = await coordinator.client.submit({
-      kind: 'gradient',
-      name,
-      spec: {
-        ...c.spec,
-        dataset: 'mnist',
-        optimizer: OPTIMIZER,
-        batchSize: options.batchSize,
-        steps: options.steps,
-        shards: options.shards,
-        seed: options.seed,
-        // Held-out accuracy once, after the last step: the single process evaluates nothing.
-        evalEvery: options.steps,
-      },
-      redundancy: { quorum },
-    });
+    const view = await submitRun(coordinator, name, c, options, quorum, 0);
     const submitted = epochMs();
     // Polls the store in process, so that no researcher traffic adds to the wire count.
     const giveUp = Date.now() + RUN_TIMEOUT_MS;
@@ -359,6 +372,99 @@ async function distributed(
   };
 }
 
+/** [A3] The straggler runs: one volunteer holds each result back this long. */
+export const STRAGGLER_SLOW_MS = 400;
+const STRAGGLER_STALENESS = 2;
+
+/**
+ * One slow volunteer among `threads`: the same steps with synchronous rounds and with bounded
+ * staleness (SPEC A3), seconds per step from submit to completion. The synchronous run must
+ * equal one process; the asynchronous one must equal one process replaying its versions.
+ */
+async function stragglerRun(
+  coordinator: Coordinator,
+  threads: VolunteerThread[],
+  c: ModelCase,
+  train: ExampleSet,
+  maxStaleness: number,
+  options: typeof GRADIENT_ROUNDS_DEFAULTS,
+): Promise<BenchRow> {
+  const name =
+    `${c.label}, ${threads.length} volunteers, one holding results ${STRAGGLER_SLOW_MS} ms, ` +
+    (maxStaleness === 0 ? 'synchronous rounds' : `maxStaleness ${maxStaleness}`);
+  await Promise.all(
+    threads.map((t, i) =>
+      t.join(
+        coordinator.url,
+        `straggler-${maxStaleness}-${i}`,
+        options.idleMs,
+        i === 0 ? STRAGGLER_SLOW_MS : 0,
+      ),
+    ),
+  );
+  let problem: string | null = null;
+  let seconds = Number.NaN;
+  let stale = 0;
+  let error = Number.NaN;
+  try {
+    const started = epochMs();
+    const view = await submitRun(coordinator, name, c, options, 1, maxStaleness);
+    const giveUp = Date.now() + RUN_TIMEOUT_MS;
+    for (;;) {
+      const record = await coordinator.store.getWorkload(view.id);
+      if (record && record.status !== 'running' && record.status !== 'queued') {
+        if (record.status !== 'completed') problem = `workload ended ${record.status}`;
+        break;
+      }
+      if (Date.now() > giveUp) {
+        problem = `stuck at ${record?.unitsValidated}/${record?.unitsTotal} units`;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    seconds = (epochMs() - started) / 1000;
+    if (problem === null) {
+      const result = (await coordinator.client.result(view.id)) as unknown as {
+        steps: Array<{ versions?: number[] }>;
+      };
+      const versions = result.steps.map(
+        (s, step) => s.versions ?? Array(options.shards).fill(step),
+      );
+      stale = versions.flat().filter((v, i) => v < Math.floor(i / options.shards)).length;
+      const replay = trainLocally({
+        config: c.config,
+        train,
+        optimizer: OPTIMIZER,
+        batchSize: options.batchSize,
+        steps: options.steps,
+        seed: options.seed,
+        shards: options.shards,
+        versionOf: (step, shard) => versions[step]![shard]!,
+      });
+      const response = await fetch(`${coordinator.url}/api/workloads/${view.id}/result?format=bin`);
+      error = relativeL2Error(new Float32Array(await response.arrayBuffer()), replay.params);
+      if (!(error <= GRADIENT_TOLERANCE)) {
+        problem = `final parameters differ from the replay: relative L2 ${error.toExponential(2)}`;
+      }
+    }
+  } finally {
+    await Promise.all(threads.map((t) => t.leave()));
+  }
+  if (problem !== null) {
+    return { name, work: options.steps, unit: 'rounds', seconds: Number.NaN, note: '', problem };
+  }
+  return {
+    name,
+    work: options.steps,
+    unit: 'rounds',
+    seconds,
+    note:
+      `${((seconds / options.steps) * 1000).toFixed(0)} ms/step from submit to completion; ` +
+      `${stale} of ${options.steps * options.shards} units on older parameters; ` +
+      `params rel L2 ${error.toExponential(1)} vs one process replaying the versions used`,
+  };
+}
+
 export async function benchGradientRounds(
   options: { log?: (line: string) => void } & Partial<typeof GRADIENT_ROUNDS_DEFAULTS> = {},
 ): Promise<BenchRow[]> {
@@ -390,6 +496,19 @@ export async function benchGradientRounds(
         );
       }
     }
+    // [A3] What bounded staleness buys when one tab is slow: softmax (the cheap model), so the
+    // straggler's hold-back dominates the step, not the machine's two cores.
+    const softmax = cases[0]!;
+    const stragglerCrew = threads.slice(0, Math.max(...crewSizes));
+    const straggler: BenchRow[] = [];
+    for (const maxStaleness of [0, STRAGGLER_STALENESS]) {
+      log(`gradient rounds: one slow volunteer, maxStaleness ${maxStaleness}`);
+      straggler.push(
+        await stragglerRun(coordinator, stragglerCrew, softmax, train, maxStaleness, settings),
+      );
+    }
+    const syncSeconds = straggler[0]!.seconds;
+    rows.push(...straggler.map((row) => ({ ...row, relative: syncSeconds / row.seconds })));
     const cores = cpus().length;
     rows.push({
       name: 'setup (every row)',

@@ -10,7 +10,7 @@ import { GradientVolunteer } from '../../server/src/sim/gradientVolunteer';
 
 export type ToVolunteerThread =
   /** Connect a fresh volunteer (new identity, empty shard cache) and start asking for work. */
-  | { type: 'join'; url: string; displayName: string; idleMs: number }
+  | { type: 'join'; url: string; displayName: string; idleMs: number; slowMs?: number }
   /** Finish the unit in hand, disconnect, say how many units were answered. */
   | { type: 'leave' };
 
@@ -47,6 +47,8 @@ let current: { volunteer: GradientVolunteer; leaving: boolean; loop: Promise<num
 async function workLoop(
   volunteer: GradientVolunteer,
   idleMs: number,
+  /** A straggler: each result held back this long after it is computed. */
+  slowMs: number,
   leaving: () => boolean,
 ): Promise<number> {
   let units = 0;
@@ -69,6 +71,7 @@ async function workLoop(
       });
       continue;
     }
+    if (slowMs > 0) await new Promise((resolve) => setTimeout(resolve, slowMs));
     const reply = await volunteer.submit(lease.replicaId, bytes, epochMs() - leasedAt);
     units += 1;
     post({
@@ -93,7 +96,7 @@ async function handle(message: ToVolunteerThread): Promise<void> {
       });
       await volunteer.connect();
       const state = { volunteer, leaving: false, loop: Promise.resolve(0) };
-      state.loop = workLoop(volunteer, message.idleMs, () => state.leaving);
+      state.loop = workLoop(volunteer, message.idleMs, message.slowMs ?? 0, () => state.leaving);
       // A failure mid-run is reported at once, not only when the run is over.
       state.loop.catch((error: unknown) => post({ type: 'failed', error: asPlainError(error) }));
       current = state;

@@ -185,6 +185,11 @@ export const GRADIENT_HINT: EstimatorHint = {
       help: 'Steps between held-out accuracy evaluations (and after the last step).',
       advanced: true,
     },
+    maxStaleness: {
+      label: 'Max staleness',
+      help: '0: each step waits for all its shards. k > 0: volunteers may run up to k steps ahead on older parameters (a stale gradient counts less), so one slow tab does not stall the rest.',
+      advanced: true,
+    },
   },
 };
 

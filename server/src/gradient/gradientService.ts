@@ -52,6 +52,7 @@ import {
   aggregateGradients,
   type AggregationRule,
 } from '@tessera/shared/kinds/gradient/robustAggregation';
+import { weighStaleness } from '@tessera/shared/kinds/gradient/staleness';
 import { encodeShard, shardByteLength } from '@tessera/shared/kinds/gradient/shardCodec';
 import { GradientDatasets, featureDtypeOf, modelConfigOf, trainCountOf } from './gradientDatasets';
 import type {
@@ -131,7 +132,8 @@ export interface GradientResultSummary {
   /** Parameter version reached (= steps completed). */
   version: number;
   stepsTotal: number;
-  steps: Array<{ step: number; loss: number; accuracy?: number }>;
+  /** `versions` (asynchronous rounds only): the parameter version of each shard's gradient. */
+  steps: Array<{ step: number; loss: number; accuracy?: number; versions?: number[] }>;
   /** Latest training loss and held-out accuracy (null before the first evaluation). */
   loss: number | null;
   accuracy: number | null;
@@ -247,7 +249,11 @@ export class GradientService {
         unitsTotal,
         params: bytesOf(params),
         optimizer: new Uint8Array(optimizer),
-        firstRound: this.planRound(id, spec, sets.train, 0),
+        // [A3] asynchronous rounds open maxStaleness steps ahead of the current one.
+        firstRounds: Array.from({ length: Math.min(steps, spec.maxStaleness + 1) }, (_, step) =>
+          this.planRound(id, spec, sets.train, step),
+        ),
+        maxStaleness: spec.maxStaleness,
       },
       now,
     );
@@ -267,12 +273,12 @@ export class GradientService {
     const layout = layoutOf(spec);
     const partitionCount = partitionSizes(layout)[leased.shard]!;
     const task: GradientTask = {
-      version: leased.step,
+      version: leased.version,
       step: leased.step,
       shard: leased.shard,
       modelConfig: config,
       parameterCount: parameterCount(config),
-      paramsUrl: `/api/workloads/${leased.workloadId}/params/${leased.step}`,
+      paramsUrl: `/api/workloads/${leased.workloadId}/params/${leased.version}`,
       partition: {
         url: `/api/shards/${leased.shardHash}`,
         hash: leased.shardHash,
@@ -346,7 +352,12 @@ export class GradientService {
     const spec = this.specOf(input.spec);
     const config = modelConfigOf(spec);
     const sets = this.datasets.loadedFor(spec);
-    const gradient = aggregateGradients(input.canonicals, aggregationOf(spec));
+    // [A3] a stale shard's gradient counts 1 / (1 + staleness); fresh ones (all, when
+    // synchronous) are left as they are.
+    const gradient = aggregateGradients(
+      weighStaleness(input.step, input.canonicals, input.versions),
+      aggregationOf(spec),
+    );
     const next = optimizerStep(
       optimizerOf(spec),
       paramsOf(input.params),
@@ -372,24 +383,32 @@ export class GradientService {
         trainCorrect,
         examples,
         accuracy: evaluateNow ? evaluate(config, next.params, sets.test).accuracy : null,
+        versions: input.versions,
       },
+      // [A3] the round that opens now is maxStaleness steps ahead of the new current one.
       nextRound:
-        done < input.steps ? this.planRound(input.workloadId, spec, sets.train, done) : null,
+        done + spec.maxStaleness < input.steps
+          ? this.planRound(input.workloadId, spec, sets.train, done + spec.maxStaleness)
+          : null,
     };
   }
 
-  /** The parameters of `version` while it is the current one (or the final parameters). */
+  /**
+   * The parameters of `version` while units may be computed at it: the current one (the final
+   * parameters once done), and [A3] with asynchronous rounds the maxStaleness before it.
+   */
   params(workloadId: string, version: number): Uint8Array {
     const state = this.store.state(workloadId);
     if (!state) throw new TesseraError(ERROR_CODES.notFound, `no gradient workload ${workloadId}`);
-    if (version !== state.version) {
+    const params = this.store.paramsAt(workloadId, version);
+    if (!params) {
       throw new TesseraError(
         ERROR_CODES.notFound,
         `parameter version ${version} is not held: the workload is at version ${state.version}`,
         { version: state.version },
       );
     }
-    return state.params;
+    return params;
   }
 
   /** A partition's bytes by hash: from the cache, or rebuilt from its workload's dataset. */
@@ -428,6 +447,8 @@ export class GradientService {
         step: m.step,
         loss: m.loss,
         ...(m.accuracy !== null ? { accuracy: m.accuracy } : {}),
+        // [A3] which parameter version each shard used: with the spec, enough to replay the run.
+        ...(spec.maxStaleness > 0 ? { versions: m.versions } : {}),
       })),
       loss: metrics.at(-1)?.loss ?? null,
       accuracy: lastEval?.accuracy ?? null,

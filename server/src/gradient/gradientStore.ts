@@ -40,7 +40,10 @@ export interface NewGradientWorkload {
   unitsTotal: number;
   params: Uint8Array;
   optimizer: Uint8Array;
-  firstRound: ShardPlan[];
+  /** Step 0's shards, then (asynchronous rounds) those of steps 1..maxStaleness. */
+  firstRounds: ShardPlan[][];
+  /** [A3] Steps a unit's parameter version may lag its step by; 0 is synchronous rounds. */
+  maxStaleness: number;
 }
 
 export interface GradientState {
@@ -60,6 +63,8 @@ export interface StepMetrics {
   examples: number;
   /** Held-out accuracy after the step's update, on the steps where it was evaluated. */
   accuracy: number | null;
+  /** [A3] The parameter version each shard's gradient was taken at, in shard order. */
+  versions: number[];
 }
 
 export interface GradientLeaseRequest {
@@ -83,6 +88,8 @@ export interface LeasedGradientUnit {
   start: number;
   count: number;
   shardHash: string;
+  /** [A3] The parameter version the unit is computed at (its step, in synchronous rounds). */
+  version: number;
   deadline: number;
 }
 
@@ -93,6 +100,8 @@ export interface RoundInput {
   step: number;
   steps: number;
   canonicals: GradientResult[];
+  /** [A3] The parameter version each canonical was computed at (each = step when synchronous). */
+  versions: number[];
   params: Uint8Array;
   optimizer: Uint8Array;
 }
@@ -101,7 +110,10 @@ export interface RoundOutput {
   params: Uint8Array;
   optimizer: Uint8Array;
   metrics: StepMetrics;
-  /** The next step's shards, or null after the last step. */
+  /**
+   * The shards of the round to open now: step + 1 + maxStaleness (asynchronous rounds open
+   * that far ahead), or null when that is past the last step.
+   */
   nextRound: ShardPlan[] | null;
 }
 
@@ -156,6 +168,8 @@ export type GradientSubmitOutcome =
 export interface GradientStore {
   createWorkload(workload: NewGradientWorkload, now: number): void;
   state(workloadId: string): GradientState | null;
+  /** [A3] The parameters of `version` while units may still be computed at it, else null. */
+  paramsAt(workloadId: string, version: number): Uint8Array | null;
   stepMetrics(workloadId: string): StepMetrics[];
   /** The workload of a gradient replica (so its dataset can be loaded before submitting). */
   replicaWorkload(replicaId: number): string | null;

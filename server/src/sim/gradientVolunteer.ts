@@ -33,6 +33,7 @@ export const GRADIENT_BEHAVIORS = [
   'poison-nan',
   'wrong-shape',
   'stall',
+  'slow',
 ] as const;
 /**
  * honest: the reference gradient. poison-scale: the gradient times POISON_SCALE, large and
@@ -41,6 +42,7 @@ export const GRADIENT_BEHAVIORS = [
  * (pushes the model uphill). poison-nan: a NaN in the gradient. wrong-shape: one value short.
  * The last two are refused at the coordinator's edge; the first two pass it and only quorum or
  * robust aggregation stops them. stall: takes one unit and never answers (a frozen tab).
+ * slow: honest, but holds each result back `slowMs` (a slow device, a straggler).
  */
 export type GradientBehavior = (typeof GRADIENT_BEHAVIORS)[number];
 export const POISON_SCALE = -100;
@@ -64,6 +66,8 @@ export interface GradientVolunteerOptions {
   displayName?: string;
   /** Longest wait before asking again when there was no work; a work:available push cuts it short. */
   idleMs?: number;
+  /** How long a `slow` volunteer holds each result back; default 300 ms. */
+  slowMs?: number;
 }
 
 export class GradientVolunteer {
@@ -169,6 +173,7 @@ export class GradientVolunteer {
     switch (this.behavior) {
       case 'honest':
       case 'stall':
+      case 'slow':
         return result;
       case 'poison-scale':
         return { ...result, gradSum: g.map((v) => v * POISON_SCALE) };
@@ -235,6 +240,9 @@ export class GradientVolunteer {
           error: { name: 'FetchError', message: String((error as Error).message).slice(0, 500) },
         });
         continue;
+      }
+      if (this.behavior === 'slow') {
+        await new Promise((r) => setTimeout(r, this.options.slowMs ?? 300));
       }
       const reply = await this.submit(lease.replicaId, bytes, performance.now() - started);
       this.tally.units += 1;

@@ -315,7 +315,7 @@ describe('tessera researcher commands', { timeout: 240_000 }, () => {
       );
       assert.match(
         run.stdout,
-        /^Spec +gradient softmax on blobs: blobs \{"train":600,.*steps 40, shards 2, seed 77, aggregation mean, tolerance 0\.0001, evalEvery 4$/m,
+        /^Spec +gradient softmax on blobs: blobs \{"train":600,.*steps 40, shards 2, seed 77, aggregation mean, tolerance 0\.0001, evalEvery 4, maxStaleness 0$/m,
       );
 
       const fresh = (await api(c.url, 'POST', '/api/workloads', BLOBS_BODY)).body.id as string;

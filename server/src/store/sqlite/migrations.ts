@@ -173,4 +173,20 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     version: 4,
     sql: `ALTER TABLE gradient_units ADD COLUMN backups INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    // Asynchronous gradient rounds with bounded staleness (SPEC A3): the parameter version a
+    // unit is computed at (fixed at its first lease, so its replicas agree), the older
+    // versions still leasable, and the versions each closed step's shards used.
+    version: 5,
+    sql: `
+      ALTER TABLE gradient_units ADD COLUMN version INTEGER;
+      ALTER TABLE gradient_steps ADD COLUMN versions TEXT;
+      CREATE TABLE gradient_params (
+        workload_id TEXT NOT NULL REFERENCES workloads (id),
+        version INTEGER NOT NULL,
+        params BLOB NOT NULL,
+        PRIMARY KEY (workload_id, version)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

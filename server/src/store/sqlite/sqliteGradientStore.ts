@@ -40,6 +40,7 @@ interface UnitRow {
   returned: number;
   errors: number;
   canonical: Buffer | null;
+  version: number | null;
 }
 
 interface ReplicaRow {
@@ -79,6 +80,10 @@ interface CandidateUnit {
   start: number;
   count: number;
   shard_hash: string;
+  /** The unit's parameter version once leased, else null. */
+  version: number | null;
+  /** The workload's current parameter version. */
+  current: number;
 }
 
 /** A unit computing this many times longer than the round's mean unit is a straggler... */
@@ -160,7 +165,9 @@ export class SqliteGradientStore implements GradientStore {
         `INSERT INTO gradient_state (workload_id, version, steps, params, optimizer)
            VALUES (?, 0, ?, ?, ?)`,
       ).run(w.id, w.steps, Buffer.from(w.params), Buffer.from(w.optimizer));
-      this.openRound(w.id, 0, w.firstRound, w.redundancy.quorum);
+      w.firstRounds.forEach((plans, step) =>
+        this.openRound(w.id, step, plans, w.redundancy.quorum),
+      );
     })();
   }
 
@@ -186,6 +193,16 @@ export class SqliteGradientStore implements GradientStore {
     };
   }
 
+  paramsAt(workloadId: string, version: number): Uint8Array | null {
+    const state = this.state(workloadId);
+    if (!state) return null;
+    if (version === state.version) return state.params;
+    const row = this.sql(
+      'SELECT params FROM gradient_params WHERE workload_id = ? AND version = ?',
+    ).get(workloadId, version) as { params: Buffer } | undefined;
+    return row?.params ?? null;
+  }
+
   stepMetrics(workloadId: string): StepMetrics[] {
     const rows = this.sql('SELECT * FROM gradient_steps WHERE workload_id = ? ORDER BY step').all(
       workloadId,
@@ -195,6 +212,7 @@ export class SqliteGradientStore implements GradientStore {
       train_correct: number;
       examples: number;
       accuracy: number | null;
+      versions: string | null;
     }>;
     return rows.map((r) => ({
       step: r.step,
@@ -202,6 +220,8 @@ export class SqliteGradientStore implements GradientStore {
       trainCorrect: r.train_correct,
       examples: r.examples,
       accuracy: r.accuracy,
+      // Steps closed before version 5 of the schema were all synchronous.
+      versions: r.versions === null ? [] : (JSON.parse(r.versions) as number[]),
     }));
   }
 
@@ -222,16 +242,18 @@ export class SqliteGradientStore implements GradientStore {
   }
 
   /**
-   * Oldest active gradient workload first; in its open round, among the shards that want a
-   * replica and that this volunteer neither holds nor answered (replicas must be independent),
-   * [L9] one whose partition the connection already holds, else the lowest.
+   * Oldest active gradient workload first; in its open rounds (one, or [A3] up to
+   * maxStaleness + 1 with asynchronous rounds), the earliest step first, and among the shards
+   * that want a replica and that this volunteer neither holds nor answered (replicas must be
+   * independent), [L9] one whose partition the connection already holds, else the lowest.
    */
   private openUnit(request: GradientLeaseRequest): CandidateUnit | undefined {
     return this.sql(
-      `SELECT w.id, w.name, w.spec, u.step, u.shard, u.start, u.count, u.shard_hash
+      `SELECT w.id, w.name, w.spec, u.step, u.shard, u.start, u.count, u.shard_hash, u.version,
+              s.version AS current
          FROM workloads w
          JOIN gradient_state s ON s.workload_id = w.id
-         JOIN gradient_units u ON u.workload_id = w.id AND u.step = s.version
+         JOIN gradient_units u ON u.workload_id = w.id
         WHERE w.status IN ('queued', 'running') AND w.kind = 'gradient'
           AND u.state = 'open' AND u.wanted - u.in_flight - u.returned > 0
           AND NOT EXISTS (
@@ -239,7 +261,7 @@ export class SqliteGradientStore implements GradientStore {
              WHERE r.workload_id = u.workload_id AND r.step = u.step AND r.shard = u.shard
                AND r.volunteer_id = @volunteer
                AND r.state IN ('in_flight', 'returned', 'valid', 'invalid'))
-        ORDER BY w.created_at, w.id, ${HELD_FIRST}, u.shard
+        ORDER BY w.created_at, w.id, u.step, ${HELD_FIRST}, u.shard
         LIMIT 1`,
     ).get({ volunteer: request.volunteerId, held: JSON.stringify(request.preferHashes) }) as
       CandidateUnit | undefined;
@@ -254,7 +276,8 @@ export class SqliteGradientStore implements GradientStore {
    */
   private stragglingUnit(request: GradientLeaseRequest): CandidateUnit | undefined {
     const unit = this.sql(
-      `SELECT w.id, w.name, w.spec, u.step, u.shard, u.start, u.count, u.shard_hash
+      `SELECT w.id, w.name, w.spec, u.step, u.shard, u.start, u.count, u.shard_hash, u.version,
+              s.version AS current
          FROM workloads w
          JOIN gradient_state s ON s.workload_id = w.id
          JOIN gradient_units u ON u.workload_id = w.id AND u.step = s.version
@@ -321,9 +344,13 @@ export class SqliteGradientStore implements GradientStore {
         request.now,
         deadline,
       );
+      // [A3] The first lease fixes the unit's parameter version (the newest there is), so all
+      // its replicas compute the same thing; in synchronous rounds that is always its step.
+      const version = unit.version ?? unit.current;
       this.sql(
-        'UPDATE gradient_units SET in_flight = in_flight + 1 WHERE workload_id = ? AND step = ? AND shard = ?',
-      ).run(unit.id, unit.step, unit.shard);
+        `UPDATE gradient_units SET in_flight = in_flight + 1, version = ?
+           WHERE workload_id = ? AND step = ? AND shard = ?`,
+      ).run(version, unit.id, unit.step, unit.shard);
       this.sql(
         `UPDATE workloads SET status = 'running', updated_at = ? WHERE id = ? AND status = 'queued'`,
       ).run(request.now, unit.id);
@@ -337,6 +364,7 @@ export class SqliteGradientStore implements GradientStore {
         start: unit.start,
         count: unit.count,
         shardHash: unit.shard_hash,
+        version,
         deadline,
       };
     })();
@@ -581,13 +609,34 @@ export class SqliteGradientStore implements GradientStore {
         this.sql(
           'UPDATE workloads SET units_validated = units_validated + 1, updated_at = ? WHERE id = ?',
         ).run(now, workloadId);
-        const open = this.sql(
-          `SELECT COUNT(*) AS n FROM gradient_units WHERE workload_id = ? AND step = ? AND state = 'open'`,
-        ).get(workloadId, step) as { n: number };
-        if (open.n > 0) return { credited, newVersion: null, ended: null };
-        const closed = this.closeRound(workloadId, step, spec, hooks, redundancy, now);
-        return { credited, ...closed };
+        return { credited, ...this.closeReadyRounds(workloadId, spec, hooks, redundancy, now) };
       }
+    }
+  }
+
+  /**
+   * Closes the current round while every shard of it is validated: once in synchronous
+   * rounds; [A3] with asynchronous ones, later rounds whose shards all came in early close
+   * right after, in step order. Returns the version reached, or null when none closed.
+   */
+  private closeReadyRounds(
+    workloadId: string,
+    spec: unknown,
+    hooks: RoundHooks,
+    redundancy: Redundancy,
+    now: number,
+  ): { newVersion: number | null; ended: WorkloadStatus | null } {
+    let newVersion: number | null = null;
+    for (;;) {
+      const state = this.state(workloadId)!;
+      const units = this.sql(
+        `SELECT COUNT(*) AS n, SUM(state = 'open') AS open FROM gradient_units
+          WHERE workload_id = ? AND step = ?`,
+      ).get(workloadId, state.version) as { n: number; open: number | null };
+      if (units.n === 0 || (units.open ?? 0) > 0) return { newVersion, ended: null };
+      const closed = this.closeRound(workloadId, state.version, spec, hooks, redundancy, now);
+      newVersion = closed.newVersion;
+      if (closed.ended) return closed;
     }
   }
 
@@ -600,42 +649,69 @@ export class SqliteGradientStore implements GradientStore {
     now: number,
   ): { newVersion: number; ended: WorkloadStatus | null } {
     const state = this.state(workloadId)!;
-    const canonicals = (
-      this.sql(
-        'SELECT canonical FROM gradient_units WHERE workload_id = ? AND step = ? ORDER BY shard',
-      ).all(workloadId, step) as Array<{ canonical: Buffer }>
-    ).map((r) => hooks.decode(r.canonical));
+    const units = this.sql(
+      'SELECT canonical, version FROM gradient_units WHERE workload_id = ? AND step = ? ORDER BY shard',
+    ).all(workloadId, step) as Array<{ canonical: Buffer; version: number | null }>;
+    const versions = units.map((u) => u.version ?? step);
     const out = hooks.closeRound({
       workloadId,
       spec,
       step,
       steps: state.steps,
-      canonicals,
+      canonicals: units.map((u) => hooks.decode(u.canonical)),
+      versions,
       params: state.params,
       optimizer: state.optimizer,
     });
     const version = step + 1;
+    const maxStaleness =
+      (JSON.parse(this.workload(workloadId).spec) as { maxStaleness?: number }).maxStaleness ?? 0;
+    if (maxStaleness > 0) {
+      // [A3] Units of the open rounds may still be computed at the versions this one replaces.
+      this.sql('INSERT INTO gradient_params (workload_id, version, params) VALUES (?, ?, ?)').run(
+        workloadId,
+        step,
+        Buffer.from(state.params),
+      );
+      this.sql('DELETE FROM gradient_params WHERE workload_id = ? AND version < ?').run(
+        workloadId,
+        version - maxStaleness,
+      );
+    }
     this.sql(
       'UPDATE gradient_state SET version = ?, params = ?, optimizer = ? WHERE workload_id = ?',
     ).run(version, Buffer.from(out.params), Buffer.from(out.optimizer), workloadId);
     const m = out.metrics;
     this.sql(
-      `INSERT INTO gradient_steps (workload_id, step, loss, train_correct, examples, accuracy, closed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(workloadId, step, m.loss, m.trainCorrect, m.examples, m.accuracy, now);
+      `INSERT INTO gradient_steps (workload_id, step, loss, train_correct, examples, accuracy,
+           closed_at, versions)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      workloadId,
+      step,
+      m.loss,
+      m.trainCorrect,
+      m.examples,
+      m.accuracy,
+      now,
+      JSON.stringify(versions),
+    );
     // Backup replicas still computing this round are no longer needed: their results are stale.
     this.sql(
       `UPDATE gradient_replicas SET state = 'timed_out', error = 'round closed', returned_at = ?
          WHERE workload_id = ? AND step = ? AND state = 'in_flight'`,
     ).run(now, workloadId, step);
     this.sql('DELETE FROM gradient_units WHERE workload_id = ? AND step = ?').run(workloadId, step);
-    if (out.nextRound === null) {
+    if (version === state.steps) {
+      this.sql('DELETE FROM gradient_params WHERE workload_id = ?').run(workloadId);
       this.sql(
         `UPDATE workloads SET status = 'completed', updated_at = ?, completed_at = ? WHERE id = ?`,
       ).run(now, now, workloadId);
       return { newVersion: version, ended: 'completed' };
     }
-    this.openRound(workloadId, version, out.nextRound, redundancy.quorum);
+    if (out.nextRound !== null) {
+      this.openRound(workloadId, version + maxStaleness, out.nextRound, redundancy.quorum);
+    }
     return { newVersion: version, ended: null };
   }
 

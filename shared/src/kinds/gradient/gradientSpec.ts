@@ -18,6 +18,8 @@ export const GRADIENT_DATASETS = ['mnist', 'blobs'] as const;
 export const MAX_GRADIENT_STEPS = 100_000;
 /** Shards per step at most: the units of one round. */
 export const MAX_GRADIENT_SHARDS = 256;
+/** Largest staleness bound of asynchronous rounds: parameter versions kept besides the current. */
+export const MAX_GRADIENT_STALENESS = 8;
 
 const optimizerSchema = z.discriminatedUnion('name', [
   z
@@ -73,6 +75,13 @@ export const gradientSpecSchema = z
     tolerance: z.number().positive().max(1).default(GRADIENT_TOLERANCE),
     /** Held-out accuracy is evaluated every this many steps, and after the last. Default 10. */
     evalEvery: z.number().int().min(1).max(MAX_GRADIENT_STEPS).default(10),
+    /**
+     * Asynchronous rounds with bounded staleness (server/SPEC.md A3): units of step s may be
+     * computed from any parameter version v with s - maxStaleness <= v <= s, so volunteers
+     * start the next steps while a straggler finishes this one; a shard's gradient taken at v
+     * counts 1 / (1 + s - v) of a fresh one. 0 (the default) is synchronous rounds.
+     */
+    maxStaleness: z.number().int().min(0).max(MAX_GRADIENT_STALENESS).default(0),
   })
   .strict()
   .superRefine((spec, ctx) => {

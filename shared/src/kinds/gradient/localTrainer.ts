@@ -3,7 +3,9 @@
 // the parameters must agree within the gradient tolerance), and the trainer of the tests.
 // The training set is split into the workload's resident partitions once (dataPartitions.ts);
 // a step: stepSlices(step) -> each slice's examples out of its partition -> computeGradient per
-// slice -> aggregateGradients in shard order -> optimizerStep.
+// slice -> aggregateGradients in shard order -> optimizerStep. Asynchronous runs (A3) replay
+// with `versionOf`: each slice's gradient is taken at the parameter version a volunteer used,
+// weighed by its staleness (staleness.ts), as the coordinator did.
 import {
   partitionMembers,
   sliceExamplesOf,
@@ -21,6 +23,8 @@ import {
 } from './optimizer';
 import { initParameters } from './parameterInit';
 import { aggregateGradients, type AggregationRule } from './robustAggregation';
+import { MAX_GRADIENT_STALENESS } from './gradientSpec';
+import { weighStaleness } from './staleness';
 
 export interface LocalTrainingOptions {
   config: ModelConfig;
@@ -34,6 +38,11 @@ export interface LocalTrainingOptions {
   shards?: number;
   /** Default mean. */
   aggregation?: AggregationRule;
+  /**
+   * The parameter version unit (step, partition) was computed at, at most MAX_GRADIENT_STALENESS
+   * behind `step`; default `step` (synchronous rounds).
+   */
+  versionOf?: (step: number, partition: number) => number;
   /** Start here instead of initParameters(config, seed). */
   initialParams?: Float32Array;
   /** Called after each step with the step's shard results (loss, hits) and new parameters. */
@@ -60,12 +69,24 @@ export function trainLocally(options: LocalTrainingOptions): LocalTrainingResult
     seed,
   };
   const partitions = partitionMembers(layout).map((members) => gatherExamples(train, members));
+  // Versions a stale unit may still be computed at; fresh runs only ever read the newest.
+  const history = new Map<number, Float32Array>([[0, params]]);
   for (let step = 0; step < steps; step++) {
-    const results = stepSlices(layout, step).map((slice) =>
-      computeGradient(config, params, sliceExamplesOf(partitions[slice.partition]!, seed, slice)),
-    );
-    const gradient = aggregateGradients(results, aggregation);
+    const slices = stepSlices(layout, step);
+    const versions = slices.map((slice) => options.versionOf?.(step, slice.partition) ?? step);
+    const results = slices.map((slice, k) => {
+      const at = history.get(versions[k]!);
+      if (!at) throw new RangeError(`step ${step}: no parameter version ${versions[k]}`);
+      return computeGradient(
+        config,
+        at,
+        sliceExamplesOf(partitions[slice.partition]!, seed, slice),
+      );
+    });
+    const gradient = aggregateGradients(weighStaleness(step, results, versions), aggregation);
     ({ params, state } = optimizerStep(optimizer, params, state, gradient));
+    history.set(step + 1, params);
+    history.delete(step + 1 - MAX_GRADIENT_STALENESS - 1);
     const examples = results.reduce((sum, r) => sum + r.count, 0);
     stepLosses.push(results.reduce((sum, r) => sum + r.lossSum, 0) / examples);
     options.onStep?.(step, results, params);
