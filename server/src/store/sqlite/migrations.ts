@@ -189,4 +189,9 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // The dashboard's recent throughput counts validated gradient units by their valid replicas.
+    version: 6,
+    sql: `CREATE INDEX gradient_replicas_valid ON gradient_replicas (returned_at) WHERE state = 'valid';`,
+  },
 ];

@@ -930,8 +930,11 @@ export class SqliteStore implements Store {
         ReplicaState,
         number
       >;
+      // Gradient replicas count with the Monte Carlo ones: the same lifecycle, the same states.
       for (const row of this.sql(
-        'SELECT state, COUNT(*) AS n FROM replicas GROUP BY state',
+        `SELECT state, COUNT(*) AS n FROM (
+           SELECT state FROM replicas UNION ALL SELECT state FROM gradient_replicas
+         ) GROUP BY state`,
       ).all() as Array<{ state: ReplicaState; n: number }>) {
         replicasByState[row.state] = row.n;
       }
@@ -942,6 +945,13 @@ export class SqliteStore implements Store {
         `SELECT COUNT(*) AS units, COALESCE(SUM(work), 0) AS work FROM units
            WHERE validated_at IS NOT NULL AND validated_at > ?`,
       ).get(now - windowMs) as { units: number; work: number };
+      // Gradient units are deleted when their round closes; their valid replicas stay, stamped
+      // when returned. Their work (examples) is not added to the Monte Carlo samples.
+      const recentGradient = this.sql(
+        `SELECT COUNT(*) AS units FROM (
+           SELECT DISTINCT workload_id, step, shard FROM gradient_replicas
+            WHERE state = 'valid' AND returned_at > ?)`,
+      ).get(now - windowMs) as { units: number };
       const volunteers = this.sql('SELECT COUNT(*) AS n FROM volunteers').get() as {
         n: number;
       };
@@ -950,7 +960,7 @@ export class SqliteStore implements Store {
         unitsValidated: validated.n,
         replicasByState,
         volunteersTotal: volunteers.n,
-        recent: { windowMs, units: recent.units, work: recent.work },
+        recent: { windowMs, units: recent.units + recentGradient.units, work: recent.work },
       };
     })();
   }
