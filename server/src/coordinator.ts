@@ -260,6 +260,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       const grant = await this.gradient.lease({
         volunteerId: identity.volunteerId,
         connectionId: identity.connectionId,
+        netGroup: identity.netGroup,
         now,
         leaseDurationMs: this.options.leaseDurationMs + extraMs,
         maxLeasesPerConnection: this.options.maxLeasesPerConnection,

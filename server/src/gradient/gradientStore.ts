@@ -70,6 +70,8 @@ export interface StepMetrics {
 export interface GradientLeaseRequest {
   volunteerId: string;
   connectionId: string;
+  /** [L2] The connection's public network group (null: private, exempt). */
+  netGroup: string | null;
   now: number;
   leaseDurationMs: number;
   maxLeasesPerConnection: number;

@@ -194,4 +194,9 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     version: 6,
     sql: `CREATE INDEX gradient_replicas_valid ON gradient_replicas (returned_at) WHERE state = 'valid';`,
   },
+  {
+    // [L2] gradient replicas remember their public network group, as Monte Carlo ones do.
+    version: 7,
+    sql: `ALTER TABLE gradient_replicas ADD COLUMN net_group TEXT;`,
+  },
 ];

@@ -259,12 +259,15 @@ export class SqliteGradientStore implements GradientStore {
           AND NOT EXISTS (
             SELECT 1 FROM gradient_replicas r
              WHERE r.workload_id = u.workload_id AND r.step = u.step AND r.shard = u.shard
-               AND r.volunteer_id = @volunteer
+               AND (r.volunteer_id = @volunteer OR r.net_group = @net)
                AND r.state IN ('in_flight', 'returned', 'valid', 'invalid'))
         ORDER BY w.created_at, w.id, u.step, ${HELD_FIRST}, u.shard
         LIMIT 1`,
-    ).get({ volunteer: request.volunteerId, held: JSON.stringify(request.preferHashes) }) as
-      CandidateUnit | undefined;
+    ).get({
+      volunteer: request.volunteerId,
+      net: request.netGroup,
+      held: JSON.stringify(request.preferHashes),
+    }) as CandidateUnit | undefined;
   }
 
   /**
@@ -298,12 +301,13 @@ export class SqliteGradientStore implements GradientStore {
           AND NOT EXISTS (
             SELECT 1 FROM gradient_replicas r
              WHERE r.workload_id = u.workload_id AND r.step = u.step AND r.shard = u.shard
-               AND r.volunteer_id = @volunteer
+               AND (r.volunteer_id = @volunteer OR r.net_group = @net)
                AND r.state IN ('in_flight', 'returned', 'valid', 'invalid'))
         ORDER BY w.created_at, w.id, ${HELD_FIRST}, u.shard
         LIMIT 1`,
     ).get({
       volunteer: request.volunteerId,
+      net: request.netGroup,
       held: JSON.stringify(request.preferHashes),
       now: request.now,
       floor: STRAGGLER_FLOOR_MS,
@@ -331,8 +335,8 @@ export class SqliteGradientStore implements GradientStore {
       const deadline = request.now + request.leaseDurationMs;
       const inserted = this.sql(
         `INSERT INTO gradient_replicas (id, workload_id, step, shard, volunteer_id, connection_id,
-             state, leased_at, deadline)
-           VALUES (COALESCE((SELECT MAX(id) FROM gradient_replicas), ? - 1) + 1, ?, ?, ?, ?, ?,
+             net_group, state, leased_at, deadline)
+           VALUES (COALESCE((SELECT MAX(id) FROM gradient_replicas), ? - 1) + 1, ?, ?, ?, ?, ?, ?,
              'in_flight', ?, ?)`,
       ).run(
         GRADIENT_REPLICA_ID_BASE,
@@ -341,6 +345,7 @@ export class SqliteGradientStore implements GradientStore {
         unit.shard,
         request.volunteerId,
         request.connectionId,
+        request.netGroup,
         request.now,
         deadline,
       );
