@@ -47,13 +47,42 @@ interface CachedPartition {
   byteLength: number;
 }
 
+/** Parameter versions kept: the current one and, with asynchronous rounds, a few behind it. */
+export const PARAMS_CACHE_VERSIONS = 3;
+
 export class GradientUnitRunner {
   private readonly partitions = new ByteLru<CachedPartition>(VOLUNTEER_PARTITION_CACHE_BYTES);
   /** Downloads under way, so lanes needing one partition at once fetch it once. */
   private readonly arriving = new Map<string, Promise<CachedPartition>>();
   private gpu: { device: GPUDevice; key: string; runner: GradientGpu } | null = null;
 
+  /**
+   * The latest parameter versions' bytes by URL (immutable per version): a tab computing several
+   * shards of one step, or lanes of one round at once, downloads the parameters once.
+   */
+  private readonly params = new Map<string, Promise<ArrayBuffer>>();
+
   constructor(private readonly fetch: FetchBytes = fetchBytes) {}
+
+  private parameters(url: string, signal: AbortSignal): Promise<ArrayBuffer> {
+    let bytes = this.params.get(url);
+    if (!bytes) {
+      // Not tied to this unit's signal: a dropped unit must not fail the lanes sharing it.
+      bytes = this.fetch(url, new AbortController().signal);
+      this.params.set(url, bytes);
+      bytes.catch(() => this.params.delete(url));
+      while (this.params.size > PARAMS_CACHE_VERSIONS) {
+        this.params.delete(this.params.keys().next().value!);
+      }
+    }
+    return Promise.race([
+      bytes,
+      new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(abortReason(signal));
+        signal.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
+      }),
+    ]);
+  }
 
   async run(
     backend: ComputeBackend,
@@ -61,7 +90,7 @@ export class GradientUnitRunner {
     signal: AbortSignal,
   ): Promise<GradientUnitRun> {
     const [paramsBytes, partition] = await Promise.all([
-      this.fetch(task.paramsUrl, signal),
+      this.parameters(task.paramsUrl, signal),
       this.partition(task, signal),
     ]);
     if (signal.aborted) throw abortReason(signal);

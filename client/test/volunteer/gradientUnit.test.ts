@@ -41,15 +41,22 @@ async function origin(corrupt = false) {
   const requests = new Map<string, number>();
   const gates: Array<() => void> = [];
   let held = false;
+  let paramsFail = false;
   const fetch = async (path: string) => {
     requests.set(path, (requests.get(path) ?? 0) + 1);
     if (held && path.startsWith('/shards/')) await new Promise<void>((r) => gates.push(r));
+    if (path.startsWith('/params/')) {
+      if (paramsFail) throw new Error(`GET ${path}: HTTP 503`);
+      return files.get('/params')!.slice(0);
+    }
     return files.get(path)!.slice(0);
   };
   return {
     fetch,
     hashes,
     requests,
+    /** Parameter downloads fail (true) or work again (false). */
+    failParams: (fail: boolean) => (paramsFail = fail),
     /** Holds partition downloads until release(). */
     hold: () => (held = true),
     release: () => {
@@ -67,7 +74,7 @@ function taskFor(step: number, shard: number, hashes: string[]): GradientTask {
     shard,
     modelConfig: CONFIG,
     parameterCount: params.length,
-    paramsUrl: '/params',
+    paramsUrl: `/params/${step}`,
     partition: {
       url: `/shards/${hashes[shard]}`,
       hash: hashes[shard]!,
@@ -89,12 +96,26 @@ describe('[G1][G2] gradient units in the tab', () => {
     );
     const later = await runner.run({ kind: 'cpu' }, tasks[2]!, signal);
     assert.equal(o.requests.get(tasks[0]!.partition.url), 1);
-    assert.equal(o.requests.get('/params'), 3);
+    // Three steps, three parameter versions: each downloaded once.
+    for (const t of tasks) assert.equal(o.requests.get(t.paramsUrl), 1);
     assert.equal(runner.cachedPartitions, 1);
     for (const [i, run] of [...first, later].entries()) {
       const expected = computeGradient(CONFIG, params, taskExamples(partitions[1]!, tasks[i]!));
       assert.deepEqual(decodeGradientResult(run.result), expected);
     }
+  });
+
+  test('the parameters of a version are downloaded once for all its units; a failed download is not kept', async () => {
+    const o = await origin();
+    const runner = new GradientUnitRunner(o.fetch);
+    const signal = new AbortController().signal;
+    o.failParams(true);
+    await assert.rejects(runner.run({ kind: 'cpu' }, taskFor(0, 0, o.hashes), signal), /503/);
+    o.failParams(false);
+    const shards = [0, 1, 2].map((shard) => taskFor(0, shard, o.hashes));
+    await Promise.all(shards.map((t) => runner.run({ kind: 'cpu' }, t, signal)));
+    await runner.run({ kind: 'cpu' }, taskFor(0, 1, o.hashes), signal);
+    assert.equal(o.requests.get('/params/0'), 2, 'the failed try, then one for all four units');
   });
 
   test('[G1] a unit dropped while its partition arrives does not cancel the download', async () => {

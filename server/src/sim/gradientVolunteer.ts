@@ -70,12 +70,17 @@ export interface GradientVolunteerOptions {
   slowMs?: number;
 }
 
+/** Parameter versions a volunteer keeps, as the browser's runner (gradientUnit.ts). */
+const PARAMS_CACHE_VERSIONS = 3;
+
 export class GradientVolunteer {
   readonly behavior: GradientBehavior;
   private socket: ClientSocket | null = null;
   /** Ends the current wait for work early, while there is one. */
   private wake: (() => void) | null = null;
   private closed = false;
+  /** The latest parameter versions by URL (immutable per version). */
+  private readonly params = new Map<string, Float32Array>();
   /** Decoded data partitions by content hash (each checked once, when it arrived). */
   private readonly partitions = new Map<string, ExampleSet>();
   /** The identity the coordinator gave this volunteer at hello. */
@@ -159,10 +164,18 @@ export class GradientVolunteer {
   /** What this volunteer claims for a gradient lease, as the bytes it sends. */
   async compute(lease: Lease): Promise<ArrayBuffer> {
     const task = gradientTaskSchema.parse(lease.task);
-    const paramBytes = await this.fetchBytes(task.paramsUrl);
-    this.tally.paramFetches += 1;
-    this.tally.paramBytes += paramBytes.byteLength;
-    const params = new Float32Array(paramBytes);
+    // As the browser does (gradientUnit.ts): a version's parameters are fetched once.
+    let params = this.params.get(task.paramsUrl);
+    if (!params) {
+      const paramBytes = await this.fetchBytes(task.paramsUrl);
+      this.tally.paramFetches += 1;
+      this.tally.paramBytes += paramBytes.byteLength;
+      params = new Float32Array(paramBytes);
+      this.params.set(task.paramsUrl, params);
+      while (this.params.size > PARAMS_CACHE_VERSIONS) {
+        this.params.delete(this.params.keys().next().value!);
+      }
+    }
     const set = taskExamples(await this.partition(task), task);
     const honest = computeGradient(task.modelConfig, params, set);
     return encodeGradientResult(this.poison(honest));

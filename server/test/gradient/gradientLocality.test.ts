@@ -128,7 +128,7 @@ describe('[L9][G1] bytes a volunteer downloads on MNIST', () => {
       assert.equal(view.status, 'completed', view.failureReason);
       const held = partitionLeases('held') - heldBefore;
       const fetched = partitionLeases('fetched') - fetchedBefore;
-      const units = crew.reduce((n, v) => n + v.tally.paramFetches, 0);
+      const units = crew.reduce((n, v) => n + v.tally.units, 0);
       const partitionBytes = crew.reduce((n, v) => n + v.tally.partitionBytes, 0);
       const paramBytes = crew.reduce((n, v) => n + v.tally.paramBytes, 0);
       // 2,000 digits of 784 bytes a partition, plus the 32-byte header and the labels.
