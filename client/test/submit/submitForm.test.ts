@@ -231,7 +231,7 @@ describe('the gradient training form', () => {
     const shown = fields.filter((f) => isShown(f, both));
     const placed = placeErrors(checked.ok ? [] : checked.errors, shown);
     assert.deepEqual(Object.fromEntries(placed.byField), {
-      'spec.optimizer.lr': 'Too small: expected number to be >0',
+      'spec.optimizer.lr': 'lr must be > 0',
       'spec.steps': 'give exactly one of steps, epochs',
     });
     // The coordinator's refusal of a batch larger than the data names spec.batchSize.
