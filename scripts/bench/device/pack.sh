@@ -1,12 +1,10 @@
 #!/bin/bash
 # Packs `npm run bench:gpu` for a GPU machine that has no Node, no npm registry and no Vulkan
-# loader: the bench bundled into one file, this machine's node binary, Dawn (npm webgpu), 4,096
-# MNIST digits as a shard, and the Debian Vulkan/GL loader packages, into .gpu/ and .gl/ (both
-# git-ignored via .git/info/exclude). On the GPU machine, from the repo root: bash .gpu/run.sh
+# loader: the bench bundled into one file, this machine's node binary, Dawn (npm webgpu), the
+# MNIST split as shards, and the Debian Vulkan/GL loader packages, into .gpu/ and .gl/ (both
+# git-ignored). On the GPU machine, from the repo root: bash .gpu/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo /.gpu/ >> .git/info/exclude
-grep -qx '/.gl/' .git/info/exclude 2>/dev/null || echo /.gl/ >> .git/info/exclude
 rm -rf .gpu && mkdir -p .gpu .gl /tmp/amd64/partial
 npx esbuild scripts/bench/gpu.ts --bundle --platform=node --format=esm --target=node20 \
   --external:webgpu --outfile=.gpu/bench.mjs \
@@ -14,7 +12,7 @@ npx esbuild scripts/bench/gpu.ts --bundle --platform=node --format=esm --target=
 tar -C "$(dirname "$(readlink -f "$(command -v node)")")" -cf - node | xz -T2 -6 > .gpu/node.tar.xz
 tar -cf - node_modules/webgpu/index.js node_modules/webgpu/package.json \
   node_modules/webgpu/dist/linux-x64 | xz -T2 -6 > .gpu/webgpu.tar.xz
-node --import tsx scripts/bench/device/mnistShard.ts .gpu/mnist-4096.shard
+node --import tsx scripts/bench/device/mnistShard.ts .gpu
 cp scripts/bench/device/run.sh .gpu/run.sh
 # libGLX_nvidia (the NVIDIA Vulkan ICD) needs glvnd beside the Vulkan loader.
 o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'

@@ -13,5 +13,5 @@ echo "node $(node --version); icd: ${icd:-none}"
 nvidia-smi -L 2>/dev/null
 export VK_ICD_FILENAMES=${icd:-/usr/lib/chromium/vk_swiftshader_icd.json}
 [ -n "$icd" ] && export VK_DRIVER_FILES=$icd __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
-export TESSERA_BENCH_SHARD=$here/mnist-4096.shard TESSERA_BENCH_JSON=${OUT:-/tmp}/bench-gpu.json
+export TESSERA_BENCH_MNIST=$here TESSERA_BENCH_JSON=${OUT:-/tmp}/bench-gpu.json
 cd $work && timeout ${BENCH_TIMEOUT:-420} node bench.mjs

@@ -96,7 +96,7 @@ describe('REST API', () => {
         { kind: 'montecarlo', spec: piSpec, redundancy: { quorum: 3, maxReplicas: 2 } },
         /redundancy\.maxReplicas/,
       ],
-      [[1, 2, 3], /expected object/i],
+      [[1, 2, 3], /must be an object/i],
     ];
     for (const [body, field] of cases) {
       const res = await api(c.url, 'POST', '/api/workloads', body);

@@ -56,7 +56,20 @@ export interface LocalTrainingResult {
   stepLosses: number[];
 }
 
-export function trainLocally(options: LocalTrainingOptions): LocalTrainingResult {
+/** One gradient the training loop needs: `examples` at the parameters `params`. */
+export interface GradientRequest {
+  params: Float32Array;
+  examples: ExampleSet;
+}
+
+/**
+ * The training loop, without the arithmetic of a gradient: it yields each step's requests (in
+ * shard order) and takes their results back, so one loop serves the synchronous reference
+ * (trainLocally) and an engine that answers asynchronously (a GPU: trainWith).
+ */
+function* trainingLoop(
+  options: LocalTrainingOptions,
+): Generator<GradientRequest[], LocalTrainingResult, GradientResult[]> {
   const { config, train, optimizer, batchSize, steps, seed } = options;
   const aggregation = options.aggregation ?? { rule: 'mean' };
   let params = options.initialParams ?? initParameters(config, seed);
@@ -74,14 +87,10 @@ export function trainLocally(options: LocalTrainingOptions): LocalTrainingResult
   for (let step = 0; step < steps; step++) {
     const slices = stepSlices(layout, step);
     const versions = slices.map((slice) => options.versionOf?.(step, slice.partition) ?? step);
-    const results = slices.map((slice, k) => {
+    const results = yield slices.map((slice, k) => {
       const at = history.get(versions[k]!);
       if (!at) throw new RangeError(`step ${step}: no parameter version ${versions[k]}`);
-      return computeGradient(
-        config,
-        at,
-        sliceExamplesOf(partitions[slice.partition]!, seed, slice),
-      );
+      return { params: at, examples: sliceExamplesOf(partitions[slice.partition]!, seed, slice) };
     });
     const gradient = aggregateGradients(weighStaleness(step, results, versions), aggregation);
     ({ params, state } = optimizerStep(optimizer, params, state, gradient));
@@ -92,4 +101,28 @@ export function trainLocally(options: LocalTrainingOptions): LocalTrainingResult
     options.onStep?.(step, results, params);
   }
   return { params, state, stepLosses };
+}
+
+export function trainLocally(options: LocalTrainingOptions): LocalTrainingResult {
+  const loop = trainingLoop(options);
+  let next = loop.next();
+  while (!next.done) {
+    next = loop.next(next.value.map((r) => computeGradient(options.config, r.params, r.examples)));
+  }
+  return next.value;
+}
+
+/** The same training with each gradient computed by `compute` (one request at a time, in order). */
+export async function trainWith(
+  options: LocalTrainingOptions,
+  compute: (request: GradientRequest) => Promise<GradientResult>,
+): Promise<LocalTrainingResult> {
+  const loop = trainingLoop(options);
+  let next = loop.next();
+  while (!next.done) {
+    const results: GradientResult[] = [];
+    for (const request of next.value) results.push(await compute(request));
+    next = loop.next(results);
+  }
+  return next.value;
 }
