@@ -1,10 +1,12 @@
-// MNIST with 20% of the volunteers poisoning their gradients (one scaled by -100, one sign-
-// flipped; both finite, so they pass the edge) and quorum 1, so nothing but the aggregation
-// rule stands between them and the model: trimmed mean ends within 1 accuracy point of the
-// clean run, while plain averaging under the same poison collapses.
+// MNIST with 20% of the volunteers poisoning their gradients (one scaled by -100 and one sign-
+// flipped, both finite, so they pass the edge; one returning NaN, refused at the edge, counted
+// against it and suspended, its units computed again by others) and quorum 1, so nothing but
+// the aggregation rule stands between the finite poison and the model: trimmed mean ends within
+// 1 accuracy point of the clean run, while plain averaging under the same poison collapses.
 //
-// Ten volunteers and ten shards a round: every shard of a round is leased at once, one per
-// volunteer, so each round holds two poisoned shards, and trim 0.2 drops two at each end.
+// Fifteen volunteers and fifteen shards a round: every shard of a round is leased at once, one
+// per volunteer, so each round holds up to three poisoned shards, and trim 0.2 drops three at
+// each end.
 // Which shards are poisoned depends on lease order, so the poisoned trajectory differs from
 // run to run. Softmax + Adam at a constant learning rate does not settle: held-out accuracy
 // swings by up to ~1.2 points between evaluations 10 steps apart (measured: clean run
@@ -13,7 +15,7 @@
 // steps); measured gaps to the clean run were 0.002 to 0.003 that way.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { GradientBehavior } from '../../src/sim/gradientVolunteer';
+import type { GradientBehavior, GradientVolunteer } from '../../src/sim/gradientVolunteer';
 import { api, startTestCoordinator, type TestCoordinator } from '../support/testCoordinator';
 import { crewOf, runToEnd, submitGradient } from './gradientSupport';
 
@@ -21,17 +23,18 @@ const SPEC = {
   model: 'softmax',
   dataset: 'mnist',
   optimizer: { name: 'adam', lr: 0.01 },
-  batchSize: 100,
+  batchSize: 150,
   seed: 20261127,
   evalEvery: 10,
-  shards: 10,
+  shards: 15,
 };
 const POISONED: GradientBehavior[] = [
   'poison-scale',
   'poison-flip',
-  ...Array<GradientBehavior>(8).fill('honest'),
+  'poison-nan',
+  ...Array<GradientBehavior>(12).fill('honest'),
 ];
-const CLEAN: GradientBehavior[] = Array<GradientBehavior>(10).fill('honest');
+const CLEAN: GradientBehavior[] = Array<GradientBehavior>(15).fill('honest');
 const LAST_EVALUATIONS = 4;
 
 /** Held-out accuracies of a finished run, in step order. */
@@ -39,14 +42,16 @@ async function accuracies(
   c: TestCoordinator,
   spec: object,
   behaviors: GradientBehavior[],
-): Promise<number[]> {
+): Promise<{ series: number[]; crew: GradientVolunteer[] }> {
   const id = await submitGradient(c.url, spec, { quorum: 1 });
-  const view = await runToEnd(c.url, id, await crewOf(c.url, behaviors), 55_000);
+  const crew = await crewOf(c.url, behaviors);
+  const view = await runToEnd(c.url, id, crew, 120_000);
   assert.equal(view.status, 'completed', view.failureReason);
   const result = await api(c.url, 'GET', `/api/workloads/${id}/result`);
-  return (result.body.steps as Array<{ accuracy?: number }>)
+  const series = (result.body.steps as Array<{ accuracy?: number }>)
     .filter((s) => s.accuracy !== undefined)
     .map((s) => s.accuracy!);
+  return { series, crew };
 }
 
 function endingAccuracy(series: number[]): number {
@@ -67,19 +72,26 @@ describe('poisoned gradients on MNIST', () => {
 
   test('20% poisoned, quorum 1 + trimmed mean: within 1 point of the clean run', async () => {
     const robust = { ...SPEC, epochs: 2, aggregation: 'trimmed-mean', trim: 0.2 };
-    const clean = await accuracies(c, robust, CLEAN);
-    const poisoned = await accuracies(c, robust, POISONED);
+    const clean = (await accuracies(c, robust, CLEAN)).series;
+    const { series: poisoned, crew: poisonedCrew } = await accuracies(c, robust, POISONED);
     // Plain averaging needs few rounds to show what the poison does.
-    const naive = await accuracies(c, { ...SPEC, steps: 20, aggregation: 'mean' }, POISONED);
+    const naive = (await accuracies(c, { ...SPEC, steps: 20, aggregation: 'mean' }, POISONED))
+      .series;
     const [a, b] = [endingAccuracy(clean), endingAccuracy(poisoned)];
     console.log(
       `# trimmed mean, last ${LAST_EVALUATIONS} evaluations: clean ${clean.slice(-LAST_EVALUATIONS).join(' ')} ` +
         `(mean ${a.toFixed(4)}), poisoned ${poisoned.slice(-LAST_EVALUATIONS).join(' ')} (mean ${b.toFixed(4)}); ` +
         `plain mean poisoned ${naive.at(-1)}`,
     );
-    assert.equal(clean.length, 16);
-    assert.ok(a >= 0.87, `clean accuracy ${a}`);
+    assert.equal(clean.length, 11);
+    // The clean run trained (2 epochs, 107 steps, a trimmed mean of 15 small shards: ~0.87).
+    assert.ok(a >= 0.85, `clean accuracy ${a}`);
     assert.ok(Math.abs(b - a) <= 0.01, `poisoned ${b} vs clean ${a}`);
     assert.ok(naive.at(-1)! < 0.5, `plain mean under poison ${naive.at(-1)}`);
+    // The NaN volunteer was refused at the edge and then suspended (R6): asked for work, it was
+    // told SUSPENDED and stopped.
+    const nan = poisonedCrew[POISONED.indexOf('poison-nan')]!;
+    assert.ok((nan.tally.refused.INVALID_RESULT ?? 0) >= 1, JSON.stringify(nan.tally.refused));
+    assert.equal(nan.tally.refused.SUSPENDED, 1, JSON.stringify(nan.tally.refused));
   });
 });
