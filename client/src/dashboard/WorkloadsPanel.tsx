@@ -130,7 +130,7 @@ export function WorkloadsPanel(props: { workloads: DashboardWorkload[]; total: n
             <span>Status</span>
             <span>Progress</span>
             <span>ETA</span>
-            <span>Running answer (estimate ± 95% interval, or training loss)</span>
+            <span>Answer so far (±95% CI, or loss)</span>
           </div>
           <ul className="workload-list">
             {props.workloads.map((w) => (
