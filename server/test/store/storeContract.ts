@@ -552,6 +552,63 @@ export function storeContract(name: string, harness: StoreHarness): void {
         await store.cancelWorkload(held.id, T0);
       });
 
+      test('[R4] a volunteer caught on a unit stays caught when the unit is taken back again', async () => {
+        for (const v of ['z-q1', 'z-q2', 'z-q3', 'z-h1', 'z-h2', 'z-h3']) {
+          await store.createVolunteer({ id: v, secretHash: 'h', displayName: v, now: T0 });
+        }
+        /** Catches `liar` on a fresh one-unit workload: it lies, two honest volunteers agree. */
+        const catchOnTrap = async (liar: string, honest: [string, string]) => {
+          const trap = piWorkload(1024, 1024);
+          await store.createWorkload(trap, T0);
+          const t = truth(trap, 0);
+          const x = (await lease(liar, 0.99))!;
+          const y = (await lease(honest[0], 0.99))!;
+          assert.equal(x.workloadId, trap.id);
+          assert.equal(y.workloadId, trap.id);
+          await submit(x.replicaId, liar, { ...t, hits: t.hits + 1 });
+          await submit(y.replicaId, honest[0], t);
+          const z = (await lease(honest[1], 0.99))!;
+          assert.equal(z.workloadId, trap.id);
+          return submit(z.replicaId, honest[1], t);
+        };
+        const w = piWorkload(1024, 1024);
+        await store.createWorkload(w, T0);
+        const right = truth(w, 0);
+        const forged = { ...right, hits: right.hits + 3 };
+        // Two colluders settle the unit on a forgery (unverified: neither is established).
+        const a = (await lease('z-q1', 0.99))!;
+        const b = (await lease('z-q2', 0.99))!;
+        await submit(a.replicaId, 'z-q1', forged);
+        await submit(b.replicaId, 'z-q2', forged);
+        assert.equal((await store.getWorkload(w.id))!.status, 'completed');
+        // z-q1 is caught: the unit reopens with z-q2's vote, and a third colluder settles it again.
+        const first = await catchOnTrap('z-q1', ['z-h1', 'z-h2']);
+        assert.ok(first.kind === 'accepted' && first.reopened.includes(w.id));
+        const c = (await lease('z-q3', 0.99))!;
+        assert.equal(c.workloadId, w.id);
+        await submit(c.replicaId, 'z-q3', forged);
+        assert.equal((await store.getWorkload(w.id))!.status, 'completed');
+        // z-q3 is caught: the unit reopens again. z-q1's withdrawn result must not come back as a
+        // vote (it would settle the forgery with z-q2 at once) nor its offense be withdrawn.
+        const second = await catchOnTrap('z-q3', ['z-h2', 'z-h3']);
+        assert.ok(second.kind === 'accepted' && second.reopened.includes(w.id));
+        assert.equal(
+          (await store.getWorkload(w.id))!.status,
+          'running',
+          'the unit waits for votes',
+        );
+        assert.equal((await store.getVolunteer('z-q1'))!.offenses, 1, 'z-q1 stays caught');
+        // Two honest replicas outvote z-q2's forgery; the answer is the right one.
+        for (const v of ['z-h1', 'z-h3']) {
+          const r = (await lease(v, 0.99))!;
+          assert.equal(r.workloadId, w.id);
+          await submit(r.replicaId, v, right);
+        }
+        const fixed = (await store.getWorkload(w.id))!;
+        assert.equal(fixed.status, 'completed');
+        assert.deepEqual(fixed.aggregate, pi.fold(pi.emptyAggregate(), right));
+      });
+
       test('[L4] a result past its deadline is refused even before the sweep has run', async () => {
         const w = piWorkload(1024, 1024);
         await store.createWorkload(w, T0);

@@ -199,4 +199,10 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     version: 7,
     sql: `ALTER TABLE gradient_replicas ADD COLUMN net_group TEXT;`,
   },
+  {
+    // [R4] A replica withdrawn because its volunteer was caught never counts as a vote again,
+    // unlike one that a withdrawn result had outvoted.
+    version: 8,
+    sql: `ALTER TABLE replicas ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

@@ -695,8 +695,10 @@ export class SqliteStore implements Store {
       `SELECT id, volunteer_id FROM replicas WHERE workload_id = ? AND unit_idx = ? AND state = 'valid'`,
     ).all(workloadId, idx) as Array<{ id: number; volunteer_id: string }>;
     for (const replica of valid) {
-      this.sql(`UPDATE replicas SET state = ? WHERE id = ?`).run(
-        replica.id === caughtReplicaId ? 'invalid' : 'returned',
+      const caught = replica.id === caughtReplicaId;
+      this.sql(`UPDATE replicas SET state = ?, withdrawn = ? WHERE id = ?`).run(
+        caught ? 'invalid' : 'returned',
+        caught ? 1 : 0,
         replica.id,
       );
       this.sql(
@@ -704,10 +706,12 @@ export class SqliteStore implements Store {
       ).run(credit, replica.volunteer_id);
     }
     // Replicas outvoted by the withdrawn result were judged by a bad vote: they become votes
-    // again and their offense is withdrawn (their streak cannot be given back).
+    // again and their offense is withdrawn (their streak cannot be given back). Not those
+    // withdrawn when an earlier re-check of this unit caught their volunteer: they stay out.
     const outvoted = this.sql(
       `SELECT id, volunteer_id FROM replicas
-       WHERE workload_id = ? AND unit_idx = ? AND state = 'invalid' AND result IS NOT NULL AND id != ?`,
+       WHERE workload_id = ? AND unit_idx = ? AND state = 'invalid' AND result IS NOT NULL
+         AND withdrawn = 0 AND id != ?`,
     ).all(workloadId, idx, caughtReplicaId) as Array<{ id: number; volunteer_id: string }>;
     for (const replica of outvoted) {
       this.sql(`UPDATE replicas SET state = 'returned' WHERE id = ?`).run(replica.id);
