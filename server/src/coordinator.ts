@@ -416,6 +416,23 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     }
   }
 
+  /**
+   * [L5] At start: the previous process's connections are all gone, so their leases are
+   * released at once instead of at their deadlines (a round would otherwise wait them out).
+   */
+  async releaseOrphanedLeases(): Promise<number> {
+    const outcome = await this.store.releaseAllConnections(this.clock.now());
+    await this.announceRelease(outcome);
+    let released = outcome.released;
+    if (this.gradient) {
+      const gradient = this.gradient.store.releaseAllConnections(this.clock.now());
+      await this.announceRelease(gradient);
+      released += gradient.released;
+    }
+    this.counters.inc('tessera_replicas_released_total', {}, released);
+    return released;
+  }
+
   /** The sweep: replicas past their deadline go back to the pool. */
   async expireLeases(): Promise<number> {
     const outcome = await this.store.expireLeases(this.clock.now());

@@ -28,6 +28,10 @@ async function main(): Promise<void> {
     envToken: config.envToken,
     scheduler: config.leaseDurationMs ? { leaseDurationMs: config.leaseDurationMs } : {},
   });
+  const orphaned = await server.coordinator.releaseOrphanedLeases();
+  if (orphaned > 0) {
+    console.log(`Released ${orphaned} lease(s) held by connections of the previous run`);
+  }
   const port = await server.listen(config.port, config.host);
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   console.log(`Tessera coordinator listening on http://${shown}:${port} (data: ${config.dataDir})`);

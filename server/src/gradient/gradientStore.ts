@@ -197,4 +197,6 @@ export interface GradientStore {
   /** The workload was cancelled: its replicas in flight stop counting against their tabs. */
   releaseWorkload(workloadId: string, now: number): void;
   releaseConnection(connectionId: string, now: number): ReleaseOutcome;
+  /** [L5] The coordinator (re)started: every in-flight gradient replica times out now. */
+  releaseAllConnections(now: number): ReleaseOutcome;
 }

@@ -70,6 +70,8 @@ export interface GradientVolunteerOptions {
   slowMs?: number;
 }
 
+/** How long a rate-limited volunteer waits before asking again. */
+const RATE_LIMITED_BACKOFF_MS = 1_000;
 /** Parameter versions a volunteer keeps, as the browser's runner (gradientUnit.ts). */
 const PARAMS_CACHE_VERSIONS = 3;
 
@@ -230,6 +232,11 @@ export class GradientVolunteer {
           this.tally.refused[error.code] = (this.tally.refused[error.code] ?? 0) + 1;
           // [R5] a suspended volunteer gets no work for a long while: it stops asking.
           if (error.code === 'SUSPENDED') return;
+          // [L8] asked too often (polling while a round waits): back off, as a tab does.
+          if (error.code === 'RATE_LIMITED') {
+            await this.waitForWork(RATE_LIMITED_BACKOFF_MS);
+            continue;
+          }
         }
         throw error;
       }

@@ -192,6 +192,11 @@ export interface Store {
   expireLeases(now: number): Promise<ReleaseOutcome>;
   /** A connection went away: its in-flight replicas are timed out now rather than at the deadline. */
   releaseConnection(connectionId: string, now: number): Promise<ReleaseOutcome>;
+  /**
+   * [L5] The coordinator process (re)started: no connection outlives the process that accepted
+   * it, so every in-flight replica is timed out now rather than at its deadline.
+   */
+  releaseAllConnections(now: number): Promise<ReleaseOutcome>;
 
   counts(now: number, windowMs: number): Promise<PlatformCounts>;
   /** Volunteers with validated credit, most first (ties: more units, then the earlier one). */

@@ -5,12 +5,16 @@
 // result, and replaying them in one process gives the same parameters.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { sliceExamples } from '@tessera/shared/kinds/gradient/exampleSet';
-import { trainLocally } from '@tessera/shared/kinds/gradient/localTrainer';
 import { stalenessWeight } from '@tessera/shared/kinds/gradient/staleness';
-import { makeBlobs } from '@tessera/shared/kinds/gradient/syntheticBlobs';
 import { api, startTestCoordinator, type TestCoordinator } from '../support/testCoordinator';
-import { crewOf, finalParams, relativeL2, runToEnd, submitGradient } from './gradientSupport';
+import {
+  crewOf,
+  finalParams,
+  relativeL2,
+  runToEnd,
+  submitGradient,
+  trainBlobsLocally,
+} from './gradientSupport';
 
 const BLOBS = { train: 600, test: 200, inputSize: 8, classes: 3, seed: 5 };
 const SPEC = {
@@ -85,18 +89,9 @@ describe('asynchronous gradient rounds', () => {
     }
     assert.ok(stale > 0, 'with a slow volunteer some units ran ahead on older parameters');
 
-    const all = makeBlobs({ count: BLOBS.train + BLOBS.test, inputSize: 8, classes: 3, seed: 5 });
+    const config = { model: 'softmax', inputSize: 8, classes: 3 } as const;
     const trainOnce = (versionOf?: (step: number, partition: number) => number) =>
-      trainLocally({
-        config: { model: 'softmax', inputSize: 8, classes: 3 },
-        train: sliceExamples(all, 0, BLOBS.train),
-        optimizer: SPEC.optimizer as never,
-        batchSize: SPEC.batchSize,
-        steps: SPEC.steps,
-        seed: SPEC.seed,
-        shards: SPEC.shards,
-        ...(versionOf ? { versionOf } : {}),
-      });
+      trainBlobsLocally(SPEC, config, versionOf);
     const replay = trainOnce((step, partition) => steps[step]!.versions![partition]!);
     const { params } = await finalParams(c.url, id);
     const err = relativeL2(params, replay.params);

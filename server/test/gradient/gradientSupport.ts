@@ -1,6 +1,14 @@
 // Shared steps of the gradient workload tests: submit a spec, run a crew of Node volunteers
 // until the workload ends, read the final parameters as bytes.
 import assert from 'node:assert/strict';
+import { sliceExamples } from '@tessera/shared/kinds/gradient/exampleSet';
+import type { ModelConfig } from '@tessera/shared/kinds/gradient/gradientModel';
+import {
+  trainLocally,
+  type LocalTrainingResult,
+} from '@tessera/shared/kinds/gradient/localTrainer';
+import type { OptimizerConfig } from '@tessera/shared/kinds/gradient/optimizer';
+import { makeBlobs } from '@tessera/shared/kinds/gradient/syntheticBlobs';
 import { GradientVolunteer, type GradientBehavior } from '../../src/sim/gradientVolunteer';
 import { api, waitFor } from '../support/testCoordinator';
 
@@ -72,4 +80,42 @@ export function relativeL2(a: Float32Array, b: Float32Array): number {
     norm += b[i]! ** 2;
   }
   return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-12);
+}
+
+/** The fields of a submitted blobs spec that one process needs to train the same run. */
+export interface BlobsRun {
+  blobs: { train: number; test: number; inputSize: number; classes: number; seed: number };
+  optimizer: object;
+  batchSize: number;
+  steps: number;
+  seed: number;
+  shards: number;
+}
+
+/**
+ * One process training `run` as the coordinator does (same data, batches, shards and order);
+ * `versionOf` replays an asynchronous run's parameter versions (SPEC A3).
+ */
+export function trainBlobsLocally(
+  run: BlobsRun,
+  config: ModelConfig,
+  versionOf?: (step: number, partition: number) => number,
+): LocalTrainingResult {
+  const { blobs } = run;
+  const all = makeBlobs({
+    count: blobs.train + blobs.test,
+    inputSize: blobs.inputSize,
+    classes: blobs.classes,
+    seed: blobs.seed,
+  });
+  return trainLocally({
+    config,
+    train: sliceExamples(all, 0, blobs.train),
+    optimizer: run.optimizer as OptimizerConfig,
+    batchSize: run.batchSize,
+    steps: run.steps,
+    seed: run.seed,
+    shards: run.shards,
+    ...(versionOf ? { versionOf } : {}),
+  });
 }

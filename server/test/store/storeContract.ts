@@ -82,6 +82,27 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await store.cancelWorkload(w.id, T0);
     });
 
+    test('[L5] after a restart every in-flight replica is released at once', async () => {
+      const spec = piWorkload(2048, 1024);
+      const w = await store.createWorkload(spec, T0);
+      const a = (await store.leaseReplica(req('va')))!;
+      const b = (await store.leaseReplica(req('vb')))!;
+      const out = await store.releaseAllConnections(T0 + 1);
+      assert.equal(out.released, 2);
+      for (const l of [a, b]) {
+        const late = await store.submitResult({
+          replicaId: l.replicaId,
+          volunteerId: l.replicaId === a.replicaId ? 'va' : 'vb',
+          result: truth(spec, l.unitIndex),
+          elapsedMs: 1,
+          now: T0 + 2,
+        });
+        assert.equal(late.kind === 'refused' && late.code, 'LEASE_EXPIRED');
+      }
+      assert.ok(await store.leaseReplica(req('vc', T0 + 2)), 'the units are leasable again');
+      await store.cancelWorkload(w.id, T0);
+    });
+
     test('[L2] replicas of one unit go to distinct volunteers and distinct public networks', async () => {
       const w = await store.createWorkload(piWorkload(2048, 2048), T0);
       const a = await store.leaseReplica(req('va'));

@@ -831,4 +831,13 @@ export class SqliteGradientStore implements GradientStore {
       return this.closeReplicas(rows, 'timed_out', 'volunteer disconnected', now);
     })();
   }
+
+  releaseAllConnections(now: number): ReleaseOutcome {
+    return this.db.transaction((): ReleaseOutcome => {
+      const rows = this.sql(
+        `SELECT * FROM gradient_replicas WHERE state = 'in_flight' ORDER BY id`,
+      ).all() as ReplicaRow[];
+      return this.closeReplicas(rows, 'timed_out', 'the coordinator restarted', now);
+    })();
+  }
 }

@@ -922,6 +922,15 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async releaseAllConnections(now: number): Promise<ReleaseOutcome> {
+    return this.db.transaction((): ReleaseOutcome => {
+      const rows = this.sql(
+        `SELECT * FROM replicas WHERE state = 'in_flight' ORDER BY id`,
+      ).all() as ReplicaRow[];
+      return this.closeReplicas(rows, 'timed_out', 'the coordinator restarted', now);
+    })();
+  }
+
   async counts(now: number, windowMs: number): Promise<PlatformCounts> {
     return this.db.transaction((): PlatformCounts => {
       const workloadsByStatus = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
