@@ -27,7 +27,11 @@ import { GpuKernelRunner } from '../../shared/src/gpu/gpuKernelRunner';
 import { GradientGpu } from '../../shared/src/gpu/gradientGpu';
 import type { AnyEstimator } from '../../shared/src/kinds/estimator';
 import { batchIndices } from '../../shared/src/kinds/gradient/batchSchedule';
-import { gatherExamples, type ExampleSet } from '../../shared/src/kinds/gradient/exampleSet';
+import {
+  gatherExamples,
+  sliceExamples,
+  type ExampleSet,
+} from '../../shared/src/kinds/gradient/exampleSet';
 import { flopsPerExample, type ModelConfig } from '../../shared/src/kinds/gradient/gradientModel';
 import { computeGradient, evaluate } from '../../shared/src/kinds/gradient/gradientReference';
 import {
@@ -36,11 +40,12 @@ import {
 } from '../../shared/src/kinds/gradient/gradientCompare';
 import { trainLocally, trainWith } from '../../shared/src/kinds/gradient/localTrainer';
 import { initParameters } from '../../shared/src/kinds/gradient/parameterInit';
-import { decodeShard, encodeShard } from '../../shared/src/kinds/gradient/shardCodec';
+import { decodeShard } from '../../shared/src/kinds/gradient/shardCodec';
 import { isingSpecSchema } from '../../shared/src/kinds/ising-2d/isingSpec';
 import { ESTIMATORS } from '../../shared/src/kinds/registry';
 import { openDawnGpu, withGpuErrorCheck, type DawnGpu } from '../../shared/test/gpu/dawnGpu';
 import { fastest, formatRows, type BenchRow } from './benchRow';
+import { timeFastest, timeFastestAsync, timeRunnerRuns } from './timing';
 
 /** A timed task grows until one run takes at least this long (or reaches its cap). */
 const MIN_TIMED_SECONDS = 0.5;
@@ -99,29 +104,18 @@ function skippedRow(name: string, unit: string, why: string): BenchRow {
 /** One untimed run (pipeline compile, warm-up), then REPEATS timed; the outputs of all. */
 async function timeRuns(runner: GpuKernelRunner, estimator: AnyEstimator, task: unknown) {
   const plan = estimator.gpuPlan(task);
-  const outputs = [await runner.run(plan)];
-  const seconds: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    const start = performance.now();
-    outputs.push(await runner.run(plan));
-    seconds.push((performance.now() - start) / 1000);
-  }
+  const { outputs, seconds } = await timeRunnerRuns(runner, plan, REPEATS);
   return { outputs, seconds: fastest(seconds), dispatches: plan.dispatches.length };
 }
 
 function referenceRow(estimator: AnyEstimator, task: unknown, unit: string) {
-  const expected = estimator.runReference(task); // also the JIT warm-up
-  const seconds: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    const start = performance.now();
-    estimator.runReference(task);
-    seconds.push((performance.now() - start) / 1000);
-  }
+  // The untimed first run gives the answer and warms the JIT.
+  const { first: expected, seconds } = timeFastest(() => estimator.runReference(task), REPEATS);
   const row: BenchRow = {
     name: 'TypeScript reference, Node (CPU)',
     work: estimator.workOf(task),
     unit,
-    seconds: fastest(seconds),
+    seconds,
     note: `1 core of ${cpus()[0]?.model ?? 'this CPU'}; the reference the GPU is checked against`,
   };
   return { expected, row };
@@ -231,14 +225,7 @@ async function mnistSplit(): Promise<{ train: ExampleSet; test: ExampleSet }> {
 async function mnistExamples(): Promise<ExampleSet> {
   const { train } = await mnistSplit();
   const indices = batchIndices({ trainCount: train.count, batchSize: 4096, seed: 1 }, 0);
-  return decodeShard(encodeShard(gatherExamples(train, indices)));
-}
-
-function firstExamples(set: ExampleSet, count: number): ExampleSet {
-  return gatherExamples(
-    set,
-    Array.from({ length: count }, (_, i) => i),
-  );
+  return gatherExamples(train, indices);
 }
 
 async function benchGradient(dawn: DawnGpu): Promise<BenchRow[]> {
@@ -250,27 +237,16 @@ async function benchGradient(dawn: DawnGpu): Promise<BenchRow[]> {
     try {
       for (const batch of GRADIENT_BATCHES) {
         if (batch > all.count) continue;
-        const shard = firstExamples(all, batch);
+        const shard = sliceExamples(all, 0, batch);
         progress(`gradient: ${label}, batch ${batch}`);
-        const expected = computeGradient(config, params, shard);
-        const tsSeconds: number[] = [];
-        for (let i = 0; i < REPEATS; i++) {
-          const start = performance.now();
-          computeGradient(config, params, shard);
-          tsSeconds.push((performance.now() - start) / 1000);
-        }
-        const { seconds, last } = await withGpuErrorCheck(dawn, async () => {
-          let last = await gpu.compute(params, shard);
-          const seconds: number[] = [];
-          for (let i = 0; i < REPEATS; i++) {
-            const start = performance.now();
-            last = await gpu.compute(params, shard);
-            seconds.push((performance.now() - start) / 1000);
-          }
-          return { seconds: fastest(seconds), last };
-        });
+        const { first: expected, seconds: ts } = timeFastest(
+          () => computeGradient(config, params, shard),
+          REPEATS,
+        );
+        const { seconds, last } = await withGpuErrorCheck(dawn, () =>
+          timeFastestAsync(() => gpu.compute(params, shard), REPEATS),
+        );
         const mismatch = gradientResultMismatch(last, expected);
-        const ts = fastest(tsSeconds);
         const gflops = (s: number) => ((flopsPerExample(config) * batch) / s / 1e9).toFixed(2);
         rows.push({
           name: `${label}, batch ${batch}, TypeScript reference (CPU)`,
@@ -329,7 +305,7 @@ async function benchTraining(dawn: DawnGpu): Promise<BenchRow[]> {
     let gpuSeconds: number;
     let trained: Float32Array;
     try {
-      await gpu.compute(initParameters(config, 1), firstExamples(train, 50)); // compile
+      await gpu.compute(initParameters(config, 1), sliceExamples(train, 0, 50)); // compile
       started = performance.now();
       const run = await withGpuErrorCheck(dawn, () =>
         trainWith(options, (request) => gpu.compute(request.params, request.examples)),

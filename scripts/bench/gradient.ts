@@ -27,6 +27,7 @@ import { openDawnGpu, withGpuErrorCheck } from '../../shared/test/gpu/dawnGpu';
 import type { GradientPageTiming } from './browserGradientTimer';
 import { fastest, type BenchRow } from './benchRow';
 import { CHROMIUM_PATH, openChromiumPage } from './chromiumPage';
+import { timeFastest, timeFastestAsync } from './timing';
 
 export interface GradientBenchOptions {
   /** Examples in the benchmark shard. */
@@ -71,14 +72,8 @@ function benchTypeScript(
   shard: ReturnType<typeof decodeShard>,
   repeats: number,
 ): BenchRow {
-  computeGradient(c.config, c.params, shard); // JIT warm-up
-  const seconds: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    computeGradient(c.config, c.params, shard);
-    seconds.push((performance.now() - start) / 1000);
-  }
-  const best = fastest(seconds);
+  // The untimed first run warms the JIT.
+  const best = timeFastest(() => computeGradient(c.config, c.params, shard), repeats).seconds;
   return {
     name: `${c.label}, TypeScript reference, Node`,
     work: shard.count,
@@ -98,23 +93,20 @@ async function benchDawn(
     const shard = decodeShard(shardBytes);
     const rows: BenchRow[] = [];
     for (const c of cases) {
-      let start = performance.now();
+      const start = performance.now();
       // The first runner on the device compiles the pipelines (once per device, ever).
       const gpu = new GradientGpu(dawn.device, c.config, { maxBatch: shard.count });
       const { seconds, last, compile } = await withGpuErrorCheck(dawn, async () => {
         await gpu.compute(c.params, shard);
         const compile = (performance.now() - start) / 1000;
-        const seconds: number[] = [];
-        let last = await gpu.compute(c.params, shard);
-        for (let i = 0; i < repeats; i++) {
-          start = performance.now();
-          last = await gpu.compute(c.params, shard);
-          seconds.push((performance.now() - start) / 1000);
-        }
+        const { seconds, last } = await timeFastestAsync(
+          () => gpu.compute(c.params, shard),
+          repeats,
+        );
         return { seconds, last, compile };
       });
       await gpu.destroy();
-      const best = fastest(seconds);
+      const best = seconds;
       const { check, problem } = checked(`${c.label} on Dawn`, last, c.reference);
       rows.push({
         name: `${c.label}, WGSL, Dawn in Node`,

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GpuKernelRunner } from '../../shared/src/gpu/gpuKernelRunner';
@@ -20,7 +20,7 @@ import {
 } from '../../shared/src/kinds/ising-2d/isingSpec';
 import { openDawnGpu, withGpuErrorCheck } from '../../shared/test/gpu/dawnGpu';
 import { toPlainPlan, type PageTiming } from './browserPlanTimer';
-import { timeRunnerRuns } from './timing';
+import { findCc, timeRunnerRuns } from './timing';
 import { fastest, type BenchRow } from './benchRow';
 import { CHROMIUM_PATH, openChromiumPage } from './chromiumPage';
 
@@ -86,10 +86,7 @@ function row(
 
 async function benchNative(task: IsingTask, expected: IsingResult, repeats: number) {
   const name = 'native C (cc -O3 -march=native)';
-  const cc = (process.env.PATH ?? '')
-    .split(delimiter)
-    .map((dir) => join(dir, 'cc'))
-    .find((path) => existsSync(path));
+  const cc = findCc();
   if (!cc) return skipped(name, task, 'no cc on PATH');
   const dir = await mkdtemp(join(tmpdir(), 'tessera-bench-'));
   try {

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GpuKernelRunner } from '../../shared/src/gpu/gpuKernelRunner';
@@ -17,7 +17,7 @@ import type { PiTask } from '../../shared/src/kinds/pi/piSpec';
 import { openDawnGpu, withGpuErrorCheck } from '../../shared/test/gpu/dawnGpu';
 import { toPlainPlan, type PageTiming } from './browserPlanTimer';
 import { fastest, type BenchRow } from './benchRow';
-import { spinNote, timeFastest, timeRunnerRuns } from './timing';
+import { findCc, spinNote, timeFastest, timeRunnerRuns } from './timing';
 import { CHROMIUM_PATH, openChromiumPage } from './chromiumPage';
 
 const run = promisify(execFile);
@@ -68,10 +68,7 @@ async function benchNative(
   repeats: number,
 ): Promise<BenchRow> {
   const name = 'native C (cc -O3 -march=native)';
-  const cc = (process.env.PATH ?? '')
-    .split(delimiter)
-    .map((dir) => join(dir, 'cc'))
-    .find((path) => existsSync(path));
+  const cc = findCc();
   if (!cc) return skipped(name, samples, 'no cc on PATH');
   const dir = await mkdtemp(join(tmpdir(), 'tessera-bench-'));
   try {

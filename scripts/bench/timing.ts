@@ -1,5 +1,6 @@
 // Timing helpers every kernel section shares.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import type { GpuKernelRunner } from '../../shared/src/gpu/gpuKernelRunner';
 import type { GpuPlan } from '../../shared/src/kinds/estimator';
 import { fastest } from './benchRow';
@@ -14,6 +15,21 @@ export function timeFastest<T>(run: () => T, repeats: number): { first: T; secon
     seconds.push((performance.now() - start) / 1000);
   }
   return { first, seconds: fastest(seconds) };
+}
+
+/** timeFastest for work that completes asynchronously (a GPU unit); `last` is the last answer. */
+export async function timeFastestAsync<T>(
+  run: () => Promise<T>,
+  repeats: number,
+): Promise<{ last: T; seconds: number }> {
+  let last = await run();
+  const seconds: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    last = await run();
+    seconds.push((performance.now() - start) / 1000);
+  }
+  return { last, seconds: fastest(seconds) };
 }
 
 /**
@@ -64,4 +80,12 @@ export function spinNote(spin: number | undefined): string {
   return spin === undefined
     ? ''
     : `node main thread busy ${Math.round(spin * 100)}% while waiting; `;
+}
+
+/** The C compiler the native baselines are built with: `cc` on PATH, or undefined. */
+export function findCc(): string | undefined {
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((dir) => join(dir, 'cc'))
+    .find((path) => existsSync(path));
 }

@@ -22,7 +22,7 @@ import type { TrustPolicy } from './scheduler/trustPolicy';
 import type { ReleaseOutcome, Store, VolunteerRecord, WorkloadRecord } from './store/store';
 import { hashSecret } from './auth/tokens';
 import { GradientService } from './gradient/gradientService';
-import { isGradientReplicaId } from './gradient/gradientStore';
+import { isGradientReplicaId, type GradientStore } from './gradient/gradientStore';
 
 export interface CoordinatorEvents {
   /** A workload changed state or progress. */
@@ -406,44 +406,50 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   async releaseConnection(connectionId: string): Promise<void> {
     this.throughput.forget(connectionId);
     this.gradient?.forgetConnection(connectionId);
-    const outcome = await this.store.releaseConnection(connectionId, this.clock.now());
-    this.counters.inc('tessera_replicas_released_total', {}, outcome.released);
-    await this.announceRelease(outcome);
-    if (this.gradient) {
-      const released = this.gradient.store.releaseConnection(connectionId, this.clock.now());
-      this.counters.inc('tessera_replicas_released_total', {}, released.released);
-      await this.announceRelease(released);
-    }
+    await this.releaseOnBothStores(
+      'tessera_replicas_released_total',
+      (store, now) => store.releaseConnection(connectionId, now),
+      (store, now) => store.releaseConnection(connectionId, now),
+    );
   }
 
   /**
    * [L5] At start: the previous process's connections are all gone, so their leases are
    * released at once instead of at their deadlines (a round would otherwise wait them out).
    */
-  async releaseOrphanedLeases(): Promise<number> {
-    const outcome = await this.store.releaseAllConnections(this.clock.now());
-    await this.announceRelease(outcome);
-    let released = outcome.released;
-    if (this.gradient) {
-      const gradient = this.gradient.store.releaseAllConnections(this.clock.now());
-      await this.announceRelease(gradient);
-      released += gradient.released;
-    }
-    this.counters.inc('tessera_replicas_released_total', {}, released);
-    return released;
+  releaseOrphanedLeases(): Promise<number> {
+    return this.releaseOnBothStores(
+      'tessera_replicas_released_total',
+      (store, now) => store.releaseAllConnections(now),
+      (store, now) => store.releaseAllConnections(now),
+    );
   }
 
   /** The sweep: replicas past their deadline go back to the pool. */
-  async expireLeases(): Promise<number> {
-    const outcome = await this.store.expireLeases(this.clock.now());
-    this.counters.inc('tessera_replicas_timed_out_total', {}, outcome.released);
-    await this.announceRelease(outcome);
-    let released = outcome.released;
-    if (this.gradient) {
-      const expired = this.gradient.store.expireLeases(this.clock.now());
-      this.counters.inc('tessera_replicas_timed_out_total', {}, expired.released);
-      await this.announceRelease(expired);
-      released += expired.released;
+  expireLeases(): Promise<number> {
+    return this.releaseOnBothStores(
+      'tessera_replicas_timed_out_total',
+      (store, now) => store.expireLeases(now),
+      (store, now) => store.expireLeases(now),
+    );
+  }
+
+  /**
+   * Releases replicas in the Monte Carlo store, then the gradient one (where there is one):
+   * counts them under `counter`, announces freed work and failed workloads; returns how many.
+   */
+  private async releaseOnBothStores(
+    counter: string,
+    monteCarlo: (store: Store, now: number) => Promise<ReleaseOutcome>,
+    gradient: (store: GradientStore, now: number) => ReleaseOutcome,
+  ): Promise<number> {
+    const outcomes = [await monteCarlo(this.store, this.clock.now())];
+    if (this.gradient) outcomes.push(gradient(this.gradient.store, this.clock.now()));
+    let released = 0;
+    for (const outcome of outcomes) {
+      this.counters.inc(counter, {}, outcome.released);
+      await this.announceRelease(outcome);
+      released += outcome.released;
     }
     return released;
   }

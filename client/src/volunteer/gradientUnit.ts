@@ -8,6 +8,7 @@
 import { GradientGpu } from '@tessera/shared/gpu/gradientGpu';
 import { ByteLru } from '@tessera/shared/kinds/gradient/byteLru';
 import {
+  VOLUNTEER_PARAMS_CACHE_VERSIONS,
   VOLUNTEER_PARTITION_CACHE_BYTES,
   taskExamples,
 } from '@tessera/shared/kinds/gradient/dataPartitions';
@@ -47,9 +48,6 @@ interface CachedPartition {
   byteLength: number;
 }
 
-/** Parameter versions kept: the current one and, with asynchronous rounds, a few behind it. */
-export const PARAMS_CACHE_VERSIONS = 3;
-
 export class GradientUnitRunner {
   private readonly partitions = new ByteLru<CachedPartition>(VOLUNTEER_PARTITION_CACHE_BYTES);
   /** Downloads under way, so lanes needing one partition at once fetch it once. */
@@ -71,7 +69,7 @@ export class GradientUnitRunner {
       bytes = this.fetch(url, new AbortController().signal);
       this.params.set(url, bytes);
       bytes.catch(() => this.params.delete(url));
-      while (this.params.size > PARAMS_CACHE_VERSIONS) {
+      while (this.params.size > VOLUNTEER_PARAMS_CACHE_VERSIONS) {
         this.params.delete(this.params.keys().next().value!);
       }
     }

@@ -253,7 +253,6 @@ export class GradientService {
         firstRounds: Array.from({ length: Math.min(steps, spec.maxStaleness + 1) }, (_, step) =>
           this.planRound(id, spec, sets.train, step),
         ),
-        maxStaleness: spec.maxStaleness,
       },
       now,
     );
@@ -385,6 +384,7 @@ export class GradientService {
         accuracy: evaluateNow ? evaluate(config, next.params, sets.test).accuracy : null,
         versions: input.versions,
       },
+      maxStaleness: spec.maxStaleness,
       // [A3] the round that opens now is maxStaleness steps ahead of the new current one.
       nextRound:
         done + spec.maxStaleness < input.steps

@@ -42,8 +42,6 @@ export interface NewGradientWorkload {
   optimizer: Uint8Array;
   /** Step 0's shards, then (asynchronous rounds) those of steps 1..maxStaleness. */
   firstRounds: ShardPlan[][];
-  /** [A3] Steps a unit's parameter version may lag its step by; 0 is synchronous rounds. */
-  maxStaleness: number;
 }
 
 export interface GradientState {
@@ -112,6 +110,11 @@ export interface RoundOutput {
   params: Uint8Array;
   optimizer: Uint8Array;
   metrics: StepMetrics;
+  /**
+   * [A3] Steps a unit's parameter version may lag its step by (0: synchronous rounds): the
+   * versions the store keeps downloadable behind the new current one.
+   */
+  maxStaleness: number;
   /**
    * The shards of the round to open now: step + 1 + maxStaleness (asynchronous rounds open
    * that far ahead), or null when that is past the last step.

@@ -21,7 +21,10 @@ import {
   type GradientResult,
 } from '@tessera/shared/kinds/gradient/gradientReference';
 import { encodeGradientResult } from '@tessera/shared/kinds/gradient/gradientResultCodec';
-import { taskExamples } from '@tessera/shared/kinds/gradient/dataPartitions';
+import {
+  taskExamples,
+  VOLUNTEER_PARAMS_CACHE_VERSIONS,
+} from '@tessera/shared/kinds/gradient/dataPartitions';
 import type { ExampleSet } from '@tessera/shared/kinds/gradient/exampleSet';
 import { gradientTaskSchema, type GradientTask } from '@tessera/shared/kinds/gradient/gradientSpec';
 import { decodeShard, shardHash } from '@tessera/shared/kinds/gradient/shardCodec';
@@ -72,8 +75,6 @@ export interface GradientVolunteerOptions {
 
 /** How long a rate-limited volunteer waits before asking again. */
 const RATE_LIMITED_BACKOFF_MS = 1_000;
-/** Parameter versions a volunteer keeps, as the browser's runner (gradientUnit.ts). */
-const PARAMS_CACHE_VERSIONS = 3;
 
 export class GradientVolunteer {
   readonly behavior: GradientBehavior;
@@ -174,7 +175,7 @@ export class GradientVolunteer {
       this.tally.paramBytes += paramBytes.byteLength;
       params = new Float32Array(paramBytes);
       this.params.set(task.paramsUrl, params);
-      while (this.params.size > PARAMS_CACHE_VERSIONS) {
+      while (this.params.size > VOLUNTEER_PARAMS_CACHE_VERSIONS) {
         this.params.delete(this.params.keys().next().value!);
       }
     }

@@ -3,6 +3,7 @@
 // canonical results fold into the workload's aggregate. One estimator = one folder + one
 // registry line (kinds/registry.ts).
 import type { z } from 'zod';
+import { splitUint53 } from '../rng/philox';
 
 /** The fixed binding layout every Monte Carlo kernel uses. */
 export const MC_BINDINGS = {
@@ -82,3 +83,42 @@ export interface EstimatorDefinition<Spec, Task, Result, Aggregate, Public> {
 }
 
 export type AnyEstimator = EstimatorDefinition<unknown, unknown, unknown, unknown, unknown>;
+
+/**
+ * The dispatches of a unit whose samples are drawn in pairs (one Philox block per pair):
+ * `task.count` samples from sample `task.start` (even), `pairsPerDispatch` pairs a dispatch,
+ * `pairsPerInvocation` per invocation. Each dispatch's params open with the words every such
+ * kernel reads: seed (lo, hi), first pair (lo, hi), pair count, pairs per invocation, and
+ * whether the unit's last pair is half used; `extra` words follow.
+ */
+export function pairRangeDispatches(
+  task: { seed: number; start: number; count: number },
+  pairsPerDispatch: number,
+  pairsPerInvocation: number,
+  extra: readonly number[] = [0],
+): GpuDispatch[] {
+  const [seedLo, seedHi] = splitUint53(task.seed);
+  const totalPairs = Math.ceil(task.count / 2);
+  const dispatches: GpuDispatch[] = [];
+  for (let done = 0; done < totalPairs; done += pairsPerDispatch) {
+    const pairCount = Math.min(pairsPerDispatch, totalPairs - done);
+    const [startLo, startHi] = splitUint53(task.start / 2 + done);
+    const isUnitEnd = done + pairCount === totalPairs;
+    const halfLast = isUnitEnd && task.count % 2 === 1 ? 1 : 0;
+    const invocations = Math.ceil(pairCount / pairsPerInvocation);
+    dispatches.push({
+      params: Uint32Array.of(
+        seedLo,
+        seedHi,
+        startLo,
+        startHi,
+        pairCount,
+        pairsPerInvocation,
+        halfLast,
+        ...extra,
+      ),
+      workgroups: Math.ceil(invocations / MC_WORKGROUP_SIZE),
+    });
+  }
+  return dispatches;
+}

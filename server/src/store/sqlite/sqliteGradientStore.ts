@@ -25,6 +25,7 @@ import {
   type StepMetrics,
 } from '../../gradient/gradientStore';
 import type { ReleaseOutcome } from '../store';
+import { closeInFlight, StatementCache, timeOutInFlight } from './sqliteReplicas';
 
 interface UnitRow {
   workload_id: string;
@@ -126,7 +127,7 @@ export type JudgeVolunteer = (verdict: GradientVerdict) => {
 };
 
 export class SqliteGradientStore implements GradientStore {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
   /** The reputation policy of the submission in progress (transactions never interleave). */
   private trust: TrustPolicy = DEFAULT_TRUST_POLICY;
   /** Monte Carlo workloads reopened by catches in the submission in progress. */
@@ -135,15 +136,12 @@ export class SqliteGradientStore implements GradientStore {
   constructor(
     private readonly db: Database.Database,
     private readonly judgeVolunteer: JudgeVolunteer,
-  ) {}
+  ) {
+    this.statements = new StatementCache(db);
+  }
 
   private sql(source: string): Database.Statement {
-    let statement = this.statements.get(source);
-    if (!statement) {
-      statement = this.db.prepare(source);
-      this.statements.set(source, statement);
-    }
-    return statement;
+    return this.statements.get(source);
   }
 
   createWorkload(w: NewGradientWorkload, now: number): void {
@@ -669,8 +667,7 @@ export class SqliteGradientStore implements GradientStore {
       optimizer: state.optimizer,
     });
     const version = step + 1;
-    const maxStaleness =
-      (JSON.parse(this.workload(workloadId).spec) as { maxStaleness?: number }).maxStaleness ?? 0;
+    const { maxStaleness } = out;
     if (maxStaleness > 0) {
       // [A3] Units of the open rounds may still be computed at the versions this one replaces.
       this.sql('INSERT INTO gradient_params (workload_id, version, params) VALUES (?, ?, ?)').run(
@@ -778,16 +775,9 @@ export class SqliteGradientStore implements GradientStore {
     reason: string,
     now: number,
   ): ReleaseOutcome {
-    const failed = new Set<string>();
-    for (const row of rows) {
-      const current = this.sql('SELECT state FROM gradient_replicas WHERE id = ?').get(row.id) as {
-        state: string;
-      };
-      if (current.state !== 'in_flight') continue;
-      const id = this.closeReplica(row, state, reason, now);
-      if (id) failed.add(id);
-    }
-    return { released: rows.length, failedWorkloads: [...failed] };
+    return closeInFlight(this.statements, 'gradient_replicas', rows, (row) =>
+      this.closeReplica(row, state, reason, now),
+    );
   }
 
   reportError(
@@ -805,12 +795,7 @@ export class SqliteGradientStore implements GradientStore {
   }
 
   expireLeases(now: number): ReleaseOutcome {
-    return this.db.transaction((): ReleaseOutcome => {
-      const rows = this.sql(
-        `SELECT * FROM gradient_replicas WHERE state = 'in_flight' AND deadline < ? ORDER BY id`,
-      ).all(now) as ReplicaRow[];
-      return this.closeReplicas(rows, 'timed_out', 'lease expired', now);
-    })();
+    return this.timeOutInFlight(' AND deadline < ?', [now], 'lease expired', now);
   }
 
   releaseWorkload(workloadId: string, now: number): void {
@@ -824,20 +809,32 @@ export class SqliteGradientStore implements GradientStore {
   }
 
   releaseConnection(connectionId: string, now: number): ReleaseOutcome {
-    return this.db.transaction((): ReleaseOutcome => {
-      const rows = this.sql(
-        `SELECT * FROM gradient_replicas WHERE connection_id = ? AND state = 'in_flight' ORDER BY id`,
-      ).all(connectionId) as ReplicaRow[];
-      return this.closeReplicas(rows, 'timed_out', 'volunteer disconnected', now);
-    })();
+    return this.timeOutInFlight(
+      ' AND connection_id = ?',
+      [connectionId],
+      'volunteer disconnected',
+      now,
+    );
   }
 
   releaseAllConnections(now: number): ReleaseOutcome {
-    return this.db.transaction((): ReleaseOutcome => {
-      const rows = this.sql(
-        `SELECT * FROM gradient_replicas WHERE state = 'in_flight' ORDER BY id`,
-      ).all() as ReplicaRow[];
-      return this.closeReplicas(rows, 'timed_out', 'the coordinator restarted', now);
-    })();
+    return this.timeOutInFlight('', [], 'the coordinator restarted', now);
+  }
+
+  /** Times out the in-flight replicas that `filter` (SQL) also selects. */
+  private timeOutInFlight(
+    filter: string,
+    args: readonly unknown[],
+    reason: string,
+    now: number,
+  ): ReleaseOutcome {
+    return timeOutInFlight(
+      this.db,
+      this.statements,
+      'gradient_replicas',
+      filter,
+      args,
+      (rows: ReplicaRow[]) => this.closeReplicas(rows, 'timed_out', reason, now),
+    );
   }
 }

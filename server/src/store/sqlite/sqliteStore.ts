@@ -28,6 +28,7 @@ import {
   type WorkloadRecord,
 } from '../store';
 import { SQLITE_MIGRATIONS } from './migrations';
+import { closeInFlight, StatementCache, timeOutInFlight } from './sqliteReplicas';
 import { SqliteGradientStore, type GradientVerdict } from './sqliteGradientStore';
 
 interface WorkloadRow {
@@ -151,22 +152,18 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    this.statements = new StatementCache(this.db);
     this.migrate();
     this.gradients = new SqliteGradientStore(this.db, (verdict) =>
       this.judgeGradientVolunteer(verdict),
     );
   }
 
-  private readonly statements = new Map<string, Database.Statement>();
-
   /** Prepared once, reused: compiling SQL costs more than running these small statements. */
+  private readonly statements: StatementCache;
+
   private sql(source: string): Database.Statement {
-    let statement = this.statements.get(source);
-    if (!statement) {
-      statement = this.db.prepare(source);
-      this.statements.set(source, statement);
-    }
-    return statement;
+    return this.statements.get(source);
   }
 
   private migrate(): void {
@@ -876,17 +873,9 @@ export class SqliteStore implements Store {
     reason: string,
     now: number,
   ): ReleaseOutcome {
-    const failedWorkloads = new Set<string>();
-    for (const row of rows) {
-      // A workload failing inside this loop already closed its other replicas.
-      const current = this.sql('SELECT state FROM replicas WHERE id = ?').get(row.id) as {
-        state: ReplicaState;
-      };
-      if (current.state !== 'in_flight') continue;
-      const failed = this.closeReplica(row, state, reason, now);
-      if (failed) failedWorkloads.add(failed);
-    }
-    return { released: rows.length, failedWorkloads: [...failedWorkloads] };
+    return closeInFlight(this.statements, 'replicas', rows, (row) =>
+      this.closeReplica(row, state, reason, now),
+    );
   }
 
   async reportError(
@@ -905,30 +894,37 @@ export class SqliteStore implements Store {
   }
 
   async expireLeases(now: number): Promise<ReleaseOutcome> {
-    return this.db.transaction((): ReleaseOutcome => {
-      const rows = this.sql(
-        `SELECT * FROM replicas WHERE state = 'in_flight' AND deadline < ? ORDER BY id`,
-      ).all(now) as ReplicaRow[];
-      return this.closeReplicas(rows, 'timed_out', 'lease expired', now);
-    })();
+    return this.timeOutInFlight(' AND deadline < ?', [now], 'lease expired', now);
   }
 
   async releaseConnection(connectionId: string, now: number): Promise<ReleaseOutcome> {
-    return this.db.transaction((): ReleaseOutcome => {
-      const rows = this.sql(
-        `SELECT * FROM replicas WHERE connection_id = ? AND state = 'in_flight' ORDER BY id`,
-      ).all(connectionId) as ReplicaRow[];
-      return this.closeReplicas(rows, 'timed_out', 'volunteer disconnected', now);
-    })();
+    return this.timeOutInFlight(
+      ' AND connection_id = ?',
+      [connectionId],
+      'volunteer disconnected',
+      now,
+    );
   }
 
   async releaseAllConnections(now: number): Promise<ReleaseOutcome> {
-    return this.db.transaction((): ReleaseOutcome => {
-      const rows = this.sql(
-        `SELECT * FROM replicas WHERE state = 'in_flight' ORDER BY id`,
-      ).all() as ReplicaRow[];
-      return this.closeReplicas(rows, 'timed_out', 'the coordinator restarted', now);
-    })();
+    return this.timeOutInFlight('', [], 'the coordinator restarted', now);
+  }
+
+  /** Times out the in-flight replicas that `filter` (SQL) also selects. */
+  private timeOutInFlight(
+    filter: string,
+    args: readonly unknown[],
+    reason: string,
+    now: number,
+  ): ReleaseOutcome {
+    return timeOutInFlight(
+      this.db,
+      this.statements,
+      'replicas',
+      filter,
+      args,
+      (rows: ReplicaRow[]) => this.closeReplicas(rows, 'timed_out', reason, now),
+    );
   }
 
   async counts(now: number, windowMs: number): Promise<PlatformCounts> {

@@ -3,9 +3,8 @@
 // Carlo. Units are fixed slices of one sample stream and return exact integer sums of the
 // payoff and its square, so replicas agree bit for bit on any GPU or CPU and the answer depends
 // only on the spec, never on who computed which unit or in what order results arrived.
-import { splitUint53 } from '../../rng/philox';
 import type { EstimatorDefinition, GpuPlan } from '../estimator';
-import { MC_WORKGROUP_SIZE } from '../estimator';
+import { pairRangeDispatches } from '../estimator';
 import { OPTION_OUTPUT_WORDS, OPTION_SUM_WORDS, optionWgsl } from './option.wgsl';
 import { optionConstants } from './optionConstants';
 import {
@@ -40,38 +39,19 @@ export function optionGpuPlan(
   task: OptionTask,
   blocksPerDispatch: number = OPTION_MAX_BLOCKS_PER_DISPATCH,
 ): GpuPlan {
-  const [seedLo, seedHi] = splitUint53(task.seed);
   const k = optionConstants(task.params);
-  const totalBlocks = Math.ceil(task.count / 2);
-  const dispatches = [];
-  for (let done = 0; done < totalBlocks; done += blocksPerDispatch) {
-    const blockCount = Math.min(blocksPerDispatch, totalBlocks - done);
-    const [startLo, startHi] = splitUint53(task.start / 2 + done);
-    const isUnitEnd = done + blockCount === totalBlocks;
-    const halfLast = isUnitEnd && task.count % 2 === 1 ? 1 : 0;
-    const invocations = Math.ceil(blockCount / OPTION_BLOCKS_PER_INVOCATION);
-    dispatches.push({
-      params: Uint32Array.of(
-        seedLo,
-        seedHi,
-        startLo,
-        startHi,
-        blockCount,
-        OPTION_BLOCKS_PER_INVOCATION,
-        halfLast,
-        k.put ? 1 : 0,
-        k.driftLo,
-        k.driftHi,
-        k.volMantissa,
-        k.volShift,
-        k.strikeLo,
-        k.strikeHi,
-        0,
-        0,
-      ),
-      workgroups: Math.ceil(invocations / MC_WORKGROUP_SIZE),
-    });
-  }
+  // Two normal draws (a Box-Muller block) per pair of samples; then the option's constants.
+  const dispatches = pairRangeDispatches(task, blocksPerDispatch, OPTION_BLOCKS_PER_INVOCATION, [
+    k.put ? 1 : 0,
+    k.driftLo,
+    k.driftHi,
+    k.volMantissa,
+    k.volShift,
+    k.strikeLo,
+    k.strikeHi,
+    0,
+    0,
+  ]);
   return { code: optionWgsl, entryPoint: 'main', outputWords: OPTION_OUTPUT_WORDS, dispatches };
 }
 

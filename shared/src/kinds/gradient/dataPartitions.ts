@@ -31,6 +31,11 @@ export const PARTITION_EPOCH_STREAM = 0x7065706f;
  * assumes the same bound when it remembers what a tab holds.
  */
 export const VOLUNTEER_PARTITION_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * Parameter versions a volunteer keeps (bytes are immutable per version URL): the current one
+ * and, with asynchronous rounds (SPEC A3), a few behind it.
+ */
+export const VOLUNTEER_PARAMS_CACHE_VERSIONS = 3;
 
 export interface PartitionLayout {
   /** Examples in the training split. */

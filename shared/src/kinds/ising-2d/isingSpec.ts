@@ -81,18 +81,20 @@ function chainTooLong(chain: { size: number; sweeps: number; burnIn: number }): 
   return null;
 }
 
-export const isingParamsSchema = z
-  .object({
-    size: sizeSchema,
-    temperature: temperatureSchema,
-    sweeps: sweepsSchema,
-    burnIn: burnInSchema,
-  })
-  .strict()
-  .superRefine((params, ctx) => {
-    const why = chainTooLong(params);
-    if (why) ctx.addIssue({ code: 'custom', message: why, path: ['sweeps'] });
-  });
+/** The chain's shape, in a spec's params and in every task. */
+const chainShape = {
+  size: sizeSchema,
+  temperature: temperatureSchema,
+  sweeps: sweepsSchema,
+  burnIn: burnInSchema,
+};
+
+function refuseLongChains(chain: Parameters<typeof chainTooLong>[0], ctx: z.RefinementCtx): void {
+  const why = chainTooLong(chain);
+  if (why) ctx.addIssue({ code: 'custom', message: why, path: ['sweeps'] });
+}
+
+export const isingParamsSchema = z.object(chainShape).strict().superRefine(refuseLongChains);
 export type IsingParams = z.infer<typeof isingParamsSchema>;
 
 export const isingSpecSchema = z
@@ -124,20 +126,14 @@ export const isingTaskSchema = z
       .int()
       .min(0)
       .max(ISING_MAX_CHAINS - 1),
-    size: sizeSchema,
-    temperature: temperatureSchema,
-    sweeps: sweepsSchema,
-    burnIn: burnInSchema,
+    ...chainShape,
     /** floor(exp(-4/T)·2^32): a flip raising E by 4 is accepted when a u32 draw is below it. */
     threshold4: u32Schema,
     /** floor(exp(-8/T)·2^32), the same for a rise of 8. */
     threshold8: u32Schema,
   })
   .strict()
-  .superRefine((task, ctx) => {
-    const why = chainTooLong(task);
-    if (why) ctx.addIssue({ code: 'custom', message: why, path: ['sweeps'] });
-  });
+  .superRefine(refuseLongChains);
 export type IsingTask = z.infer<typeof isingTaskSchema>;
 
 const sumSchema = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);

@@ -1,9 +1,8 @@
 // The `pi` estimator: the fraction of uniform points in the unit square that fall inside the
 // quarter circle, times 4. Units are fixed slices of one sample stream, so the answer depends
 // only on (samples, seed), never on who computed which unit or when.
-import { splitUint53 } from '../../rng/philox';
 import type { EstimatorDefinition, GpuPlan } from '../estimator';
-import { MC_WORKGROUP_SIZE } from '../estimator';
+import { pairRangeDispatches } from '../estimator';
 import { piWgsl } from './pi.wgsl';
 import { PI_STREAM, runPiReference } from './piReference';
 import {
@@ -24,29 +23,7 @@ export const PI_PAIRS_PER_INVOCATION = 64;
 const Z95 = 1.959963984540054;
 
 export function piGpuPlan(task: PiTask): GpuPlan {
-  const [seedLo, seedHi] = splitUint53(task.seed);
-  const totalPairs = Math.ceil(task.count / 2);
-  const dispatches = [];
-  for (let done = 0; done < totalPairs; done += PI_MAX_PAIRS_PER_DISPATCH) {
-    const pairCount = Math.min(PI_MAX_PAIRS_PER_DISPATCH, totalPairs - done);
-    const [startLo, startHi] = splitUint53(task.start / 2 + done);
-    const isUnitEnd = done + pairCount === totalPairs;
-    const halfLast = isUnitEnd && task.count % 2 === 1 ? 1 : 0;
-    const invocations = Math.ceil(pairCount / PI_PAIRS_PER_INVOCATION);
-    dispatches.push({
-      params: Uint32Array.of(
-        seedLo,
-        seedHi,
-        startLo,
-        startHi,
-        pairCount,
-        PI_PAIRS_PER_INVOCATION,
-        halfLast,
-        0,
-      ),
-      workgroups: Math.ceil(invocations / MC_WORKGROUP_SIZE),
-    });
-  }
+  const dispatches = pairRangeDispatches(task, PI_MAX_PAIRS_PER_DISPATCH, PI_PAIRS_PER_INVOCATION);
   return { code: piWgsl, entryPoint: 'main', outputWords: 1, dispatches };
 }
 
