@@ -109,5 +109,9 @@ describe('asynchronous gradient rounds', () => {
     assert.equal(view.status, 'completed', view.failureReason);
     const result = await api(c.url, 'GET', `/api/workloads/${id}/result`);
     for (const s of result.body.steps as Step[]) assert.equal(s.versions, undefined);
+    // The store still records each shard's version: always its own step, even beside a slow tab.
+    for (const m of c.store.gradients.stepMetrics(id)) {
+      assert.deepEqual(m.versions, Array(SPEC.shards).fill(m.step), `step ${m.step}`);
+    }
   });
 });
