@@ -1,28 +1,52 @@
-// The coordinator's domain service: what REST handlers and socket handlers call. It owns the
-// store, the clock and the scheduling options, turns store outcomes into protocol replies,
-// and announces workload changes to whoever listens (socket.io namespaces).
+// The coordinator: what REST handlers and socket handlers call. It runs the one work engine
+// (server/src/engine/) over a repository: every state change is one transaction with a Ledger
+// of the rules, every kind a plug-in (server/src/kinds/). After a commit it announces what
+// changed, lets kinds settle outside the write lock (closing gradient rounds) and arbitrates
+// contested units with the kind's reference ([Q6]).
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import {
   ERROR_CODES,
   TesseraError,
-  estimatorFor,
+  toErrorBody,
+  type ErrorBody,
   type Lease,
   type ResultReply,
   type SubmitWorkload,
   type VolunteerSummary,
   type WorkloadStatus,
-  type WorkloadView,
 } from '@tessera/shared';
 import type { Clock } from './clock';
 import { Counters } from './metrics';
 import { trustPolicyOf, type SchedulerOptions } from './scheduler/schedulerOptions';
-import { ThroughputMeter, unitsForSeconds } from './scheduler/throughputMeter';
+import { ThroughputMeter } from './scheduler/throughputMeter';
 import type { TrustPolicy } from './scheduler/trustPolicy';
-import type { ReleaseOutcome, Store, VolunteerRecord, WorkloadRecord } from './store/store';
 import { hashSecret } from './auth/tokens';
-import { GradientService } from './gradient/gradientService';
-import { isGradientReplicaId, type GradientStore } from './gradient/gradientStore';
+import type { KindPlugin, WorkloadMeta } from './engine/kind';
+import { Ledger, type CloseReason, type LedgerEnv } from './engine/ledger';
+import { leaseUnits, type LeaseEnv } from './engine/leasing';
+import type { InFlightFilter, Repository, Tx, VolunteerRow } from './engine/repository';
+import { takeResult, type ResultItem } from './engine/results';
+import {
+  cryptoRandom,
+  newId,
+  toVolunteerSummary,
+  type ConnectionIdentity,
+  type RandomSource,
+  type WorkloadRecord,
+} from './engine/views';
+import { createKinds, type Kinds } from './kinds/registry';
+import { CoordinatorReads } from './engine/reads';
+
+export {
+  cryptoRandom,
+  newId,
+  toVolunteerSummary,
+  toWorkloadView,
+  type ConnectionIdentity,
+  type RandomSource,
+  type WorkloadRecord,
+} from './engine/views';
 
 export interface CoordinatorEvents {
   /** A workload changed state or progress. */
@@ -35,159 +59,141 @@ export interface CoordinatorEvents {
   workAvailable: [];
 }
 
-export interface ConnectionIdentity {
-  volunteerId: string;
-  connectionId: string;
-  netGroup: string | null;
-}
+/** [Q6] Contested units arbitrated at once at most; past it they are decided by vote. */
+export const MAX_ARBITRATIONS = 4;
+/** [E2] How long the crowd's error rate is reused before it is read again. */
+const CROWD_RATE_TTL_MS = 5_000;
 
-export function newId(bytes = 9): string {
-  return randomBytes(bytes).toString('base64url');
-}
-
-export function toWorkloadView(record: WorkloadRecord): WorkloadView {
-  return {
-    id: record.id,
-    name: record.name,
-    kind: record.kind,
-    status: record.status,
-    progress: {
-      unitsTotal: record.unitsTotal,
-      unitsValidated: record.unitsValidated,
-      unitsInFlight: record.unitsInFlight,
-      unitsFailed: record.unitsFailed,
-      fraction: record.unitsTotal === 0 ? 0 : record.unitsValidated / record.unitsTotal,
-    },
-    spec: record.spec as WorkloadView['spec'],
-    redundancy: record.redundancy,
-    createdAt: new Date(record.createdAt).toISOString(),
-    updatedAt: new Date(record.updatedAt).toISOString(),
-    completedAt: record.completedAt === null ? null : new Date(record.completedAt).toISOString(),
-    failureReason: record.failureReason,
-  };
-}
-
-export function toVolunteerSummary(v: VolunteerRecord): VolunteerSummary {
-  return {
-    volunteerId: v.id,
-    displayName: v.displayName,
-    credit: v.credit,
-    unitsValidated: v.unitsValid,
-  };
-}
-
-/** Uniform draws in [0, 1) for scheduling decisions; seeded in tests and the simulator. */
-export type RandomSource = () => number;
-
-/** Scheduling randomness from the OS: unpredictable to volunteers, never used for results. */
-export function cryptoRandom(): number {
-  return randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
-}
+export type BatchReply = { ok: true; verdict: ResultReply['verdict'] } | { ok: false; error: ErrorBody };
 
 export class Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly counters = new Counters();
   readonly trust: TrustPolicy;
   readonly throughput = new ThroughputMeter();
-  /** Gradient workloads (parameter-server rounds), where the store supports them. */
-  readonly gradient: GradientService | null;
+  readonly kinds: Kinds;
+  /** Reads for views (REST, dashboard, stats). */
+  readonly reads: CoordinatorReads;
+  private readonly metas = new Map<string, WorkloadMeta>();
+  private readonly arbitrating = new Set<string>();
+  private crowd = { rate: 0, at: -Infinity };
+  private readonly ledgerEnv: LedgerEnv;
 
   constructor(
-    readonly store: Store,
+    readonly repository: Repository,
     readonly clock: Clock,
     readonly options: SchedulerOptions,
     private readonly random: RandomSource = cryptoRandom,
   ) {
     super();
     this.trust = trustPolicyOf(options);
-    this.gradient = store.gradients ? new GradientService(store.gradients) : null;
+    this.kinds = createKinds({ repository, now: () => clock.now() });
+    this.reads = new CoordinatorReads(this);
+    this.ledgerEnv = {
+      trust: this.trust,
+      meta: (tx, id) => this.meta(tx, id),
+      plugin: (meta) => this.plugin(meta),
+      canArbitrate: (meta, idx) =>
+        this.plugin(meta).reference !== undefined &&
+        (this.arbitrating.has(`${meta.id}:${idx}`) || this.arbitrating.size < MAX_ARBITRATIONS),
+    };
   }
 
-  private requireGradient(): GradientService {
-    if (!this.gradient) {
-      throw new TesseraError(ERROR_CODES.invalidSpec, 'this store does not run gradient workloads');
-    }
-    return this.gradient;
+  get gradient() {
+    return this.kinds.gradient;
   }
 
-  private async specOf(workloadId: string): Promise<unknown> {
-    return (await this.requireWorkload(workloadId)).spec;
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.repository.transaction(this.clock.now(), work);
+  }
+
+  plugin(meta: { kind: WorkloadMeta['kind'] }): KindPlugin {
+    return this.kinds[meta.kind];
+  }
+
+  /** The immutable facts of a workload, the spec parsed once. */
+  async meta(tx: Tx, id: string): Promise<WorkloadMeta> {
+    const cached = this.metas.get(id);
+    if (cached) return cached;
+    const row = await tx.workload(id);
+    if (!row) throw new TesseraError(ERROR_CODES.notFound, `no workload with id ${id}`);
+    const meta: WorkloadMeta = {
+      id: row.id,
+      name: row.name,
+      kind: row.kind,
+      estimator: row.estimator,
+      spec: this.kinds[row.kind].parseSpec(row.spec),
+      redundancy: row.redundancy,
+    };
+    this.metas.set(id, meta);
+    return meta;
   }
 
   // --- researchers --------------------------------------------------------------------------
 
-  async submitWorkload(input: SubmitWorkload): Promise<WorkloadRecord> {
-    if (input.kind === 'gradient') {
-      const id = newId();
-      const name =
-        input.name ??
-        `${input.spec.model} on ${input.spec.dataset} ${new Date(this.clock.now()).toISOString()}`;
-      await this.requireGradient().submit(input, id, name, this.clock.now());
-      this.counters.inc('tessera_workloads_submitted_total');
-      this.emit('workload', id);
-      this.emit('workAvailable');
-      return this.requireWorkload(id);
-    }
-    const estimator = estimatorFor(input.spec.estimator);
-    const spec = estimator.specSchema.parse(input.spec);
-    const unitWork = Array.from({ length: estimator.unitCount(spec) }, (_, i) =>
-      estimator.workOf(estimator.taskFor(spec, i)),
-    );
-    const record = await this.store.createWorkload(
-      {
-        id: newId(),
-        name: input.name ?? `${input.spec.estimator} ${new Date(this.clock.now()).toISOString()}`,
+  async submitWorkload(
+    input: SubmitWorkload,
+    owner: { tokenId: string | null } = { tokenId: null },
+  ): Promise<WorkloadRecord> {
+    const id = newId();
+    const now = this.clock.now();
+    // Planning (splitting, loading a dataset, cutting partitions) runs outside the transaction.
+    const plan = await this.kinds[input.kind].plan(input, id, now);
+    await this.transaction(async (tx) => {
+      await tx.insertWorkload({
+        id,
+        name: input.name ?? plan.name,
         kind: input.kind,
-        estimator: estimator.estimator,
-        spec,
+        estimator: plan.estimator,
+        spec: plan.spec,
         redundancy: input.redundancy,
-        unitWork,
-        aggregate: estimator.emptyAggregate(),
-      },
-      this.clock.now(),
-    );
+        status: 'queued',
+        unitsTotal: plan.unitsTotal,
+        unitsValidated: 0,
+        unitsFailed: 0,
+        aggregate: plan.aggregate,
+        failureReason: null,
+        owner: owner.tokenId,
+        priority: input.priority ?? 0,
+        createdAt: now,
+      });
+      await tx.insertUnits(id, plan.units, input.redundancy.quorum);
+      for (const [name, bytes] of Object.entries(plan.blobs ?? {})) await tx.putBlob(id, name, bytes);
+      for (const r of plan.records ?? []) await tx.putRecord(id, r.seq, r.body);
+    });
     this.counters.inc('tessera_workloads_submitted_total');
-    this.emit('workload', record.id);
+    this.emit('workload', id);
     this.emit('workAvailable');
-    return record;
+    return this.requireWorkload(id);
   }
 
   async cancelWorkload(id: string): Promise<WorkloadRecord> {
-    const before = await this.store.getWorkload(id);
-    if (!before) throw new TesseraError(ERROR_CODES.notFound, `no workload with id ${id}`);
-    if (before.status !== 'queued' && before.status !== 'running') {
-      throw new TesseraError(ERROR_CODES.conflict, `workload ${id} is already ${before.status}`);
-    }
-    const after = (await this.store.cancelWorkload(id, this.clock.now()))!;
-    if (after.kind === 'gradient') this.gradient?.store.releaseWorkload(id, this.clock.now());
-    this.emit('workload', id);
-    this.emit('workloadEnded', id, after.status);
-    return after;
+    const ledger = await this.transaction(async (tx) => {
+      const before = await tx.workload(id);
+      if (!before) throw new TesseraError(ERROR_CODES.notFound, `no workload with id ${id}`);
+      if (before.status !== 'queued' && before.status !== 'running') {
+        throw new TesseraError(ERROR_CODES.conflict, `workload ${id} is already ${before.status}`);
+      }
+      const ledger = new Ledger(tx, this.ledgerEnv);
+      await ledger.endWorkload(id, 'cancelled', 'cancelled by the researcher');
+      return ledger;
+    });
+    await this.finish(ledger);
+    return this.requireWorkload(id);
+  }
+
+  getWorkload(id: string): Promise<WorkloadRecord | null> {
+    return this.reads.workload(id);
   }
 
   async requireWorkload(id: string): Promise<WorkloadRecord> {
-    const record = await this.store.getWorkload(id);
+    const record = await this.reads.workload(id);
     if (!record) throw new TesseraError(ERROR_CODES.notFound, `no workload with id ${id}`);
     return record;
   }
 
   /** The public answer of a workload built from its canonical results so far. */
-  resultOf(record: WorkloadRecord): Record<string, unknown> {
-    if (record.kind === 'gradient') {
-      return {
-        ...this.requireGradient().summary(record.id, record.status, record.spec),
-        unitsValidated: record.unitsValidated,
-        unitsTotal: record.unitsTotal,
-      };
-    }
-    const estimator = estimatorFor(record.estimator);
-    const aggregate = estimator.aggregateSchema.parse(record.aggregate);
-    return {
-      ...(estimator.finalize(aggregate) as Record<string, unknown>),
-      final: record.status === 'completed',
-      status: record.status,
-      unitsValidated: record.unitsValidated,
-      unitsTotal: record.unitsTotal,
-    };
+  async resultOf(record: WorkloadRecord): Promise<Record<string, unknown>> {
+    return this.transaction((tx) => this.kinds[record.kind].result(record, tx));
   }
 
   // --- volunteers ---------------------------------------------------------------------------
@@ -196,136 +202,99 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   async identify(
     credentials: { volunteerId: string; secret: string } | undefined,
     displayName: string | undefined,
-  ): Promise<{ volunteer: VolunteerRecord; secret?: string }> {
-    const now = this.clock.now();
-    if (credentials) {
-      const known = await this.store.getVolunteer(credentials.volunteerId);
-      if (!known || known.secretHash !== hashSecret(credentials.secret)) {
-        throw new TesseraError(
-          ERROR_CODES.badCredentials,
-          'unknown volunteer or wrong secret: forget the stored identity and say hello without one',
-        );
+  ): Promise<{ volunteer: VolunteerRow; secret?: string }> {
+    return this.transaction(async (tx) => {
+      if (credentials) {
+        const known = await tx.volunteer(credentials.volunteerId);
+        if (!known || known.secretHash !== hashSecret(credentials.secret)) {
+          throw new TesseraError(
+            ERROR_CODES.badCredentials,
+            'unknown volunteer or wrong secret: forget the stored identity and say hello without one',
+          );
+        }
+        await tx.touchVolunteer(known.id, displayName);
+        return { volunteer: (await tx.volunteer(known.id))! };
       }
-      await this.store.touchVolunteer(known.id, now, displayName);
-      return { volunteer: (await this.store.getVolunteer(known.id))! };
-    }
-    const secret = randomBytes(24).toString('base64url');
-    const id = newId(12);
-    const volunteer = await this.store.createVolunteer({
-      id,
-      secretHash: hashSecret(secret),
-      displayName: displayName || `volunteer-${id.slice(0, 6)}`,
-      now,
+      const secret = randomBytes(24).toString('base64url');
+      const id = newId(12);
+      await tx.insertVolunteer({
+        id,
+        secretHash: hashSecret(secret),
+        displayName: displayName || `volunteer-${id.slice(0, 6)}`,
+      });
+      return { volunteer: (await tx.volunteer(id))!, secret };
     });
-    return { volunteer, secret };
+  }
+
+  private async crowdErrorRate(): Promise<number> {
+    const now = this.clock.now();
+    if (now - this.crowd.at > CROWD_RATE_TTL_MS) {
+      const { errors, results } = await this.transaction((tx) => tx.crowdErrors());
+      this.crowd = { rate: errors / Math.max(1, errors + results), at: now };
+    }
+    return this.crowd.rate;
   }
 
   /**
-   * Leases a batch sized to the tab: as many units as fit in `leaseWorkSeconds` at its measured
-   * throughput, at most `maxUnits`. Later units of a batch get later deadlines, since the tab
-   * runs them one after another.
+   * [L6] Leases a batch sized to the tab: as many units as fit in `leaseWorkSeconds` at its
+   * measured throughput, at most `maxUnits`, in one transaction.
    */
   async leaseBatch(identity: ConnectionIdentity, maxUnits = 1): Promise<Lease[]> {
-    const first = await this.lease(identity);
-    if (!first) return [];
-    const leases = [first];
-    // A gradient round has few units and each needs fresh parameters: one at a time.
-    if (maxUnits <= 1 || first.kind === 'gradient') return leases;
-    const unitWork = estimatorFor(first.estimator).workOf(first.task);
-    const rate = this.throughput.rate(identity.connectionId);
-    const count = unitsForSeconds(rate, unitWork, this.options.leaseWorkSeconds, maxUnits);
-    const unitMs = rate ? (unitWork / rate) * 1000 : 0;
-    while (leases.length < count) {
-      const next = await this.lease(identity, Math.ceil(leases.length * unitMs));
-      if (!next) break;
-      leases.push(next);
+    const env: LeaseEnv = {
+      trust: this.trust,
+      leaseDurationMs: this.options.leaseDurationMs,
+      maxLeasesPerConnection: this.options.maxLeasesPerConnection,
+      leaseWorkSeconds: this.options.leaseWorkSeconds,
+      rate: this.throughput.rate(identity.connectionId),
+      crowdErrorRate: await this.crowdErrorRate(),
+      random: this.random,
+      meta: (tx, id) => this.meta(tx, id),
+      plugin: (meta) => this.plugin(meta),
+    };
+    const leased = await this.transaction((tx) => leaseUnits(tx, env, identity, maxUnits));
+    if (!Array.isArray(leased)) {
+      throw new TesseraError(
+        ERROR_CODES.suspended,
+        `too many invalid results or errors: no work until ${new Date(leased.suspendedUntil).toISOString()}`,
+      );
+    }
+    const leases = leased.map((l) =>
+      this.plugin(l.meta).toLease(
+        l.meta,
+        l.unit,
+        { id: l.replicaId, deadline: l.deadline, leaseDurationMs: this.options.leaseDurationMs },
+        identity.connectionId,
+      ),
+    );
+    if (leases.length > 0) {
+      this.counters.inc('tessera_replicas_leased_total', {}, leases.length);
+      for (const id of new Set(leases.map((l) => l.workloadId))) this.emit('workload', id);
     }
     return leases;
   }
 
-  /** Leases one unit; `extraMs` pushes its deadline back (a unit queued behind others). */
-  async lease(identity: ConnectionIdentity, extraMs = 0): Promise<Lease | null> {
-    const now = this.clock.now();
-    const volunteer = await this.store.getVolunteer(identity.volunteerId);
-    if (volunteer?.suspendedUntil && volunteer.suspendedUntil > now) {
-      // [R5] a repeat offender is told why it gets no work, and until when.
-      throw new TesseraError(
-        ERROR_CODES.suspended,
-        `too many invalid results: no work until ${new Date(volunteer.suspendedUntil).toISOString()}`,
-      );
-    }
-    if (this.gradient) {
-      // Gradient rounds first: a round blocks its workload until every shard is in, and a
-      // round holds only `shards` units, so they never starve a Monte Carlo queue for long.
-      const grant = await this.gradient.lease({
-        volunteerId: identity.volunteerId,
-        connectionId: identity.connectionId,
-        netGroup: identity.netGroup,
-        now,
-        leaseDurationMs: this.options.leaseDurationMs + extraMs,
-        maxLeasesPerConnection: this.options.maxLeasesPerConnection,
-      });
-      if (grant) {
-        this.counters.inc('tessera_replicas_leased_total');
-        // [L9] how often a unit went to a tab that already held its data partition.
-        this.counters.inc('tessera_gradient_partition_leases_total', {
-          partition: grant.partitionHeld ? 'held' : 'fetched',
-        });
-        this.emit('workload', grant.lease.workloadId);
-        return grant.lease;
-      }
-    }
-    const leased = await this.store.leaseReplica({
-      volunteerId: identity.volunteerId,
-      connectionId: identity.connectionId,
-      netGroup: identity.netGroup,
-      now,
-      leaseDurationMs: this.options.leaseDurationMs + extraMs,
-      maxLeasesPerConnection: this.options.maxLeasesPerConnection,
-      trust: this.trust,
-      draw: this.random(),
-      pickDraw: this.random(),
-    });
-    if (!leased) return null;
-    this.counters.inc('tessera_replicas_leased_total');
-    const estimator = estimatorFor(leased.estimator);
-    this.emit('workload', leased.workloadId);
-    return {
-      replicaId: leased.replicaId,
-      workloadId: leased.workloadId,
-      workloadName: leased.workloadName,
-      kind: 'montecarlo',
-      estimator: leased.estimator,
-      unitIndex: leased.unitIndex,
-      task: estimator.taskFor(estimator.specSchema.parse(leased.spec), leased.unitIndex),
-      deadline: leased.deadline,
-      leaseDurationMs: this.options.leaseDurationMs,
-    };
+  /** Leases one unit (leaseBatch of one). */
+  async lease(identity: ConnectionIdentity): Promise<Lease | null> {
+    return (await this.leaseBatch(identity, 1))[0] ?? null;
   }
 
   async renew(volunteerId: string, replicaId: number): Promise<number> {
-    const deadline = isGradientReplicaId(replicaId)
-      ? this.requireGradient().store.renewReplica(
-          replicaId,
-          volunteerId,
-          this.clock.now(),
-          this.options.leaseDurationMs,
-        )
-      : await this.store.renewReplica(
-          replicaId,
-          volunteerId,
-          this.clock.now(),
-          this.options.leaseDurationMs,
-        );
-    if (deadline === null) {
-      throw new TesseraError(
-        ERROR_CODES.leaseExpired,
-        'this lease is not held any more: drop the unit',
-      );
+    const deadline = this.clock.now() + this.options.leaseDurationMs;
+    const renewed = await this.transaction(async (tx) => {
+      const r = await tx.replica(replicaId);
+      if (!r || r.volunteerId !== volunteerId || r.state !== 'in_flight' || r.deadline < tx.now) {
+        return false;
+      }
+      await tx.updateReplica(replicaId, { deadline });
+      return true;
+    });
+    if (!renewed) {
+      throw new TesseraError(ERROR_CODES.leaseExpired, 'this lease is not held any more: drop the unit');
     }
     return deadline;
   }
 
+  /** One result; a refusal throws its protocol error. */
   async submitResult(
     volunteerId: string,
     replicaId: number,
@@ -333,137 +302,173 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     elapsedMs: number,
     connectionId?: string,
   ): Promise<ResultReply> {
-    if (isGradientReplicaId(replicaId)) {
-      return this.submitGradientResult(volunteerId, replicaId, result, elapsedMs, connectionId);
-    }
-    const outcome = await this.store.submitResult({
-      replicaId,
-      volunteerId,
-      result,
-      elapsedMs,
-      now: this.clock.now(),
-      trust: this.trust,
-    });
-    if (outcome.kind === 'refused') {
-      this.counters.inc('tessera_results_refused_total', { code: outcome.code });
-      throw new TesseraError(outcome.code, outcome.message);
-    }
-    this.counters.inc('tessera_results_accepted_total');
-    if (connectionId) this.throughput.record(connectionId, outcome.work, elapsedMs);
-    this.emit('workload', outcome.workloadId);
-    for (const id of outcome.reopened) this.emit('workload', id);
-    if (outcome.reopened.length > 0) {
-      this.counters.inc('tessera_recheck_reopened_total');
-      this.emit('workAvailable');
-    }
-    if (outcome.credited.length > 0) this.emit('credited', outcome.credited);
-    if (outcome.workloadEnded)
-      this.emit('workloadEnded', outcome.workloadId, outcome.workloadEnded);
-    return { verdict: outcome.verdict };
+    const [reply] = await this.submitBatch(volunteerId, connectionId ?? null, [
+      { replicaId, result, elapsedMs },
+    ]);
+    if (!reply!.ok) throw new TesseraError(reply!.error.code, reply!.error.message);
+    return { verdict: reply!.verdict };
   }
 
-  private async submitGradientResult(
+  /** [L6] Results of a batch, in one transaction; each item answered on its own. */
+  submitResults(identity: ConnectionIdentity, items: readonly ResultItem[]): Promise<BatchReply[]> {
+    return this.submitBatch(identity.volunteerId, identity.connectionId, items);
+  }
+
+  private async submitBatch(
     volunteerId: string,
-    replicaId: number,
-    result: unknown,
-    elapsedMs: number,
-    connectionId?: string,
-  ): Promise<ResultReply> {
-    const outcome = await this.requireGradient().submitResult(
-      { replicaId, volunteerId, result, elapsedMs, now: this.clock.now(), trust: this.trust },
-      (id) => this.specOf(id),
-    );
-    // [R6] a caught volunteer's unverified Monte Carlo results were taken back out.
-    for (const id of outcome.reopened ?? []) this.emit('workload', id);
-    if ((outcome.reopened ?? []).length > 0) {
-      this.counters.inc('tessera_recheck_reopened_total');
-      this.emit('workAvailable');
-    }
-    if (outcome.kind === 'refused') {
-      this.counters.inc('tessera_results_refused_total', { code: outcome.code });
-      throw new TesseraError(outcome.code, outcome.message);
-    }
-    this.counters.inc('tessera_results_accepted_total');
-    if (connectionId) this.throughput.record(connectionId, outcome.work, elapsedMs);
-    this.emit('workload', outcome.workloadId);
-    if (outcome.credited.length > 0) this.emit('credited', outcome.credited);
-    if (outcome.workloadEnded)
-      this.emit('workloadEnded', outcome.workloadId, outcome.workloadEnded);
-    // [L10] the next round's units exist now: tabs idling between rounds start at once.
-    else if (outcome.newVersion !== null) this.emit('workAvailable');
-    return { verdict: outcome.verdict };
+    connectionId: string | null,
+    items: readonly ResultItem[],
+  ): Promise<BatchReply[]> {
+    const { ledger, outcomes } = await this.transaction(async (tx) => {
+      const ledger = new Ledger(tx, this.ledgerEnv);
+      const env = { meta: (id: string) => this.meta(tx, id), plugin: (m: WorkloadMeta) => this.plugin(m) };
+      const outcomes = [];
+      for (const item of items) outcomes.push(await takeResult(ledger, env, volunteerId, item));
+      return { ledger, outcomes };
+    });
+    const replies: BatchReply[] = outcomes.map((o, i) => {
+      if (!o.ok) {
+        this.counters.inc('tessera_results_refused_total', { code: o.code });
+        return { ok: false, error: toErrorBody(new TesseraError(o.code, o.message)) };
+      }
+      this.counters.inc('tessera_results_accepted_total');
+      if (connectionId) this.throughput.record(connectionId, o.connectionWork, items[i]!.elapsedMs);
+      return { ok: true, verdict: o.verdict };
+    });
+    await this.finish(ledger);
+    return replies;
   }
 
   async reportError(volunteerId: string, replicaId: number, message: string): Promise<void> {
-    const outcome = isGradientReplicaId(replicaId)
-      ? this.requireGradient().store.reportError(replicaId, volunteerId, message, this.clock.now())
-      : await this.store.reportError(replicaId, volunteerId, message, this.clock.now());
-    if (!outcome) throw new TesseraError(ERROR_CODES.notLeased, 'this unit is not leased to you');
+    const ledger = await this.transaction(async (tx) => {
+      const r = await tx.replica(replicaId);
+      if (!r || r.volunteerId !== volunteerId || r.state !== 'in_flight') return null;
+      const ledger = new Ledger(tx, this.ledgerEnv);
+      await ledger.closeReplica(r, { state: 'errored', message, charge: true });
+      return ledger;
+    });
+    if (!ledger) throw new TesseraError(ERROR_CODES.notLeased, 'this unit is not leased to you');
     this.counters.inc('tessera_replicas_errored_total');
-    await this.announceRelease(outcome);
+    await this.finish(ledger);
   }
 
   async releaseConnection(connectionId: string): Promise<void> {
     this.throughput.forget(connectionId);
-    this.gradient?.forgetConnection(connectionId);
-    await this.releaseOnBothStores(
+    for (const plugin of Object.values(this.kinds)) plugin.forgetConnection(connectionId);
+    await this.release(
+      { connectionId },
+      { state: 'timed_out', message: 'volunteer disconnected', charge: false },
       'tessera_replicas_released_total',
-      (store, now) => store.releaseConnection(connectionId, now),
-      (store, now) => store.releaseConnection(connectionId, now),
     );
   }
 
   /**
    * [L5] At start: the previous process's connections are all gone, so their leases are
-   * released at once instead of at their deadlines (a round would otherwise wait them out).
+   * released at once instead of at their deadlines; rounds left ready to close are closed.
    */
-  releaseOrphanedLeases(): Promise<number> {
-    return this.releaseOnBothStores(
+  async releaseOrphanedLeases(): Promise<number> {
+    const released = await this.release(
+      { all: true },
+      { state: 'timed_out', message: 'the coordinator restarted', charge: false },
       'tessera_replicas_released_total',
-      (store, now) => store.releaseAllConnections(now),
-      (store, now) => store.releaseAllConnections(now),
     );
-  }
-
-  /** The sweep: replicas past their deadline go back to the pool. */
-  expireLeases(): Promise<number> {
-    return this.releaseOnBothStores(
-      'tessera_replicas_timed_out_total',
-      (store, now) => store.expireLeases(now),
-      (store, now) => store.expireLeases(now),
-    );
-  }
-
-  /**
-   * Releases replicas in the Monte Carlo store, then the gradient one (where there is one):
-   * counts them under `counter`, announces freed work and failed workloads; returns how many.
-   */
-  private async releaseOnBothStores(
-    counter: string,
-    monteCarlo: (store: Store, now: number) => Promise<ReleaseOutcome>,
-    gradient: (store: GradientStore, now: number) => ReleaseOutcome,
-  ): Promise<number> {
-    const outcomes = [await monteCarlo(this.store, this.clock.now())];
-    if (this.gradient) outcomes.push(gradient(this.gradient.store, this.clock.now()));
-    let released = 0;
-    for (const outcome of outcomes) {
-      this.counters.inc(counter, {}, outcome.released);
-      await this.announceRelease(outcome);
-      released += outcome.released;
-    }
+    await this.settleActive();
     return released;
   }
 
-  private async announceRelease(outcome: ReleaseOutcome): Promise<void> {
-    if (outcome.released > 0) this.emit('workAvailable');
-    for (const id of outcome.failedWorkloads) {
-      this.emit('workload', id);
-      this.emit('workloadEnded', id, 'failed');
+  /** The sweep: expired leases back to the pool, stalled units re-decided, rounds settled. */
+  async expireLeases(): Promise<number> {
+    const released = await this.release(
+      { deadlineBefore: this.clock.now() },
+      { state: 'timed_out', message: 'lease expired', charge: true },
+      'tessera_replicas_timed_out_total',
+    );
+    const ledger = await this.transaction(async (tx) => {
+      const ledger = new Ledger(tx, this.ledgerEnv);
+      for (const u of await tx.stalledUnits(64)) await ledger.reconsider(await this.meta(tx, u.workloadId), u.idx);
+      return ledger;
+    });
+    await this.finish(ledger);
+    await this.settleActive();
+    return released;
+  }
+
+  private async release(filter: InFlightFilter, reason: CloseReason, counter: string): Promise<number> {
+    const { ledger, released } = await this.transaction(async (tx) => {
+      const ledger = new Ledger(tx, this.ledgerEnv);
+      const rows = await tx.inFlight(filter);
+      for (const row of rows) {
+        // A workload failing inside the loop has already closed its other replicas.
+        const current = await tx.replica(row.id);
+        if (current?.state === 'in_flight') await ledger.closeReplica(current, reason);
+      }
+      return { ledger, released: rows.length };
+    });
+    this.counters.inc(counter, {}, released);
+    await this.finish(ledger);
+    return released;
+  }
+
+  /** Lets every active workload's kind settle (close ready rounds); after a crash, too. */
+  private async settleActive(): Promise<void> {
+    const active = await this.transaction((tx) => tx.activeWorkloads());
+    for (const w of active) await this.settle(w.id);
+  }
+
+  private async settle(workloadId: string): Promise<void> {
+    const meta = await this.transaction((tx) => this.meta(tx, workloadId));
+    const outcome = await this.plugin(meta).settle(meta);
+    if (outcome.opened || outcome.ended) this.emit('workload', workloadId);
+    if (outcome.ended) this.emit('workloadEnded', workloadId, outcome.ended);
+    else if (outcome.opened) this.emit('workAvailable');
+  }
+
+  /** After a commit: announce, let kinds settle, arbitrate contested units. */
+  private async finish(ledger: Ledger): Promise<void> {
+    for (const id of ledger.touched) this.emit('workload', id);
+    for (const id of ledger.reopened) this.emit('workload', id);
+    if (ledger.reopened.size > 0) this.counters.inc('tessera_recheck_reopened_total');
+    if (ledger.credited.size > 0) this.emit('credited', [...ledger.credited]);
+    for (const [id, status] of ledger.ended) this.emit('workloadEnded', id, status);
+    if (ledger.workAvailable || ledger.reopened.size > 0) this.emit('workAvailable');
+    for (const id of ledger.settle) await this.settle(id);
+    for (const unit of ledger.arbitrate) await this.arbitrate(unit.workloadId, unit.idx);
+  }
+
+  /** [Q6] The coordinator computes a contested unit itself; the votes equal to it are valid. */
+  private async arbitrate(workloadId: string, idx: number): Promise<void> {
+    const key = `${workloadId}:${idx}`;
+    if (this.arbitrating.has(key)) return;
+    this.arbitrating.add(key);
+    try {
+      const { meta, unit } = await this.transaction(async (tx) => ({
+        meta: await this.meta(tx, workloadId),
+        unit: await tx.unit(workloadId, idx),
+      }));
+      if (!unit || unit.state !== 'open') return;
+      const plugin = this.plugin(meta);
+      const reference = await plugin.reference!(meta, unit);
+      if (!reference) return;
+      this.counters.inc('tessera_units_arbitrated_total');
+      const ledger = await this.transaction(async (tx) => {
+        const ledger = new Ledger(tx, this.ledgerEnv);
+        const current = await tx.unit(workloadId, idx);
+        const workload = await tx.workload(workloadId);
+        if (!current || current.state !== 'open' || !workload) return ledger;
+        if (workload.status !== 'running' && workload.status !== 'queued') return ledger;
+        await ledger.settleUnit(meta, current, reference.result, reference.bytes, true, (r) =>
+          plugin.same(meta, plugin.decode(meta, r.result!), reference.result),
+        );
+        return ledger;
+      });
+      await this.finish(ledger);
+    } finally {
+      this.arbitrating.delete(key);
     }
   }
 
   async volunteerSummary(volunteerId: string): Promise<VolunteerSummary | null> {
-    const v = await this.store.getVolunteer(volunteerId);
+    const v = await this.transaction((tx) => tx.volunteer(volunteerId));
     return v ? toVolunteerSummary(v) : null;
   }
 }

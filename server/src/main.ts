@@ -5,7 +5,7 @@ import { ensureFirstToken } from './auth/tokens';
 import { systemClock } from './clock';
 import { configFromEnv } from './config';
 import { createCoordinatorServer } from './server';
-import { SqliteStore } from './store/sqlite/sqliteStore';
+import { SqliteRepository } from './repository/sqlite/sqliteRepository';
 
 async function main(): Promise<void> {
   const config = configFromEnv(process.env);
@@ -15,15 +15,15 @@ async function main(): Promise<void> {
     );
   }
   mkdirSync(config.dataDir, { recursive: true });
-  const store = new SqliteStore(join(config.dataDir, 'tessera.sqlite'));
+  const repository = new SqliteRepository(join(config.dataDir, 'tessera.sqlite'));
   if (!config.envToken) {
-    const first = await ensureFirstToken(store, config.dataDir, Date.now());
+    const first = await ensureFirstToken(repository, config.dataDir, Date.now());
     if (first) {
       console.log(`Researcher token (shown once, also saved to ${first.path}):\n  ${first.token}`);
     }
   }
   const server = createCoordinatorServer({
-    store,
+    repository,
     clock: systemClock,
     envToken: config.envToken,
     scheduler: config.leaseDurationMs ? { leaseDurationMs: config.leaseDurationMs } : {},
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     console.log(`${signal}: closing connections and the store`);
     server
       .close()
-      .then(() => store.close())
+      .then(() => repository.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         console.error(error);

@@ -26,7 +26,7 @@ import { systemTimers, type Timers } from './realtime/dashboard/timers';
 import { OnlineVolunteers } from './realtime/onlineVolunteers';
 import { attachVolunteerNamespace } from './realtime/volunteerNamespace';
 import { schedulerOptionsSchema, type SchedulerOptionsInput } from './scheduler/schedulerOptions';
-import type { Store } from './store/store';
+import type { Repository } from './engine/repository';
 
 /** JSON request bodies above this are refused with 413. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -39,7 +39,7 @@ export const DEFAULT_CLIENT_DIST = resolve(
 );
 
 export interface CoordinatorServerOptions {
-  store: Store;
+  repository: Repository;
   clock: Clock;
   envToken?: string | undefined;
   scheduler?: SchedulerOptionsInput;
@@ -71,8 +71,8 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
   const log = options.log ?? ((m: string) => console.error(m));
   const scheduler = schedulerOptionsSchema.parse(options.scheduler ?? {});
   const dashboardOptions = dashboardOptionsSchema.parse(options.dashboard ?? {});
-  const coordinator = new Coordinator(options.store, options.clock, scheduler, options.random);
-  const verifier = new TokenVerifier(options.store, options.envToken);
+  const coordinator = new Coordinator(options.repository, options.clock, scheduler, options.random);
+  const verifier = new TokenVerifier(options.repository, options.envToken);
   const online = new OnlineVolunteers();
   const startedAt = Date.now();
 

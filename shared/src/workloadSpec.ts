@@ -34,6 +34,7 @@ export type Redundancy = z.infer<typeof redundancySchema>;
 export const DEFAULT_REDUNDANCY: Redundancy = redundancySchema.parse({});
 
 export const workloadNameSchema = z.string().trim().min(1).max(120);
+export const workloadPrioritySchema = z.number().int().min(-100).max(100);
 
 export const submitMontecarloSchema = z
   .object({
@@ -41,6 +42,8 @@ export const submitMontecarloSchema = z
     kind: z.literal('montecarlo'),
     spec: montecarloSpecSchema,
     redundancy: redundancySchema.default(DEFAULT_REDUNDANCY),
+    /** [S2] Among one researcher's workloads, higher priority is leased first. Default 0. */
+    priority: workloadPrioritySchema.optional(),
   })
   .strict();
 
@@ -51,6 +54,8 @@ export const submitGradientSchema = z
     kind: z.literal('gradient'),
     spec: gradientSpecSchema,
     redundancy: redundancySchema.default(DEFAULT_REDUNDANCY),
+    /** [S2] Among one researcher's workloads, higher priority is leased first. Default 0. */
+    priority: workloadPrioritySchema.optional(),
   })
   .strict();
 

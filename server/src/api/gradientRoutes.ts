@@ -18,12 +18,8 @@ function sendBytes(res: Response, bytes: Uint8Array, cacheControl: string): void
 export function gradientRoutes(coordinator: Coordinator): Router {
   const router = Router();
   const service = () => {
-    if (!coordinator.gradient) {
-      throw new TesseraError(ERROR_CODES.notFound, 'this coordinator runs no gradient workloads');
-    }
     return coordinator.gradient;
   };
-  const readSpec = async (id: string) => (await coordinator.requireWorkload(id)).spec;
 
   router.get('/workloads/:id/params/:version', async (req, res) => {
     const version = Number(req.params.version);
@@ -37,14 +33,14 @@ export function gradientRoutes(coordinator: Coordinator): Router {
         `workload ${record.id} is not a gradient workload`,
       );
     }
-    sendBytes(res, service().params(record.id, version), IMMUTABLE);
+    sendBytes(res, await service().params(record.id, version), IMMUTABLE);
   });
 
   router.get('/shards/:hash', async (req, res) => {
     if (!/^[0-9a-f]{64}$/.test(req.params.hash)) {
       throw new TesseraError(ERROR_CODES.badRequest, 'a shard is named by 64 lowercase hex digits');
     }
-    sendBytes(res, await service().shard(req.params.hash, readSpec), IMMUTABLE);
+    sendBytes(res, await service().shard(req.params.hash), IMMUTABLE);
   });
 
   router.get('/workloads/:id/result', async (req, res, next) => {
@@ -59,7 +55,7 @@ export function gradientRoutes(coordinator: Coordinator): Router {
         `format=bin is for gradient workloads; ${record.id} is ${record.kind}`,
       );
     }
-    const state = service().store.state(record.id)!;
+    const state = await service().currentParams(record.id);
     res.setHeader('X-Tessera-Version', String(state.version));
     res.setHeader('X-Tessera-Final', String(record.status === 'completed'));
     sendBytes(res, state.params, 'no-cache');

@@ -3,14 +3,14 @@ import { Router } from 'express';
 import { WORKLOAD_STATUSES } from '@tessera/shared';
 import type { Coordinator } from '../coordinator';
 import { formatLabels } from '../metrics';
-import { REPLICA_STATES } from '../store/store';
+import { REPLICA_STATES } from '../engine/repository';
 import type { OnlineVolunteers } from '../realtime/onlineVolunteers';
 
 /** Throughput is measured over the last minute of validated units. */
 export const THROUGHPUT_WINDOW_MS = 60_000;
 
 export async function platformStats(coordinator: Coordinator, online: OnlineVolunteers) {
-  const counts = await coordinator.store.counts(coordinator.clock.now(), THROUGHPUT_WINDOW_MS);
+  const counts = await coordinator.reads.counts(THROUGHPUT_WINDOW_MS);
   const seconds = counts.recent.windowMs / 1000;
   return {
     volunteersOnline: online.total(),

@@ -1,7 +1,7 @@
 // REST resources for workloads (DESIGN.md section 3): submit, list, read, result, cancel.
 import { Router } from 'express';
 import { ERROR_CODES, TesseraError, submitWorkloadSchema } from '@tessera/shared';
-import type { TokenVerifier } from '../auth/tokens';
+import type { TokenOwner, TokenVerifier } from '../auth/tokens';
 import { toWorkloadView, type Coordinator } from '../coordinator';
 import { parseOrThrow } from './parseBody';
 import { requireToken } from './requireToken';
@@ -12,12 +12,12 @@ export function workloadRoutes(coordinator: Coordinator, verifier: TokenVerifier
 
   router.post('/workloads', auth, async (req, res) => {
     const input = parseOrThrow(submitWorkloadSchema, req.body, ERROR_CODES.invalidSpec);
-    const record = await coordinator.submitWorkload(input);
+    const record = await coordinator.submitWorkload(input, res.locals.owner as TokenOwner);
     res.status(201).location(`/api/workloads/${record.id}`).json(toWorkloadView(record));
   });
 
   router.get('/workloads', async (_req, res) => {
-    const records = await coordinator.store.listWorkloads();
+    const records = await coordinator.reads.listWorkloads();
     res.json(records.map(toWorkloadView));
   });
 
@@ -34,7 +34,7 @@ export function workloadRoutes(coordinator: Coordinator, verifier: TokenVerifier
         { status: record.status },
       );
     }
-    res.json(coordinator.resultOf(record));
+    res.json(await coordinator.resultOf(record));
   });
 
   router.delete('/workloads/:id', auth, async (req, res) => {

@@ -4,7 +4,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Store } from '../store/store';
+import type { Repository } from '../engine/repository';
 
 export const TOKEN_FILE = 'researcher.token';
 
@@ -22,23 +22,39 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
+/** Who a researcher call came from: a stored token's id, or null for the environment token. */
+export interface TokenOwner {
+  tokenId: string | null;
+}
+
 /** Accepts the environment token (if any) or any stored token. */
 export class TokenVerifier {
   constructor(
-    private readonly store: Store,
+    private readonly repository: Repository,
     private readonly envToken: string | undefined,
   ) {}
 
-  async verify(token: string): Promise<boolean> {
-    if (this.envToken !== undefined && sameSecret(token, this.envToken)) return true;
-    return this.store.hasToken(hashSecret(token));
+  async verify(token: string): Promise<TokenOwner | null> {
+    if (this.envToken !== undefined && sameSecret(token, this.envToken)) return { tokenId: null };
+    const row = await this.repository.transaction(Date.now(), (tx) =>
+      tx.tokenByHash(hashSecret(token)),
+    );
+    return row ? { tokenId: row.id } : null;
   }
 }
 
-/** Creates and stores a named token; returns the plain token (shown once). */
-export async function createToken(store: Store, name: string, now: number): Promise<string> {
+/**
+ * Creates and stores a named token; returns the plain token (shown once). [S1] `share` weighs
+ * its workloads against other researchers' when volunteers are scarce (default 1).
+ */
+export async function createToken(
+  repository: Repository,
+  name: string,
+  now: number,
+  share = 1,
+): Promise<string> {
   const token = newToken();
-  await store.addToken(name, hashSecret(token), now);
+  await repository.transaction(now, (tx) => tx.addToken(name, hashSecret(token), share));
   return token;
 }
 
@@ -47,13 +63,13 @@ export async function createToken(store: Store, name: string, now: number): Prom
  * writes it to the data folder. Returns it so the caller can print it once.
  */
 export async function ensureFirstToken(
-  store: Store,
+  repository: Repository,
   dataDir: string,
   now: number,
 ): Promise<{ token: string; path: string } | null> {
   const path = join(dataDir, TOKEN_FILE);
-  if ((await store.countTokens()) > 0) return null;
-  const token = await createToken(store, 'first', now);
+  if ((await repository.transaction(now, (tx) => tx.countTokens())) > 0) return null;
+  const token = await createToken(repository, 'first', now);
   writeFileSync(path, `${token}\n`, { mode: 0o600 });
   return { token, path };
 }

@@ -13,6 +13,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   name: { type: 'string' },
   data: { type: 'string' },
+  share: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -31,6 +32,7 @@ export interface CliArgs {
     json?: boolean | undefined;
     name?: string | undefined;
     data?: string | undefined;
+    share?: string | undefined;
     help?: boolean | undefined;
   };
 }

@@ -21,7 +21,7 @@ Researcher commands (talk to a coordinator over its REST API):
       Cancel a queued or running workload.
 
 Operator commands (act on the local data folder, no server needed):
-  token create --name NAME [--data DIR]
+  token create --name NAME [--share N] [--data DIR]
       Create a researcher token in the coordinator's data folder (default: $TESSERA_DATA or
       ./data). The token is printed once; only its hash is stored.
 

@@ -13,7 +13,7 @@ import { DEFAULT_REDUNDANCY, estimatorFor } from '@tessera/shared';
 import { systemClock } from '../clock';
 import type { SchedulerOptionsInput } from '../scheduler/schedulerOptions';
 import { createCoordinatorServer } from '../server';
-import { SqliteStore } from '../store/sqlite/sqliteStore';
+import { SqliteRepository } from '../repository/sqlite/sqliteRepository';
 import { auditRun, type RunAudit } from './canonicalAudit';
 import { drawInt, mulberry32, substreamSeed } from './seededRandom';
 import {
@@ -223,10 +223,10 @@ export async function runSimulation(
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-sim-'));
   const databasePath = join(dataDir, 'tessera.sqlite');
-  const store = new SqliteStore(databasePath);
+  const store = new SqliteRepository(databasePath);
   const internalErrors: string[] = [];
   const server = createCoordinatorServer({
-    store,
+    repository: store,
     clock: systemClock,
     envToken: TOKEN,
     scheduler,
@@ -261,7 +261,7 @@ export async function runSimulation(
     let finished = started;
     let timedOut = false;
     const allFinal = async () => {
-      const records = await Promise.all(workloadIds.map((id) => store.getWorkload(id)));
+      const records = await Promise.all(workloadIds.map((id) => server.coordinator.reads.workload(id)));
       return records.every((r) => r && r.status !== 'queued' && r.status !== 'running');
     };
     // A verdict after the last unit validated can reopen a completed workload ([R4]): the crowd
@@ -282,7 +282,7 @@ export async function runSimulation(
         if (now - lastProgress > 5_000) {
           lastProgress = now;
           const validated = (
-            await Promise.all(workloadIds.map((id) => store.getWorkload(id)))
+            await Promise.all(workloadIds.map((id) => server.coordinator.reads.workload(id)))
           ).reduce((n, r) => n + (r?.unitsValidated ?? 0), 0);
           progress(
             `${((now - started) / 1000).toFixed(0)} s: ${validated} / ${options.units} units validated`,
@@ -303,7 +303,10 @@ export async function runSimulation(
     };
     const now = Date.now();
     for (const [i, v] of crowd.entries()) {
-      const record = v.volunteerId ? await store.getVolunteer(v.volunteerId) : null;
+      const volunteerId = v.volunteerId;
+      const record = volunteerId
+        ? await store.transaction(Date.now(), (tx) => tx.volunteer(volunteerId))
+        : null;
       if (!record) continue;
       if (hostile.has(i)) {
         if (record.unitsInvalid > 0) hostileRecord.detected += 1;

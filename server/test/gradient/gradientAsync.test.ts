@@ -104,13 +104,26 @@ describe('asynchronous gradient rounds', () => {
   });
 
   test('[A3] synchronous rounds (maxStaleness 0) record no versions and never run ahead', async () => {
-    const id = await submitGradient(c.url, { ...SPEC, steps: 6 });
+    const steps = 6;
+    const id = await submitGradient(c.url, { ...SPEC, steps });
     const view = await runToEnd(c.url, id, await crewOf(c.url, ['honest', 'honest', 'slow']));
     assert.equal(view.status, 'completed', view.failureReason);
     const result = await api(c.url, 'GET', `/api/workloads/${id}/result`);
-    for (const s of result.body.steps as Step[]) assert.equal(s.versions, undefined);
+    const reported = result.body.steps as Step[];
+    // Counted first: an empty list would pass the loops below without checking anything.
+    assert.equal(reported.length, steps, 'every step is reported');
+    for (const s of reported) assert.equal(s.versions, undefined);
     // The store still records each shard's version: always its own step, even beside a slow tab.
-    for (const m of c.store.gradients.stepMetrics(id)) {
+    const metrics = (await c.repository.transaction(Date.now(), (tx) => tx.records(id))) as Array<{
+      step: number;
+      versions: number[];
+    }>;
+    assert.deepEqual(
+      metrics.map((m) => m.step),
+      Array.from({ length: steps }, (_, i) => i),
+      'the store records every step',
+    );
+    for (const m of metrics) {
       assert.deepEqual(m.versions, Array(SPEC.shards).fill(m.step), `step ${m.step}`);
     }
   });

@@ -24,7 +24,7 @@ describe('platform counts with gradient work', () => {
       const id = await submitGradient(c.url, { ...SPEC, steps: 4 });
       const view = await runToEnd(c.url, id, await crewOf(c.url, ['honest', 'honest']));
       assert.equal(view.status, 'completed', view.failureReason);
-      const counts = await c.store.counts(Date.now(), 60_000);
+      const counts = await c.server.coordinator.reads.counts(60_000);
       assert.equal(counts.recent.units, 4 * SPEC.shards, 'every validated unit of the run');
       assert.ok(counts.replicasByState.valid >= 4 * SPEC.shards);
       assert.equal(counts.unitsValidated, 4 * SPEC.shards);

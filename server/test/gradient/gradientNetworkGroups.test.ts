@@ -13,7 +13,9 @@ test('[L2] a gradient unit is not replicated within one public network group', a
   try {
     const coordinator = c.server.coordinator;
     const identity = async (name: string, netGroup: string | null) => {
-      await c.store.createVolunteer({ id: name, secretHash: 'x', displayName: name, now: 1 });
+      await c.repository.transaction(1, (tx) =>
+        tx.insertVolunteer({ id: name, secretHash: 'x', displayName: name }),
+      );
       return { volunteerId: name, connectionId: `conn-${name}`, netGroup } as ConnectionIdentity;
     };
     const a = await identity('vol-a', '203.0.113.7');

@@ -23,7 +23,7 @@ import { GradientVolunteer } from '../../src/sim/gradientVolunteer';
 import type { DashboardOptionsInput } from '../../src/realtime/dashboard/dashboardOptions';
 import { createCoordinatorServer, type CoordinatorServer } from '../../src/server';
 import { SimulatedVolunteer } from '../../src/sim/simulatedVolunteer';
-import { SqliteStore } from '../../src/store/sqlite/sqliteStore';
+import { SqliteRepository } from '../../src/repository/sqlite/sqliteRepository';
 import { TEST_TOKEN, api, tempDir, waitFor } from '../support/testCoordinator';
 
 interface Coordinator {
@@ -34,9 +34,9 @@ interface Coordinator {
 
 async function startCoordinator(dashboard: DashboardOptionsInput): Promise<Coordinator> {
   const dir = tempDir('tessera-dashboard-');
-  const store = new SqliteStore(join(dir, 'tessera.sqlite'));
+  const store = new SqliteRepository(join(dir, 'tessera.sqlite'));
   const server = createCoordinatorServer({
-    store,
+    repository: store,
     clock: systemClock,
     envToken: TEST_TOKEN,
     scheduler: { retryAfterMs: 20, leaseDurationMs: 5_000 },

@@ -14,8 +14,8 @@ import { PROTOCOL_VERSION, VOLUNTEER_NAMESPACE, estimatorFor } from '@tessera/sh
 import { systemClock } from '../../src/clock';
 import { createCoordinatorServer, type CoordinatorServer } from '../../src/server';
 import { SimulatedVolunteer } from '../../src/sim/simulatedVolunteer';
-import { SqliteStore } from '../../src/store/sqlite/sqliteStore';
-import { api, tempDir, waitFor } from '../support/testCoordinator';
+import { SqliteRepository } from '../../src/repository/sqlite/sqliteRepository';
+import { api, tempDir, volunteerRecord, waitFor, workloadRecord } from '../support/testCoordinator';
 
 const EVENTS_WANTED = 10_000;
 const SAMPLES_PER_UNIT = 4_096;
@@ -174,16 +174,16 @@ const hostileCommand = fc.oneof(
 
 describe('hostile event fuzz', { timeout: 120_000 }, () => {
   let server: CoordinatorServer;
-  let store: SqliteStore;
+  let store: SqliteRepository;
   let url: string;
   let dataDir: string;
   const logged: string[] = [];
 
   before(async () => {
     dataDir = tempDir();
-    store = new SqliteStore(join(dataDir, 'tessera.sqlite'));
+    store = new SqliteRepository(join(dataDir, 'tessera.sqlite'));
     server = createCoordinatorServer({
-      store,
+      repository: store,
       clock: systemClock,
       envToken: 'fuzz-token-0123456789',
       scheduler: { retryAfterMs: 20 },
@@ -247,9 +247,9 @@ describe('hostile event fuzz', { timeout: 120_000 }, () => {
         } else held.push({ socket: s, replicaId: lease.replicaId, task: lease.task });
       }
     }
-    const guardedBefore = await store.getWorkload(guarded.id);
+    const guardedBefore = await workloadRecord(store, guarded.id);
     assert.equal(guardedBefore?.unitsValidated, 4);
-    const honestBefore = await Promise.all(ids.map((id) => store.getVolunteer(id)));
+    const honestBefore = await Promise.all(ids.map((id) => volunteerRecord(store, id)));
     // Where the hostile crowd's own leases come from.
     await submit('playground', 500, 31337);
 
@@ -444,11 +444,11 @@ describe('hostile event fuzz', { timeout: 120_000 }, () => {
     // No state lost: the guarded workload and the honest volunteers are as they were.
     assert.deepEqual(logged, [], 'no internal error was logged');
     assert.equal(answeredByCode.INTERNAL ?? 0, 0);
-    const guardedAfter = await store.getWorkload(guarded.id);
+    const guardedAfter = await workloadRecord(store, guarded.id);
     assert.equal(guardedAfter?.status, 'running');
     assert.equal(guardedAfter?.unitsValidated, 4);
     assert.deepEqual(guardedAfter?.aggregate, guardedBefore?.aggregate);
-    const honestAfter = await Promise.all(ids.map((id) => store.getVolunteer(id)));
+    const honestAfter = await Promise.all(ids.map((id) => volunteerRecord(store, id)));
     assert.deepEqual(
       honestAfter.map((v) => ({ ...v, lastSeen: 0 })),
       honestBefore.map((v) => ({ ...v, lastSeen: 0 })),
@@ -463,7 +463,7 @@ describe('hostile event fuzz', { timeout: 120_000 }, () => {
       });
       assert.equal(reply.ok, true, JSON.stringify(reply));
     }
-    const done = await store.getWorkload(guarded.id);
+    const done = await workloadRecord(store, guarded.id);
     assert.equal(done?.status, 'completed');
     assert.deepEqual(done?.aggregate, singleProcess(guarded.spec));
     honest.forEach((s) => s.close());

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { DEFAULT_REDUNDANCY, TRAINING_CURVE_POINTS } from '@tessera/shared';
 import { trainingProgressOf, withoutSteps } from '../../src/realtime/dashboard/trainingProgress';
 import { WorkloadTrack } from '../../src/realtime/dashboard/workloadTrack';
-import type { WorkloadRecord } from '../../src/store/store';
+import type { WorkloadRecord } from '../../src/engine/views';
 
 /** A gradient result as GradientService.summary gives it, `done` steps in. */
 function gradientResult(done: number, total: number): Record<string, unknown> {

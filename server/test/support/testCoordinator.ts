@@ -3,21 +3,34 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../src/clock';
+import { creditOf } from '../../src/engine/credit';
 import { systemClock } from '../../src/clock';
 import type { SchedulerOptionsInput } from '../../src/scheduler/schedulerOptions';
 import { createCoordinatorServer, type CoordinatorServer } from '../../src/server';
-import { SqliteStore } from '../../src/store/sqlite/sqliteStore';
+import { SqliteRepository } from '../../src/repository/sqlite/sqliteRepository';
 
 export const TEST_TOKEN = 'test-token-0123456789';
 
 export interface TestCoordinator {
   server: CoordinatorServer;
-  store: SqliteStore;
+  repository: SqliteRepository;
   url: string;
   dataDir: string;
   /** Closes the server and the store (the data folder stays until cleanup()). */
   stop(): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+/** A volunteer's record as the repository holds it, with its credit as the API shows it. */
+export async function volunteerRecord(repository: SqliteRepository, id: string) {
+  const row = await repository.transaction(Date.now(), (tx) => tx.volunteer(id));
+  return row ? { ...row, credit: creditOf(row.creditMicro) } : null;
+}
+
+/** A workload as the coordinator reads it. */
+export async function workloadRecord(repository: SqliteRepository, id: string) {
+  const [row] = await repository.transaction(Date.now(), (tx) => tx.workloadViews(id));
+  return row ?? null;
 }
 
 export function tempDir(prefix = 'tessera-test-'): string {
@@ -33,9 +46,9 @@ export async function startTestCoordinator(
   } = {},
 ): Promise<TestCoordinator> {
   const dataDir = options.dataDir ?? tempDir();
-  const store = new SqliteStore(join(dataDir, 'tessera.sqlite'));
+  const repository = new SqliteRepository(join(dataDir, 'tessera.sqlite'));
   const server = createCoordinatorServer({
-    store,
+    repository,
     clock: options.clock ?? systemClock,
     envToken: TEST_TOKEN,
     scheduler: options.scheduler ?? {},
@@ -49,11 +62,11 @@ export async function startTestCoordinator(
     if (stopped) return;
     stopped = true;
     await server.close();
-    await store.close();
+    await repository.close();
   };
   return {
     server,
-    store,
+    repository,
     url: `http://127.0.0.1:${port}`,
     dataDir,
     stop,

@@ -14,7 +14,9 @@ import {
   type WorkloadDetail,
 } from '@tessera/shared';
 import type { Coordinator } from '../../coordinator';
-import type { PlatformCounts, VolunteerStanding, WorkloadRecord } from '../../store/store';
+import type { PlatformCounts } from '../../engine/repository';
+import type { VolunteerStanding } from '../../engine/reads';
+import type { WorkloadRecord } from '../../engine/views';
 import type { OnlineVolunteers } from '../onlineVolunteers';
 import { BoundedSeries } from './boundedSeries';
 import { CoalescingThrottle } from './coalescingThrottle';
@@ -68,6 +70,8 @@ function listingOrder(a: WorkloadRecord, b: WorkloadRecord): number {
 
 export class DashboardPublisher {
   private readonly tracks = new Map<string, WorkloadTrack>();
+  /** Each tracked workload's latest public result, read before its track updates. */
+  private readonly results = new Map<string, Record<string, unknown> | null>();
   private readonly dirty = new Set<string>();
   private readonly unreadable = new Set<string>();
   private loaded = false;
@@ -131,9 +135,9 @@ export class DashboardPublisher {
   async detailFor(workloadId: string): Promise<WorkloadDetail | null> {
     let track = this.tracks.get(workloadId);
     if (!track) {
-      const record = await this.coordinator.store.getWorkload(workloadId);
+      const record = await this.coordinator.reads.workload(workloadId);
       if (!record) return null;
-      track = this.track(record, this.coordinator.clock.now());
+      track = await this.track(record, this.coordinator.clock.now());
     }
     return track.fullDetail();
   }
@@ -157,13 +161,14 @@ export class DashboardPublisher {
     }, this.options.sampleIntervalMs);
   }
 
-  private track(record: WorkloadRecord, now: number): WorkloadTrack {
+  private async track(record: WorkloadRecord, now: number): Promise<WorkloadTrack> {
+    this.results.set(record.id, await this.resultOf(record));
     const existing = this.tracks.get(record.id);
     if (existing) {
       existing.update(record, now);
       return existing;
     }
-    const track = new WorkloadTrack(record, this.options, (r) => this.resultOf(r), now);
+    const track = new WorkloadTrack(record, this.options, (r) => this.results.get(r.id) ?? null, now);
     this.tracks.set(record.id, track);
     return track;
   }
@@ -172,9 +177,9 @@ export class DashboardPublisher {
    * A workload whose result cannot be computed (an estimator this build does not know, a
    * corrupt aggregate) still shows its progress; it is logged once, not on every snapshot.
    */
-  private resultOf(record: WorkloadRecord): Record<string, unknown> | null {
+  private async resultOf(record: WorkloadRecord): Promise<Record<string, unknown> | null> {
     try {
-      return this.coordinator.resultOf(record);
+      return await this.coordinator.resultOf(record);
     } catch (error) {
       if (!this.unreadable.has(record.id)) {
         this.unreadable.add(record.id);
@@ -185,10 +190,10 @@ export class DashboardPublisher {
   }
 
   private async refreshWorkloads(now: number, heartbeat: boolean): Promise<void> {
-    const store = this.coordinator.store;
+    const store = this.coordinator.reads;
     if (!this.loaded) {
       this.dirty.clear();
-      for (const record of await store.listWorkloads()) this.track(record, now);
+      for (const record of await store.listWorkloads()) await this.track(record, now);
       this.loaded = true;
       return;
     }
@@ -198,9 +203,12 @@ export class DashboardPublisher {
     // heartbeat rereads every active workload so in-flight counts and rates stay true.
     if (heartbeat) for (const [id, t] of this.tracks) if (!t.ended) ids.add(id);
     for (const id of ids) {
-      const record = await store.getWorkload(id);
-      if (record) this.track(record, now);
-      else this.tracks.delete(id);
+      const record = await store.workload(id);
+      if (record) await this.track(record, now);
+      else {
+        this.tracks.delete(id);
+        this.results.delete(id);
+      }
     }
     for (const [id, t] of this.tracks) if (!ids.has(id) && !t.ended) t.sampleProgress(now);
   }
@@ -221,12 +229,12 @@ export class DashboardPublisher {
 
   private async build(): Promise<void> {
     if (this.closed) return;
-    const store = this.coordinator.store;
+    const store = this.coordinator.reads;
     const now = this.coordinator.clock.now();
     const heartbeat = this.sampleDue;
     this.sampleDue = false;
 
-    const counts = await store.counts(now, this.options.throughputWindowMs);
+    const counts = await store.counts(this.options.throughputWindowMs);
     await this.refreshWorkloads(now, heartbeat);
     if (this.leaderboardDirty) {
       this.leaderboardDirty = false;

@@ -15,7 +15,7 @@ import {
   type WorkloadDetail,
 } from '@tessera/shared';
 import { thinSteps } from '@tessera/shared/protocol/stepCurve';
-import type { WorkloadRecord } from '../../store/store';
+import type { WorkloadRecord } from '../../engine/views';
 import { BoundedSeries } from './boundedSeries';
 import { estimateSeriesOf, headlineOf, type SeriesValue } from './estimateSeries';
 import { trainingProgressOf, withoutSteps, type TrainingProgress } from './trainingProgress';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decideQuorum } from '../src/validation/quorum';
+import { decideQuorum } from '../../src/engine/quorum';
 
 const same = (a: number, b: number) => a === b;
 const returned = (...values: number[]) => values.map((result, i) => ({ replicaId: i + 1, result }));

@@ -17,11 +17,17 @@ export interface QuorumInput<R> {
   quorum: number;
   maxReplicas: number;
   same(a: R, b: R): boolean;
+  /**
+   * [Q6] The coordinator can settle a contested unit itself (the kind has a reference and the
+   * arbitration budget allows): standing results that disagree are then arbitrated, not voted.
+   */
+  arbitrate?: boolean;
 }
 
 export type QuorumDecision<R> =
   | { kind: 'validated'; canonical: R; agreeing: number[]; disagreeing: number[] }
   | { kind: 'wait' }
+  | { kind: 'arbitrate' }
   | { kind: 'issue'; wanted: number }
   | { kind: 'fail'; reason: string };
 
@@ -32,6 +38,8 @@ export function decideQuorum<R>(input: QuorumInput<R>): QuorumDecision<R> {
     if (group) group.ids.push(replicaId);
     else groups.push({ result, ids: [replicaId] });
   }
+  // [Q6] Disagreement with an arbiter at hand: the coordinator's own answer decides.
+  if (input.arbitrate && groups.length > 1) return { kind: 'arbitrate' };
   // [Q1] The first group (in return order) to reach quorum wins; everyone else disagreed.
   const winner = groups.find((g) => g.ids.length >= input.quorum);
   if (winner) {

@@ -11,7 +11,7 @@ import {
 import type { ModelConfig } from '@tessera/shared/kinds/gradient/gradientModel';
 import type { GradientSpec } from '@tessera/shared/kinds/gradient/gradientSpec';
 import { blobsOptionsSchema } from '@tessera/shared/kinds/gradient/gradientSpec';
-import { MNIST_CLASSES, MNIST_INPUT_SIZE, loadMnist } from '../datasets/mnist';
+import { MNIST_CLASSES, MNIST_INPUT_SIZE, loadMnist } from '../../datasets/mnist';
 
 export interface TrainTestSets {
   train: ExampleSet;

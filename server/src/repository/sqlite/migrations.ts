@@ -205,4 +205,91 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     version: 8,
     sql: `ALTER TABLE replicas ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    // One work engine (server/src/engine/): every kind's units and replicas in one pair of
+    // tables with one replica id sequence; a kind's own state in generic per-workload blobs and
+    // records; exact integer credit; token shares and workload owners/priorities for fair
+    // share; per-replica offense and withdrawal provenance for exoneration (SPEC R8, Q6).
+    version: 9,
+    sql: `
+      ALTER TABLE units ADD COLUMN round INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE units ADD COLUMN plan TEXT;
+      ALTER TABLE units ADD COLUMN lease_key TEXT;
+      ALTER TABLE units ADD COLUMN pin INTEGER;
+      ALTER TABLE units ADD COLUMN backups INTEGER NOT NULL DEFAULT 0;
+      DROP INDEX units_leasable;
+      CREATE INDEX units_leasable ON units (workload_id, round, idx)
+        WHERE state = 'open' AND open_slots > 0;
+      CREATE INDEX units_lease_key ON units (lease_key) WHERE lease_key IS NOT NULL;
+      CREATE INDEX units_stalled ON units (workload_id, idx)
+        WHERE state = 'open' AND in_flight = 0 AND returned > 0;
+
+      ALTER TABLE replicas ADD COLUMN offense INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE replicas ADD COLUMN withdrawn_by INTEGER;
+      UPDATE replicas SET offense = 1 WHERE state = 'invalid' AND withdrawn = 0;
+      CREATE INDEX replicas_withdrawn_by ON replicas (withdrawn_by) WHERE withdrawn_by IS NOT NULL;
+      CREATE INDEX replicas_volunteer_returned ON replicas (volunteer_id) WHERE state = 'returned';
+      CREATE INDEX replicas_in_flight ON replicas (workload_id) WHERE state = 'in_flight';
+      CREATE INDEX replicas_volunteer_in_flight ON replicas (volunteer_id) WHERE state = 'in_flight';
+      CREATE INDEX replicas_valid_returned ON replicas (returned_at) WHERE state = 'valid';
+
+      -- Gradient units and replicas join the engine's tables: unit index = step * shards + shard.
+      INSERT INTO units (workload_id, idx, state, wanted, in_flight, returned, errors, work,
+          canonical, quorum, verified, round, plan, lease_key, pin, backups)
+        SELECT g.workload_id, g.step * json_extract(w.spec, '$.shards') + g.shard, g.state,
+            g.wanted, g.in_flight, g.returned, g.errors,
+            g.count * (length(s.params) / 4), g.canonical, g.quorum, 1, g.step,
+            json_object('shard', g.shard, 'start', g.start, 'count', g.count), g.shard_hash,
+            g.version, g.backups
+          FROM gradient_units g
+          JOIN workloads w ON w.id = g.workload_id
+          JOIN gradient_state s ON s.workload_id = g.workload_id;
+      INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, net_group, state,
+          leased_at, deadline, returned_at, result, error, offense)
+        SELECT r.workload_id, r.step * json_extract(w.spec, '$.shards') + r.shard, r.volunteer_id,
+            r.connection_id, r.net_group, r.state, r.leased_at, r.deadline, r.returned_at,
+            r.result, r.error, r.state = 'invalid'
+          FROM gradient_replicas r JOIN workloads w ON w.id = r.workload_id
+          ORDER BY r.id;
+
+      CREATE TABLE workload_blobs (
+        workload_id TEXT NOT NULL REFERENCES workloads (id),
+        name TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (workload_id, name)
+      ) WITHOUT ROWID;
+      CREATE TABLE workload_records (
+        workload_id TEXT NOT NULL REFERENCES workloads (id),
+        seq INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (workload_id, seq)
+      ) WITHOUT ROWID;
+      INSERT INTO workload_blobs SELECT workload_id, 'params', params FROM gradient_state;
+      INSERT INTO workload_blobs SELECT workload_id, 'optimizer', optimizer FROM gradient_state;
+      INSERT INTO workload_blobs
+        SELECT workload_id, 'params@' || version, params FROM gradient_params;
+      UPDATE workloads SET aggregate = (
+          SELECT json_object('version', s.version, 'steps', s.steps) FROM gradient_state s
+           WHERE s.workload_id = workloads.id)
+        WHERE kind = 'gradient';
+      INSERT INTO workload_records
+        SELECT workload_id, step, json_object('step', step, 'loss', loss,
+            'trainCorrect', train_correct, 'examples', examples, 'accuracy', accuracy,
+            'versions', json(COALESCE(versions, '[]')))
+          FROM gradient_steps;
+      DROP TABLE gradient_replicas;
+      DROP TABLE gradient_units;
+      DROP TABLE gradient_params;
+      DROP TABLE gradient_steps;
+      DROP TABLE gradient_state;
+
+      ALTER TABLE volunteers ADD COLUMN credit_micro INTEGER NOT NULL DEFAULT 0;
+      UPDATE volunteers SET credit_micro = CAST(ROUND(credit * 1000000) AS INTEGER);
+      CREATE INDEX volunteers_leaderboard ON volunteers (credit_micro DESC) WHERE units_valid > 0;
+
+      ALTER TABLE tokens ADD COLUMN share INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE workloads ADD COLUMN owner TEXT;
+      ALTER TABLE workloads ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -1,0 +1,308 @@
+// The engine's persistence contract. The engine opens a transaction and is handed a `Tx`: every
+// read and write of one state change goes through it, and the change commits whole or not at
+// all (a crash never loses a validated unit or folds one twice). Nothing about a transaction
+// lives outside its Tx object, so an implementation may run several at once: SQLite serializes
+// them on its one connection, PostgreSQL takes row locks (`FOR UPDATE SKIP LOCKED` in
+// `leasableUnits`). One contract suite (server/test/engine/) runs against every implementation.
+//
+// The repository knows units, replicas, volunteers and workloads, never what a kind means:
+// unit plans, results and canonicals are opaque bytes/JSON, and a kind keeps its own state in
+// the workload's `aggregate` (JSON), named blobs and numbered records.
+import type { Redundancy, WorkloadStatus } from '@tessera/shared';
+import type { WorkloadKind } from '@tessera/shared/workloadSpec';
+
+export const REPLICA_STATES = [
+  'in_flight',
+  'returned',
+  'timed_out',
+  'errored',
+  'valid',
+  'invalid',
+] as const;
+export type ReplicaState = (typeof REPLICA_STATES)[number];
+export type UnitState = 'open' | 'validated' | 'failed';
+
+export interface WorkloadRow {
+  id: string;
+  name: string;
+  kind: WorkloadKind;
+  estimator: string;
+  /** Parsed JSON of the spec as submitted, defaults filled in. */
+  spec: unknown;
+  redundancy: Redundancy;
+  status: WorkloadStatus;
+  unitsTotal: number;
+  unitsValidated: number;
+  unitsFailed: number;
+  /** The kind's running state (Monte Carlo: the aggregate; gradient: the parameter version). */
+  aggregate: unknown;
+  failureReason: string | null;
+  /** Id of the researcher token that submitted it (null: the environment token, or legacy). */
+  owner: string | null;
+  priority: number;
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+}
+
+/** A workload as views show it: with its units in flight counted. */
+export interface WorkloadView extends WorkloadRow {
+  unitsInFlight: number;
+}
+
+export interface NewUnit {
+  idx: number;
+  work: number;
+  /** Units of round r are leased before those of round r + 1 (gradient steps; 0 elsewhere). */
+  round?: number;
+  /** The kind's description of the unit, as JSON (gradient: its shard slice). */
+  plan?: unknown;
+  /** [L9] Locality key: leases prefer units whose key the asking connection holds. */
+  leaseKey?: string | null;
+}
+
+export interface UnitRow {
+  workloadId: string;
+  idx: number;
+  state: UnitState;
+  /** Result-bearing replicas the unit should have now (quorum, raised on disagreement). */
+  wanted: number;
+  quorum: number;
+  inFlight: number;
+  /** Replicas that returned a result still standing as a vote (judged ones included). */
+  returned: number;
+  errors: number;
+  work: number;
+  canonical: Uint8Array | null;
+  verified: boolean;
+  round: number;
+  plan: unknown;
+  leaseKey: string | null;
+  /** [A3] What the unit is computed against, fixed at its first lease (a parameter version). */
+  pin: number | null;
+  backups: number;
+  validatedAt: number | null;
+}
+
+export type UnitPatch = Partial<
+  Pick<
+    UnitRow,
+    | 'state'
+    | 'wanted'
+    | 'quorum'
+    | 'inFlight'
+    | 'returned'
+    | 'errors'
+    | 'canonical'
+    | 'verified'
+    | 'pin'
+    | 'backups'
+    | 'validatedAt'
+  >
+>;
+
+export interface ReplicaRow {
+  id: number;
+  workloadId: string;
+  unitIdx: number;
+  volunteerId: string;
+  connectionId: string;
+  netGroup: string | null;
+  state: ReplicaState;
+  leasedAt: number;
+  deadline: number;
+  returnedAt: number | null;
+  elapsedMs: number | null;
+  result: Uint8Array | null;
+  error: string | null;
+  /** [R4] Out of the vote for good because its own volunteer was caught. */
+  withdrawn: boolean;
+  /** [R8] The invalid verdict whose catch withdrew this replica (it returns if that is reversed). */
+  withdrawnBy: number | null;
+  /** [Q6] This replica's invalid verdict counted as an offense of its volunteer. */
+  offense: boolean;
+}
+
+export type ReplicaPatch = Partial<
+  Pick<
+    ReplicaRow,
+    | 'state'
+    | 'deadline'
+    | 'returnedAt'
+    | 'elapsedMs'
+    | 'result'
+    | 'error'
+    | 'withdrawn'
+    | 'withdrawnBy'
+    | 'offense'
+  >
+>;
+
+export interface NewReplica {
+  workloadId: string;
+  unitIdx: number;
+  volunteerId: string;
+  connectionId: string;
+  netGroup: string | null;
+  leasedAt: number;
+  deadline: number;
+}
+
+export interface VolunteerRow {
+  id: string;
+  secretHash: string;
+  displayName: string;
+  /** [C2] Credit in millionths, an exact integer. */
+  creditMicro: number;
+  unitsValid: number;
+  unitsInvalid: number;
+  unitsErrored: number;
+  consecutiveValid: number;
+  offenses: number;
+  suspendedUntil: number | null;
+  createdAt: number;
+  lastSeen: number;
+}
+
+export type VolunteerPatch = Partial<
+  Pick<
+    VolunteerRow,
+    | 'creditMicro'
+    | 'unitsValid'
+    | 'unitsInvalid'
+    | 'unitsErrored'
+    | 'consecutiveValid'
+    | 'offenses'
+    | 'suspendedUntil'
+  >
+>;
+
+/** An active workload as the scheduler weighs it ([S1]-[S3]). */
+export interface ActiveWorkload {
+  id: string;
+  owner: string | null;
+  /** The owner token's share (1 when the owner has none). */
+  share: number;
+  priority: number;
+  createdAt: number;
+  inFlight: number;
+}
+
+export interface TokenRow {
+  id: string;
+  name: string;
+  share: number;
+}
+
+export interface PlatformCounts {
+  workloadsByStatus: Record<WorkloadStatus, number>;
+  unitsValidated: number;
+  replicasByState: Record<ReplicaState, number>;
+  volunteersTotal: number;
+  /** Validated units and their work within the window ending now. */
+  recent: { windowMs: number; units: number; work: number };
+}
+
+export interface VolunteerStanding {
+  volunteerId: string;
+  displayName: string;
+  creditMicro: number;
+  unitsValidated: number;
+}
+
+/** Which in-flight replicas a release takes. */
+export type InFlightFilter =
+  | { all: true }
+  | { connectionId: string }
+  | { deadlineBefore: number }
+  | { volunteerId: string }
+  | { workloadId: string; round?: number };
+
+export interface LeasableQuery {
+  workloadId: string;
+  volunteerId: string;
+  netGroup: string | null;
+  limit: number;
+  /** [L9] Keys whose units come first within a round. */
+  preferKeys: readonly string[];
+}
+
+export interface StragglerQuery extends LeasableQuery {
+  now: number;
+  maxReplicas: number;
+  floorMs: number;
+  factor: number;
+}
+
+export interface Tx {
+  readonly now: number;
+
+  insertWorkload(row: Omit<WorkloadRow, 'updatedAt' | 'completedAt'>): Promise<void>;
+  workload(id: string): Promise<WorkloadRow | null>;
+  setWorkloadStatus(id: string, status: WorkloadStatus, reason: string | null): Promise<void>;
+  /** queued -> running on the first lease; no change otherwise. */
+  startWorkload(id: string): Promise<void>;
+  addUnitsValidated(id: string, delta: number): Promise<void>;
+  addUnitsFailed(id: string, delta: number): Promise<void>;
+  setAggregate(id: string, aggregate: unknown): Promise<void>;
+  activeWorkloads(): Promise<ActiveWorkload[]>;
+
+  insertUnits(workloadId: string, units: readonly NewUnit[], quorum: number): Promise<void>;
+  unit(workloadId: string, idx: number): Promise<UnitRow | null>;
+  updateUnit(workloadId: string, idx: number, patch: UnitPatch): Promise<void>;
+  /** [L2][L7][L9] Open units wanting a replica this volunteer may hold, in lease order. */
+  leasableUnits(query: LeasableQuery): Promise<UnitRow[]>;
+  /** A unit of the earliest open round whose replica computes far longer than its round's mean. */
+  stragglerUnit(query: StragglerQuery): Promise<UnitRow | null>;
+  unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]>;
+  /** The workload a unit with this lease key belongs to (a data partition's hash), or null. */
+  workloadOfLeaseKey(key: string): Promise<string | null>;
+  /** Drops the canonical results of a round once the kind has consumed them. */
+  clearCanonicals(workloadId: string, round: number): Promise<void>;
+  /** Open units with standing votes and nothing in flight: re-decided by the sweep ([Q6]). */
+  stalledUnits(limit: number): Promise<Array<{ workloadId: string; idx: number }>>;
+  /** [L4][E1] Distinct volunteers whose replicas of this unit timed out or errored. */
+  failingVolunteers(workloadId: string, idx: number): Promise<number>;
+  /** Units of a workload that want replicas but have none in flight. */
+  waitingUnits(workloadId: string): Promise<Array<{ idx: number; barred: string[] }>>;
+
+  insertReplica(replica: NewReplica): Promise<number>;
+  replica(id: string | number): Promise<ReplicaRow | null>;
+  updateReplica(id: number, patch: ReplicaPatch): Promise<void>;
+  replicasOfUnit(workloadId: string, idx: number): Promise<ReplicaRow[]>;
+  inFlight(filter: InFlightFilter): Promise<ReplicaRow[]>;
+  countInFlight(connectionId: string): Promise<number>;
+  /** [R4] Valid replicas of this volunteer on units settled without verification. */
+  unverifiedSettledBy(volunteerId: string): Promise<ReplicaRow[]>;
+  /** [R4] Replicas of this volunteer standing as votes on units still open. */
+  pendingVotesOf(volunteerId: string): Promise<ReplicaRow[]>;
+  /** [R8] Replicas withdrawn by the catch that `replicaId`'s invalid verdict caused. */
+  withdrawnBy(replicaId: number): Promise<ReplicaRow[]>;
+
+  insertVolunteer(row: Pick<VolunteerRow, 'id' | 'secretHash' | 'displayName'>): Promise<void>;
+  volunteer(id: string): Promise<VolunteerRow | null>;
+  updateVolunteer(id: string, patch: VolunteerPatch): Promise<void>;
+  touchVolunteer(id: string, displayName?: string): Promise<void>;
+  /** [E2] Errors and judged results over every volunteer: the crowd's error rate. */
+  crowdErrors(): Promise<{ errors: number; results: number }>;
+
+  addToken(name: string, hash: string, share: number): Promise<string>;
+  tokenByHash(hash: string): Promise<TokenRow | null>;
+  countTokens(): Promise<number>;
+
+  blob(workloadId: string, name: string): Promise<Uint8Array | null>;
+  putBlob(workloadId: string, name: string, bytes: Uint8Array): Promise<void>;
+  deleteBlob(workloadId: string, name: string): Promise<void>;
+  records(workloadId: string): Promise<unknown[]>;
+  putRecord(workloadId: string, seq: number, body: unknown): Promise<void>;
+
+  workloadViews(id?: string): Promise<WorkloadView[]>;
+  counts(windowMs: number): Promise<PlatformCounts>;
+  leaderboard(limit: number): Promise<VolunteerStanding[]>;
+}
+
+export interface Repository {
+  /** Runs `work` in one transaction at time `now`; commits when it resolves, rolls back on throw. */
+  transaction<T>(now: number, work: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+// How the engine's records read to the outside: the REST workload view, the volunteer summary,
+// ids and scheduling randomness.
+import { randomBytes } from 'node:crypto';
+import type { VolunteerSummary, WorkloadView as PublicWorkloadView } from '@tessera/shared';
+import { creditOf } from './credit';
+import type { VolunteerRow, WorkloadView } from './repository';
+
+/** A workload with its units in flight, as the coordinator reads it. */
+export type WorkloadRecord = WorkloadView;
+
+export interface ConnectionIdentity {
+  volunteerId: string;
+  connectionId: string;
+  netGroup: string | null;
+}
+
+export function newId(bytes = 9): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** Uniform draws in [0, 1) for scheduling decisions; seeded in tests and the simulator. */
+export type RandomSource = () => number;
+
+/** Scheduling randomness from the OS: unpredictable to volunteers, never used for results. */
+export function cryptoRandom(): number {
+  return randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
+}
+
+export function toWorkloadView(record: WorkloadRecord): PublicWorkloadView {
+  return {
+    id: record.id,
+    name: record.name,
+    kind: record.kind,
+    status: record.status,
+    progress: {
+      unitsTotal: record.unitsTotal,
+      unitsValidated: record.unitsValidated,
+      unitsInFlight: record.unitsInFlight,
+      unitsFailed: record.unitsFailed,
+      fraction: record.unitsTotal === 0 ? 0 : record.unitsValidated / record.unitsTotal,
+    },
+    spec: record.spec as PublicWorkloadView['spec'],
+    redundancy: record.redundancy,
+    createdAt: new Date(record.createdAt).toISOString(),
+    updatedAt: new Date(record.updatedAt).toISOString(),
+    completedAt: record.completedAt === null ? null : new Date(record.completedAt).toISOString(),
+    failureReason: record.failureReason,
+  };
+}
+
+export function toVolunteerSummary(v: VolunteerRow): VolunteerSummary {
+  return {
+    volunteerId: v.id,
+    displayName: v.displayName,
+    credit: creditOf(v.creditMicro),
+    unitsValidated: v.unitsValid,
+  };
+}

@@ -1,0 +1,364 @@
+// Gradient workloads (parameter-server rounds) as an engine plug-in. A unit is one shard of one
+// step's batch (index = step * shards + shard, round = step); the kind's state is the parameter
+// version in the workload's aggregate, the parameters and optimizer state as blobs, and one
+// record of metrics per closed step. Rounds close outside the write lock (gradientRounds.ts).
+//
+// Data is resident ([G1], [G2]): the training set is cut once per workload into one fixed
+// partition per shard index, each served under its content hash; a unit names its partition
+// plus the slice of that partition's epoch order it computes, and leasing prefers connections
+// that hold the partition ([L9], partitionHoldings.ts).
+import { ERROR_CODES, TesseraError, type Lease, type SubmitWorkload } from '@tessera/shared';
+import { ByteLru } from '@tessera/shared/kinds/gradient/byteLru';
+import {
+  partitionMembers,
+  partitionSizes,
+  partitionStepsPerEpoch,
+  stepSlices,
+} from '@tessera/shared/kinds/gradient/dataPartitions';
+import { gatherExamples, type ExampleSet } from '@tessera/shared/kinds/gradient/exampleSet';
+import { sameGradientResult } from '@tessera/shared/kinds/gradient/gradientCompare';
+import { parameterCount } from '@tessera/shared/kinds/gradient/gradientModel';
+import type { GradientResult } from '@tessera/shared/kinds/gradient/gradientReference';
+import {
+  decodeGradientResult,
+  encodeGradientResult,
+  gradientResultProblem,
+} from '@tessera/shared/kinds/gradient/gradientResultCodec';
+import {
+  gradientSpecSchema,
+  type GradientSpec,
+  type GradientTask,
+} from '@tessera/shared/kinds/gradient/gradientSpec';
+import { initialOptimizerState } from '@tessera/shared/kinds/gradient/optimizer';
+import { encodeOptimizerState } from '@tessera/shared/kinds/gradient/optimizerStateCodec';
+import { initParameters } from '@tessera/shared/kinds/gradient/parameterInit';
+import { encodeShard, shardByteLength } from '@tessera/shared/kinds/gradient/shardCodec';
+import type {
+  KindContext,
+  KindPlugin,
+  ParsedResult,
+  PlannedWorkload,
+  SettleOutcome,
+  ValidatedOutcome,
+  WorkloadMeta,
+} from '../../engine/kind';
+import type { NewUnit, Tx, UnitRow, WorkloadRow, WorkloadView } from '../../engine/repository';
+import { GradientDatasets, featureDtypeOf, modelConfigOf } from './gradientDatasets';
+import {
+  bytesOf,
+  layoutOf,
+  optimizerOf,
+  ownBuffer,
+  sha256Hex,
+  SHARD_CACHE_BYTES,
+  stepsOf,
+  unitsOf,
+} from './gradientPlan';
+import { GradientRounds, gradientStateOf, type StepMetrics } from './gradientRounds';
+import { PartitionHoldings } from './partitionHoldings';
+
+/** [G2] A unit's slice: positions [start, start + count) of partition `shard`'s epoch order. */
+export interface ShardPlan {
+  shard: number;
+  start: number;
+  count: number;
+}
+
+export interface GradientResultSummary {
+  kind: 'gradient';
+  status: string;
+  final: boolean;
+  /** Parameter version reached (= steps completed). */
+  version: number;
+  stepsTotal: number;
+  /** `versions` (asynchronous rounds only): the parameter version of each shard's gradient. */
+  steps: Array<{ step: number; loss: number; accuracy?: number; versions?: number[] }>;
+  loss: number | null;
+  accuracy: number | null;
+  parameterCount: number;
+  /** GET this with ?format=bin (or the versioned URL) for the parameters as float32 bytes. */
+  paramsUrl: string;
+  unitsValidated: number;
+  unitsTotal: number;
+}
+
+export class GradientKind implements KindPlugin {
+  readonly kind = 'gradient' as const;
+  readonly leaseChoices = 1;
+  readonly stragglerBackups = true;
+  readonly batchLeases = false;
+  readonly datasets = new GradientDatasets();
+  readonly shardCache = new ByteLru(SHARD_CACHE_BYTES);
+  /** [L9] Which partitions each volunteer connection holds. */
+  readonly holdings = new PartitionHoldings();
+  private readonly partitions = new Map<string, { members: Uint32Array[]; hashes: string[] }>();
+  private readonly rounds: GradientRounds;
+
+  constructor(private readonly context: KindContext) {
+    this.rounds = new GradientRounds(context, this);
+  }
+
+  parseSpec(raw: unknown): GradientSpec {
+    return gradientSpecSchema.parse(raw);
+  }
+
+  /** [G1] The workload's partitions, cut and encoded once (their bytes put in the cache). */
+  private partitionsOf(workloadId: string, spec: GradientSpec, train: ExampleSet) {
+    let partitions = this.partitions.get(workloadId);
+    if (!partitions) {
+      const members = partitionMembers(layoutOf(spec));
+      const hashes = members.map((m) => this.encodePartition(train, m));
+      partitions = { members, hashes };
+      this.partitions.set(workloadId, partitions);
+    }
+    return partitions;
+  }
+
+  private encodePartition(train: ExampleSet, members: Uint32Array): string {
+    const bytes = new Uint8Array(encodeShard(gatherExamples(train, members)));
+    const hash = sha256Hex(bytes);
+    this.shardCache.set(hash, bytes);
+    return hash;
+  }
+
+  /** [G2] Step `step`'s units: one per partition with examples left in the epoch. */
+  async planRound(workloadId: string, spec: GradientSpec, step: number): Promise<NewUnit[]> {
+    const sets = await this.datasets.load(spec);
+    const { hashes } = this.partitionsOf(workloadId, spec, sets.train);
+    const params = parameterCount(modelConfigOf(spec));
+    return stepSlices(layoutOf(spec), step).map((slice) => ({
+      idx: step * spec.shards + slice.partition,
+      round: step,
+      work: slice.count * params,
+      plan: { shard: slice.partition, start: slice.offset, count: slice.count } satisfies ShardPlan,
+      leaseKey: hashes[slice.partition]!,
+    }));
+  }
+
+  async plan(input: SubmitWorkload, id: string, now: number): Promise<PlannedWorkload> {
+    if (input.kind !== 'gradient') throw new Error('not a gradient workload');
+    const spec = input.spec;
+    const sets = await this.datasets.load(spec);
+    if (spec.batchSize > sets.train.count) {
+      // Details as the schema's refusals give them, so the submit form marks the field.
+      const message = `${spec.batchSize} is more than the ${sets.train.count} training examples`;
+      throw new TesseraError(ERROR_CODES.invalidSpec, `spec.batchSize: ${message}`, [
+        { path: 'spec.batchSize', message },
+      ]);
+    }
+    const steps = stepsOf(spec);
+    const params = initParameters(modelConfigOf(spec), spec.seed);
+    const optimizer = encodeOptimizerState(initialOptimizerState(optimizerOf(spec), params.length));
+    const units: NewUnit[] = [];
+    // [A3] asynchronous rounds open maxStaleness steps ahead of the current one.
+    for (let step = 0; step < Math.min(steps, spec.maxStaleness + 1); step++) {
+      units.push(...(await this.planRound(id, spec, step)));
+    }
+    return {
+      name: `${spec.model} on ${spec.dataset} ${new Date(now).toISOString()}`,
+      estimator: 'gradient',
+      spec,
+      unitsTotal: unitsOf(spec, steps),
+      units,
+      aggregate: { version: 0, steps },
+      blobs: { params: bytesOf(params), optimizer: new Uint8Array(optimizer) },
+    };
+  }
+
+  preferKeys(connectionId: string): readonly string[] {
+    return this.holdings.held(connectionId);
+  }
+
+  pinAtLease(workload: WorkloadRow): number | null {
+    return gradientStateOf(workload).version;
+  }
+
+  toLease(
+    meta: WorkloadMeta,
+    unit: UnitRow,
+    replica: { id: number; deadline: number; leaseDurationMs: number },
+    connectionId: string,
+  ): Lease {
+    const spec = meta.spec as GradientSpec;
+    const config = modelConfigOf(spec);
+    const layout = layoutOf(spec);
+    const plan = unit.plan as ShardPlan;
+    const hash = unit.leaseKey!;
+    const partitionCount = partitionSizes(layout)[plan.shard]!;
+    const version = unit.pin ?? unit.round;
+    const task: GradientTask = {
+      version,
+      step: unit.round,
+      shard: plan.shard,
+      modelConfig: config,
+      parameterCount: parameterCount(config),
+      paramsUrl: `/api/workloads/${meta.id}/params/${version}`,
+      partition: { url: `/api/shards/${hash}`, hash, count: partitionCount },
+      examples: {
+        seed: spec.seed,
+        epoch: Math.floor(unit.round / partitionStepsPerEpoch(layout)),
+        offset: plan.start,
+      },
+      count: plan.count,
+    };
+    const partitionBytes = shardByteLength({
+      dtype: featureDtypeOf(spec),
+      count: partitionCount,
+      inputSize: config.inputSize,
+    });
+    this.holdings.record(connectionId, hash, partitionBytes);
+    return {
+      replicaId: replica.id,
+      workloadId: meta.id,
+      workloadName: meta.name,
+      kind: 'gradient',
+      estimator: 'gradient',
+      unitIndex: unit.idx,
+      task,
+      deadline: replica.deadline,
+      leaseDurationMs: replica.leaseDurationMs,
+    };
+  }
+
+  refuseStale(workload: WorkloadRow, unit: UnitRow): string | null {
+    const { version } = gradientStateOf(workload);
+    // The lease names a step; once that round has closed the result is stale.
+    return unit.round < version
+      ? `stale result: computed for step ${unit.round}, the workload is at version ${version}`
+      : null;
+  }
+
+  parseResult(meta: WorkloadMeta, unit: UnitRow, raw: unknown): ParsedResult {
+    if (!(raw instanceof Uint8Array) && !(raw instanceof ArrayBuffer)) {
+      return { problem: 'a gradient result travels as bytes (encodeGradientResult), not JSON' };
+    }
+    let result: GradientResult;
+    try {
+      result = decodeGradientResult(raw instanceof Uint8Array ? ownBuffer(raw) : raw);
+    } catch (error) {
+      return { problem: (error as Error).message };
+    }
+    const problem = gradientResultProblem(result, {
+      parameterCount: parameterCount(modelConfigOf(meta.spec as GradientSpec)),
+      count: (unit.plan as ShardPlan).count,
+    });
+    if (problem !== null) return { problem };
+    return { result, bytes: new Uint8Array(encodeGradientResult(result)) };
+  }
+
+  decode(_meta: WorkloadMeta, bytes: Uint8Array): GradientResult {
+    return decodeGradientResult(ownBuffer(bytes));
+  }
+
+  same(meta: WorkloadMeta, a: unknown, b: unknown): boolean {
+    return sameGradientResult(
+      a as GradientResult,
+      b as GradientResult,
+      (meta.spec as GradientSpec).tolerance,
+    );
+  }
+
+  async onValidated(tx: Tx, meta: WorkloadMeta, unit: UnitRow): Promise<ValidatedOutcome> {
+    // The round closes once every shard of the current step is in: after the commit.
+    const { version } = gradientStateOf((await tx.workload(meta.id))!);
+    if (unit.round !== version) return { complete: false, settle: false };
+    const round = await tx.unitsOfRound(meta.id, version);
+    return { complete: false, settle: round.every((u) => u.state === 'validated') };
+  }
+
+  async unfold(): Promise<boolean> {
+    // [R6] a round's optimizer step cannot be taken back.
+    return false;
+  }
+
+  settle(meta: WorkloadMeta): Promise<SettleOutcome> {
+    return this.rounds.closeReady(meta);
+  }
+
+  async result(view: WorkloadView, tx: Tx): Promise<Record<string, unknown>> {
+    return { ...(await this.summary(view, tx)) };
+  }
+
+  async summary(view: WorkloadView, tx: Tx): Promise<GradientResultSummary> {
+    const spec = this.parseSpec(view.spec);
+    const state = gradientStateOf(view);
+    const metrics = (await tx.records(view.id)) as StepMetrics[];
+    const lastEval = [...metrics].reverse().find((m) => m.accuracy !== null);
+    return {
+      kind: 'gradient',
+      status: view.status,
+      final: view.status === 'completed',
+      version: state.version,
+      stepsTotal: state.steps,
+      steps: metrics.map((m) => ({
+        step: m.step,
+        loss: m.loss,
+        ...(m.accuracy !== null ? { accuracy: m.accuracy } : {}),
+        // [A3] which parameter version each shard used: with the spec, enough to replay the run.
+        ...(spec.maxStaleness > 0 ? { versions: m.versions } : {}),
+      })),
+      loss: metrics.at(-1)?.loss ?? null,
+      accuracy: lastEval?.accuracy ?? null,
+      parameterCount: parameterCount(modelConfigOf(spec)),
+      paramsUrl: `/api/workloads/${view.id}/result?format=bin`,
+      unitsValidated: view.unitsValidated,
+      unitsTotal: view.unitsTotal,
+    };
+  }
+
+  forgetConnection(connectionId: string): void {
+    this.holdings.forget(connectionId);
+  }
+
+  /**
+   * The parameters of `version` while units may be computed at it: the current one (the final
+   * parameters once done), and [A3] with asynchronous rounds the maxStaleness before it.
+   */
+  async params(workloadId: string, version: number): Promise<Uint8Array> {
+    const found = await this.context.repository.transaction(this.context.now(), async (tx) => {
+      const w = await tx.workload(workloadId);
+      if (!w || w.kind !== 'gradient') return null;
+      const state = gradientStateOf(w);
+      const bytes = await tx.blob(workloadId, version === state.version ? 'params' : `params@${version}`);
+      return { state, bytes };
+    });
+    if (!found) throw new TesseraError(ERROR_CODES.notFound, `no gradient workload ${workloadId}`);
+    if (!found.bytes) {
+      throw new TesseraError(
+        ERROR_CODES.notFound,
+        `parameter version ${version} is not held: the workload is at version ${found.state.version}`,
+        { version: found.state.version },
+      );
+    }
+    return found.bytes;
+  }
+
+  /** The current parameters and their version. */
+  async currentParams(workloadId: string): Promise<{ version: number; params: Uint8Array }> {
+    return this.context.repository.transaction(this.context.now(), async (tx) => {
+      const w = (await tx.workload(workloadId))!;
+      return { version: gradientStateOf(w).version, params: (await tx.blob(workloadId, 'params'))! };
+    });
+  }
+
+  /** A partition's bytes by hash: from the cache, or rebuilt from its workload's dataset. */
+  async shard(hash: string): Promise<Uint8Array> {
+    const cached = this.shardCache.get(hash);
+    if (cached) return cached;
+    const found = await this.context.repository.transaction(this.context.now(), async (tx) => {
+      const id = await tx.workloadOfLeaseKey(hash);
+      return id ? await tx.workload(id) : null;
+    });
+    if (!found) {
+      throw new TesseraError(ERROR_CODES.notFound, `no data partition ${hash} in an open round`);
+    }
+    const spec = this.parseSpec(found.spec);
+    const sets = await this.datasets.load(spec);
+    const { members, hashes } = this.partitionsOf(found.id, spec, sets.train);
+    const k = hashes.indexOf(hash);
+    if (k >= 0 && !this.shardCache.has(hash)) this.encodePartition(sets.train, members[k]!);
+    const rebuilt = this.shardCache.get(hash);
+    if (rebuilt) return rebuilt;
+    throw new TesseraError(ERROR_CODES.internal, `data partition ${hash} could not be rebuilt`);
+  }
+}

@@ -1,0 +1,18 @@
+// Every workload kind the engine runs. Adding one: a folder beside montecarlo/ implementing
+// KindPlugin (engine/kind.ts), and a line here.
+import type { WorkloadKind } from '@tessera/shared/workloadSpec';
+import type { KindContext, KindPlugin } from '../engine/kind';
+import { GradientKind } from './gradient/gradientKind';
+import { MontecarloKind } from './montecarlo/montecarloKind';
+
+export interface Kinds extends Record<WorkloadKind, KindPlugin> {
+  montecarlo: MontecarloKind;
+  gradient: GradientKind;
+}
+
+export function createKinds(context: KindContext): Kinds {
+  return {
+    montecarlo: new MontecarloKind(),
+    gradient: new GradientKind(context),
+  };
+}

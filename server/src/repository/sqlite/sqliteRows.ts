@@ -1,0 +1,227 @@
+// Row shapes of the SQLite tables and their mapping to the engine's records (engine/repository.ts).
+import type { Redundancy, WorkloadStatus } from '@tessera/shared';
+import type {
+  ReplicaPatch,
+  ReplicaRow,
+  ReplicaState,
+  UnitPatch,
+  UnitRow,
+  UnitState,
+  VolunteerPatch,
+  VolunteerRow,
+  WorkloadRow,
+} from '../../engine/repository';
+
+export interface SqlWorkload {
+  id: string;
+  name: string;
+  kind: WorkloadRow['kind'];
+  estimator: string;
+  spec: string;
+  redundancy: string;
+  status: WorkloadStatus;
+  units_total: number;
+  units_validated: number;
+  units_failed: number;
+  aggregate: string;
+  failure_reason: string | null;
+  owner: string | null;
+  priority: number;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  units_in_flight?: number;
+}
+
+export interface SqlUnit {
+  workload_id: string;
+  idx: number;
+  state: UnitState;
+  wanted: number;
+  quorum: number;
+  in_flight: number;
+  returned: number;
+  errors: number;
+  work: number;
+  canonical: Buffer | string | null;
+  verified: number;
+  round: number;
+  plan: string | null;
+  lease_key: string | null;
+  pin: number | null;
+  backups: number;
+  validated_at: number | null;
+}
+
+export interface SqlReplica {
+  id: number;
+  workload_id: string;
+  unit_idx: number;
+  volunteer_id: string;
+  connection_id: string;
+  net_group: string | null;
+  state: ReplicaState;
+  leased_at: number;
+  deadline: number;
+  returned_at: number | null;
+  elapsed_ms: number | null;
+  result: Buffer | string | null;
+  error: string | null;
+  withdrawn: number;
+  withdrawn_by: number | null;
+  offense: number;
+}
+
+export interface SqlVolunteer {
+  id: string;
+  secret_hash: string;
+  display_name: string;
+  credit_micro: number;
+  units_valid: number;
+  units_invalid: number;
+  units_errored: number;
+  consecutive_valid: number;
+  offenses: number;
+  suspended_until: number | null;
+  created_at: number;
+  last_seen: number;
+}
+
+/** Rows written before schema 9 hold Monte Carlo results as JSON text: bytes either way. */
+function bytesOf(value: Buffer | string | null): Uint8Array | null {
+  if (value === null) return null;
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+}
+
+export function toWorkloadRow(row: SqlWorkload): WorkloadRow {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    estimator: row.estimator,
+    spec: JSON.parse(row.spec),
+    redundancy: JSON.parse(row.redundancy) as Redundancy,
+    status: row.status,
+    unitsTotal: row.units_total,
+    unitsValidated: row.units_validated,
+    unitsFailed: row.units_failed,
+    aggregate: JSON.parse(row.aggregate),
+    failureReason: row.failure_reason,
+    owner: row.owner,
+    priority: row.priority,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    completedAt: row.completed_at,
+  };
+}
+
+export function toUnitRow(row: SqlUnit): UnitRow {
+  return {
+    workloadId: row.workload_id,
+    idx: row.idx,
+    state: row.state,
+    wanted: row.wanted,
+    quorum: row.quorum,
+    inFlight: row.in_flight,
+    returned: row.returned,
+    errors: row.errors,
+    work: row.work,
+    canonical: bytesOf(row.canonical),
+    verified: row.verified === 1,
+    round: row.round,
+    plan: row.plan === null ? null : JSON.parse(row.plan),
+    leaseKey: row.lease_key,
+    pin: row.pin,
+    backups: row.backups,
+    validatedAt: row.validated_at,
+  };
+}
+
+export function toReplicaRow(row: SqlReplica): ReplicaRow {
+  return {
+    id: row.id,
+    workloadId: row.workload_id,
+    unitIdx: row.unit_idx,
+    volunteerId: row.volunteer_id,
+    connectionId: row.connection_id,
+    netGroup: row.net_group,
+    state: row.state,
+    leasedAt: row.leased_at,
+    deadline: row.deadline,
+    returnedAt: row.returned_at,
+    elapsedMs: row.elapsed_ms,
+    result: bytesOf(row.result),
+    error: row.error,
+    withdrawn: row.withdrawn === 1,
+    withdrawnBy: row.withdrawn_by,
+    offense: row.offense === 1,
+  };
+}
+
+export function toVolunteerRow(row: SqlVolunteer): VolunteerRow {
+  return {
+    id: row.id,
+    secretHash: row.secret_hash,
+    displayName: row.display_name,
+    creditMicro: row.credit_micro,
+    unitsValid: row.units_valid,
+    unitsInvalid: row.units_invalid,
+    unitsErrored: row.units_errored,
+    consecutiveValid: row.consecutive_valid,
+    offenses: row.offenses,
+    suspendedUntil: row.suspended_until,
+    createdAt: row.created_at,
+    lastSeen: row.last_seen,
+  };
+}
+
+const UNIT_COLUMNS: Record<keyof UnitPatch, string> = {
+  state: 'state',
+  wanted: 'wanted',
+  quorum: 'quorum',
+  inFlight: 'in_flight',
+  returned: 'returned',
+  errors: 'errors',
+  canonical: 'canonical',
+  verified: 'verified',
+  pin: 'pin',
+  backups: 'backups',
+  validatedAt: 'validated_at',
+};
+
+const REPLICA_COLUMNS: Record<keyof ReplicaPatch, string> = {
+  state: 'state',
+  deadline: 'deadline',
+  returnedAt: 'returned_at',
+  elapsedMs: 'elapsed_ms',
+  result: 'result',
+  error: 'error',
+  withdrawn: 'withdrawn',
+  withdrawnBy: 'withdrawn_by',
+  offense: 'offense',
+};
+
+const VOLUNTEER_COLUMNS: Record<keyof VolunteerPatch, string> = {
+  creditMicro: 'credit_micro',
+  unitsValid: 'units_valid',
+  unitsInvalid: 'units_invalid',
+  unitsErrored: 'units_errored',
+  consecutiveValid: 'consecutive_valid',
+  offenses: 'offenses',
+  suspendedUntil: 'suspended_until',
+};
+
+export const PATCH_COLUMNS = {
+  units: UNIT_COLUMNS,
+  replicas: REPLICA_COLUMNS,
+  volunteers: VOLUNTEER_COLUMNS,
+} as const;
+
+/** A patch value as SQLite binds it (booleans as 0/1, bytes as Buffers). */
+export function sqlValue(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+  return value === undefined ? null : value;
+}

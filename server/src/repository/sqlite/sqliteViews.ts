@@ -1,0 +1,123 @@
+// The read side of the SQLite transaction context and a kind's own storage: workload views with
+// units in flight, platform counts, the leaderboard, and the per-workload blobs and records
+// that kinds keep their state in (gradient parameters, step metrics).
+import type { WorkloadStatus } from '@tessera/shared';
+import {
+  REPLICA_STATES,
+  type PlatformCounts,
+  type ReplicaState,
+  type VolunteerStanding,
+  type WorkloadView,
+} from '../../engine/repository';
+import type { StatementCache } from './statementCache';
+import { toWorkloadRow, type SqlWorkload } from './sqliteRows';
+
+const VIEW_COLUMNS = `w.*, (SELECT COUNT(*) FROM units u INDEXED BY units_in_flight
+  WHERE u.workload_id = w.id AND u.state = 'open' AND u.in_flight > 0) AS units_in_flight`;
+
+export class SqliteViews {
+  constructor(
+    protected readonly sql: StatementCache,
+    readonly now: number,
+  ) {}
+
+  async blob(workloadId: string, name: string): Promise<Uint8Array | null> {
+    const row = this.sql
+      .get('SELECT bytes FROM workload_blobs WHERE workload_id = ? AND name = ?')
+      .get(workloadId, name) as { bytes: Buffer } | undefined;
+    return row?.bytes ?? null;
+  }
+
+  async putBlob(workloadId: string, name: string, bytes: Uint8Array): Promise<void> {
+    this.sql
+      .get('INSERT OR REPLACE INTO workload_blobs (workload_id, name, bytes) VALUES (?, ?, ?)')
+      .run(workloadId, name, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
+  async deleteBlob(workloadId: string, name: string): Promise<void> {
+    this.sql.get('DELETE FROM workload_blobs WHERE workload_id = ? AND name = ?').run(workloadId, name);
+  }
+
+  async records(workloadId: string): Promise<unknown[]> {
+    const rows = this.sql
+      .get('SELECT body FROM workload_records WHERE workload_id = ? ORDER BY seq')
+      .all(workloadId) as Array<{ body: string }>;
+    return rows.map((r) => JSON.parse(r.body) as unknown);
+  }
+
+  async putRecord(workloadId: string, seq: number, body: unknown): Promise<void> {
+    this.sql
+      .get('INSERT OR REPLACE INTO workload_records (workload_id, seq, body) VALUES (?, ?, ?)')
+      .run(workloadId, seq, JSON.stringify(body));
+  }
+
+  async workloadViews(id?: string): Promise<WorkloadView[]> {
+    const rows = (
+      id === undefined
+        ? this.sql
+            .get(`SELECT ${VIEW_COLUMNS} FROM workloads w ORDER BY w.created_at DESC, w.id`)
+            .all()
+        : this.sql.get(`SELECT ${VIEW_COLUMNS} FROM workloads w WHERE w.id = ?`).all(id)
+    ) as SqlWorkload[];
+    return rows.map((row) => ({ ...toWorkloadRow(row), unitsInFlight: row.units_in_flight ?? 0 }));
+  }
+
+  async counts(windowMs: number): Promise<PlatformCounts> {
+    const workloadsByStatus = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+    for (const row of this.sql
+      .get('SELECT status, COUNT(*) AS n FROM workloads GROUP BY status')
+      .all() as Array<{ status: WorkloadStatus; n: number }>) {
+      workloadsByStatus[row.status] = row.n;
+    }
+    const replicasByState = Object.fromEntries(REPLICA_STATES.map((s) => [s, 0])) as Record<
+      ReplicaState,
+      number
+    >;
+    for (const row of this.sql
+      .get('SELECT state, COUNT(*) AS n FROM replicas GROUP BY state')
+      .all() as Array<{ state: ReplicaState; n: number }>) {
+      replicasByState[row.state] = row.n;
+    }
+    const validated = this.sql
+      .get('SELECT COALESCE(SUM(units_validated), 0) AS n FROM workloads')
+      .get() as { n: number };
+    // Monte Carlo work is samples; gradient units count as units but their work (examples x
+    // parameters) is not added to the samples figure.
+    const recent = this.sql
+      .get(
+        `SELECT COUNT(*) AS units, COALESCE(SUM(CASE WHEN w.kind = 'montecarlo' THEN u.work END), 0)
+           AS work FROM units u INDEXED BY units_validated_at JOIN workloads w ON w.id = u.workload_id
+         WHERE u.validated_at IS NOT NULL AND u.validated_at > ?`,
+      )
+      .get(this.now - windowMs) as { units: number; work: number };
+    const volunteers = this.sql.get('SELECT COUNT(*) AS n FROM volunteers').get() as { n: number };
+    return {
+      workloadsByStatus,
+      unitsValidated: validated.n,
+      replicasByState,
+      volunteersTotal: volunteers.n,
+      recent: { windowMs, units: recent.units, work: recent.work },
+    };
+  }
+
+  async leaderboard(limit: number): Promise<VolunteerStanding[]> {
+    const rows = this.sql
+      .get(
+        `SELECT id, display_name, credit_micro, units_valid FROM volunteers INDEXED BY volunteers_leaderboard
+         WHERE units_valid > 0 AND credit_micro > 0
+         ORDER BY credit_micro DESC, units_valid DESC, created_at ASC, id ASC LIMIT ?`,
+      )
+      .all(Math.max(0, Math.floor(limit))) as Array<{
+      id: string;
+      display_name: string;
+      credit_micro: number;
+      units_valid: number;
+    }>;
+    return rows.map((row) => ({
+      volunteerId: row.id,
+      displayName: row.display_name,
+      creditMicro: row.credit_micro,
+      unitsValidated: row.units_valid,
+    }));
+  }
+}
