@@ -64,7 +64,14 @@ export const MAX_ARBITRATIONS = 4;
 /** [E2] How long the crowd's error rate is reused before it is read again. */
 const CROWD_RATE_TTL_MS = 5_000;
 
-export type BatchReply = { ok: true; verdict: ResultReply['verdict'] } | { ok: false; error: ErrorBody };
+/** What a release did: replicas taken out of flight, workloads failed by it ([E1]). */
+export interface ReleaseOutcome {
+  released: number;
+  failedWorkloads: string[];
+}
+
+export type BatchReply =
+  { ok: true; verdict: ResultReply['verdict'] } | { ok: false; error: ErrorBody };
 
 export class Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly counters = new Counters();
@@ -93,6 +100,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       meta: (tx, id) => this.meta(tx, id),
       plugin: (meta) => this.plugin(meta),
       canArbitrate: (meta, idx) =>
+        options.arbitration &&
         this.plugin(meta).reference !== undefined &&
         (this.arbitrating.has(`${meta.id}:${idx}`) || this.arbitrating.size < MAX_ARBITRATIONS),
     };
@@ -157,7 +165,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
         createdAt: now,
       });
       await tx.insertUnits(id, plan.units, input.redundancy.quorum);
-      for (const [name, bytes] of Object.entries(plan.blobs ?? {})) await tx.putBlob(id, name, bytes);
+      for (const [name, bytes] of Object.entries(plan.blobs ?? {}))
+        await tx.putBlob(id, name, bytes);
       for (const r of plan.records ?? []) await tx.putRecord(id, r.seq, r.body);
     });
     this.counters.inc('tessera_workloads_submitted_total');
@@ -258,14 +267,18 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
         `too many invalid results or errors: no work until ${new Date(leased.suspendedUntil).toISOString()}`,
       );
     }
-    const leases = leased.map((l) =>
-      this.plugin(l.meta).toLease(
+    const leases = leased.map((l) => {
+      const locality = this.plugin(l.meta).localityOf?.(identity.connectionId, l.unit) ?? null;
+      // [L9] how often a unit went to a tab that already held its data partition.
+      if (locality)
+        this.counters.inc('tessera_gradient_partition_leases_total', { partition: locality });
+      return this.plugin(l.meta).toLease(
         l.meta,
         l.unit,
         { id: l.replicaId, deadline: l.deadline, leaseDurationMs: this.options.leaseDurationMs },
         identity.connectionId,
-      ),
-    );
+      );
+    });
     if (leases.length > 0) {
       this.counters.inc('tessera_replicas_leased_total', {}, leases.length);
       for (const id of new Set(leases.map((l) => l.workloadId))) this.emit('workload', id);
@@ -289,7 +302,10 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       return true;
     });
     if (!renewed) {
-      throw new TesseraError(ERROR_CODES.leaseExpired, 'this lease is not held any more: drop the unit');
+      throw new TesseraError(
+        ERROR_CODES.leaseExpired,
+        'this lease is not held any more: drop the unit',
+      );
     }
     return deadline;
   }
@@ -321,7 +337,10 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   ): Promise<BatchReply[]> {
     const { ledger, outcomes } = await this.transaction(async (tx) => {
       const ledger = new Ledger(tx, this.ledgerEnv);
-      const env = { meta: (id: string) => this.meta(tx, id), plugin: (m: WorkloadMeta) => this.plugin(m) };
+      const env = {
+        meta: (id: string) => this.meta(tx, id),
+        plugin: (m: WorkloadMeta) => this.plugin(m),
+      };
       const outcomes = [];
       for (const item of items) outcomes.push(await takeResult(ledger, env, volunteerId, item));
       return { ledger, outcomes };
@@ -352,10 +371,10 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     await this.finish(ledger);
   }
 
-  async releaseConnection(connectionId: string): Promise<void> {
+  async releaseConnection(connectionId: string): Promise<ReleaseOutcome> {
     this.throughput.forget(connectionId);
     for (const plugin of Object.values(this.kinds)) plugin.forgetConnection(connectionId);
-    await this.release(
+    return this.release(
       { connectionId },
       { state: 'timed_out', message: 'volunteer disconnected', charge: false },
       'tessera_replicas_released_total',
@@ -367,7 +386,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
    * released at once instead of at their deadlines; rounds left ready to close are closed.
    */
   async releaseOrphanedLeases(): Promise<number> {
-    const released = await this.release(
+    const { released } = await this.release(
       { all: true },
       { state: 'timed_out', message: 'the coordinator restarted', charge: false },
       'tessera_replicas_released_total',
@@ -378,14 +397,15 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
 
   /** The sweep: expired leases back to the pool, stalled units re-decided, rounds settled. */
   async expireLeases(): Promise<number> {
-    const released = await this.release(
+    const { released } = await this.release(
       { deadlineBefore: this.clock.now() },
       { state: 'timed_out', message: 'lease expired', charge: true },
       'tessera_replicas_timed_out_total',
     );
     const ledger = await this.transaction(async (tx) => {
       const ledger = new Ledger(tx, this.ledgerEnv);
-      for (const u of await tx.stalledUnits(64)) await ledger.reconsider(await this.meta(tx, u.workloadId), u.idx);
+      for (const u of await tx.stalledUnits(64))
+        await ledger.reconsider(await this.meta(tx, u.workloadId), u.idx);
       return ledger;
     });
     await this.finish(ledger);
@@ -393,7 +413,11 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     return released;
   }
 
-  private async release(filter: InFlightFilter, reason: CloseReason, counter: string): Promise<number> {
+  private async release(
+    filter: InFlightFilter,
+    reason: CloseReason,
+    counter: string,
+  ): Promise<ReleaseOutcome> {
     const { ledger, released } = await this.transaction(async (tx) => {
       const ledger = new Ledger(tx, this.ledgerEnv);
       const rows = await tx.inFlight(filter);
@@ -406,7 +430,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     });
     this.counters.inc(counter, {}, released);
     await this.finish(ledger);
-    return released;
+    const failedWorkloads = [...ledger.ended].filter(([, s]) => s === 'failed').map(([id]) => id);
+    return { released, failedWorkloads };
   }
 
   /** Lets every active workload's kind settle (close ready rounds); after a crash, too. */

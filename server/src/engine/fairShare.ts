@@ -10,7 +10,10 @@ import type { ActiveWorkload } from './repository';
  * token, workloads from before shares) share one owner of share 1.
  */
 export function fairShareOrder(active: readonly ActiveWorkload[]): ActiveWorkload[] {
-  const owners = new Map<string, { share: number; inFlight: number; oldest: number; list: ActiveWorkload[] }>();
+  const owners = new Map<
+    string,
+    { share: number; inFlight: number; oldest: number; list: ActiveWorkload[] }
+  >();
   for (const w of active) {
     const key = w.owner ?? '';
     let owner = owners.get(key);

@@ -70,6 +70,8 @@ export interface KindPlugin {
   preferKeys(connectionId: string): readonly string[];
   /** [A3] What a unit is pinned to at its first lease, from the workload's current state. */
   pinAtLease(workload: WorkloadRow): number | null;
+  /** [L9] Whether the connection already holds the unit's data ('held'), or null where moot. */
+  localityOf?(connectionId: string, unit: UnitRow): 'held' | 'fetched' | null;
   /** The lease sent to the volunteer for a replica of `unit`. */
   toLease(
     meta: WorkloadMeta,
@@ -87,9 +89,17 @@ export interface KindPlugin {
    * [Q6] The coordinator's own result for a unit (reference kernel), or null where the kind has
    * none. Runs outside any transaction.
    */
-  reference?(meta: WorkloadMeta, unit: UnitRow): Promise<{ result: unknown; bytes: Uint8Array } | null>;
+  reference?(
+    meta: WorkloadMeta,
+    unit: UnitRow,
+  ): Promise<{ result: unknown; bytes: Uint8Array } | null>;
   /** [A1] Inside the validating transaction: fold the canonical result into the answer. */
-  onValidated(tx: Tx, meta: WorkloadMeta, unit: UnitRow, canonical: unknown): Promise<ValidatedOutcome>;
+  onValidated(
+    tx: Tx,
+    meta: WorkloadMeta,
+    unit: UnitRow,
+    canonical: unknown,
+  ): Promise<ValidatedOutcome>;
   /**
    * [R4] Takes an unverified canonical result back out of the answer, inside the transaction
    * that caught its volunteer; false where the kind cannot (a gradient step taken stays taken).

@@ -45,10 +45,7 @@ export interface LeasedUnit {
 }
 
 /** [E2] A volunteer whose error rate is far above the crowd's: throttled, then suspended. */
-export function errorStanding(
-  v: VolunteerRow,
-  crowdRate: number,
-): 'ok' | 'throttled' | 'suspend' {
+export function errorStanding(v: VolunteerRow, crowdRate: number): 'ok' | 'throttled' | 'suspend' {
   if (v.unitsErrored < ERROR_THROTTLE_AFTER) return 'ok';
   const rate = v.unitsErrored / (v.unitsErrored + v.unitsValid + v.unitsInvalid);
   if (rate <= Math.max(0.5, 4 * crowdRate)) return 'ok';
@@ -149,7 +146,8 @@ function pick(candidates: UnitRow[], choices: number, count: number, env: LeaseE
   const out: UnitRow[] = [];
   while (out.length < count && left.length > 0) {
     const window = Math.min(choices, left.length);
-    const i = window === 1 ? 0 : Math.floor(env.random() * window);
+    // A draw is taken even from a window of one, so each decision consumes the same draws.
+    const i = Math.min(window - 1, Math.floor(env.random() * window));
     out.push(left.splice(i, 1)[0]!);
   }
   return out;

@@ -55,7 +55,9 @@ export class Ledger {
     const unit = await this.tx.unit(meta.id, idx);
     if (!unit || unit.state !== 'open') return;
     const plugin = this.env.plugin(meta);
-    const votes = (await this.tx.replicasOfUnit(meta.id, idx)).filter((r) => r.state === 'returned');
+    const votes = (await this.tx.replicasOfUnit(meta.id, idx)).filter(
+      (r) => r.state === 'returned',
+    );
     const returned = votes.map((r) => ({
       replicaId: r.id,
       result: plugin.decode(meta, r.result!),
@@ -140,7 +142,10 @@ export class Ledger {
 
   /** [C1][C2][R4][R5] Grants or withholds credit for one judged replica. */
   async judge(replica: ReplicaRow, valid: boolean, work: number): Promise<void> {
-    await this.tx.updateReplica(replica.id, { state: valid ? 'valid' : 'invalid', offense: !valid });
+    await this.tx.updateReplica(replica.id, {
+      state: valid ? 'valid' : 'invalid',
+      offense: !valid,
+    });
     if (!valid) {
       await this.catchVolunteer(replica.volunteerId, replica.id);
       return;
@@ -175,9 +180,15 @@ export class Ledger {
     }
     for (const r of await this.tx.pendingVotesOf(volunteerId)) {
       const unit = await this.tx.unit(r.workloadId, r.unitIdx);
-      await this.tx.updateReplica(r.id, { state: 'invalid', withdrawn: true, withdrawnBy: byReplica });
+      await this.tx.updateReplica(r.id, {
+        state: 'invalid',
+        withdrawn: true,
+        withdrawnBy: byReplica,
+      });
       if (!unit || unit.state !== 'open') continue;
-      await this.tx.updateUnit(r.workloadId, r.unitIdx, { returned: Math.max(0, unit.returned - 1) });
+      await this.tx.updateUnit(r.workloadId, r.unitIdx, {
+        returned: Math.max(0, unit.returned - 1),
+      });
       await this.reconsider(await this.env.meta(this.tx, r.workloadId), r.unitIdx);
     }
     for (const r of await this.tx.inFlight({ volunteerId })) {
@@ -262,7 +273,11 @@ export class Ledger {
       suspendedUntil: offenses < this.env.trust.offenseLimit ? null : v.suspendedUntil,
     });
     for (const back of await this.tx.withdrawnBy(replica.id)) {
-      await this.tx.updateReplica(back.id, { state: 'returned', withdrawn: false, withdrawnBy: null });
+      await this.tx.updateReplica(back.id, {
+        state: 'returned',
+        withdrawn: false,
+        withdrawnBy: null,
+      });
       const meta = await this.env.meta(this.tx, back.workloadId);
       const unit = await this.tx.unit(back.workloadId, back.unitIdx);
       if (!unit || back.result === null) continue;
@@ -321,7 +336,10 @@ export class Ledger {
   async endLoneRun(meta: WorkloadMeta, unit: UnitRow): Promise<void> {
     const quorum = meta.redundancy.quorum;
     if (unit.state === 'open' && unit.quorum < quorum) {
-      await this.tx.updateUnit(meta.id, unit.idx, { quorum, wanted: Math.max(unit.wanted, quorum) });
+      await this.tx.updateUnit(meta.id, unit.idx, {
+        quorum,
+        wanted: Math.max(unit.wanted, quorum),
+      });
     }
   }
 

@@ -49,7 +49,11 @@ export async function takeResult(
   const stale = unit && plugin.refuseStale ? plugin.refuseStale(workload, unit) : null;
   if (stale !== null) {
     if (replica.state === 'in_flight') {
-      await ledger.closeReplica(replica, { state: 'timed_out', message: 'round closed', charge: false });
+      await ledger.closeReplica(replica, {
+        state: 'timed_out',
+        message: 'round closed',
+        charge: false,
+      });
     }
     return refused('LEASE_EXPIRED', stale);
   }
@@ -60,7 +64,11 @@ export async function takeResult(
   }
   if (replica.deadline < tx.now) {
     // [L4] past its deadline is expired, whether or not the sweep has run yet.
-    await ledger.closeReplica(replica, { state: 'timed_out', message: 'lease expired', charge: true });
+    await ledger.closeReplica(replica, {
+      state: 'timed_out',
+      message: 'lease expired',
+      charge: true,
+    });
     return refused('LEASE_EXPIRED', 'the lease on this unit expired');
   }
   if (workload.status === 'cancelled' || workload.status === 'failed' || !unit) {
@@ -103,10 +111,16 @@ export async function takeResult(
     // [Q5] a late replica of a settled unit is judged against the canonical result.
     const agrees = plugin.same(meta, parsed.result, plugin.decode(meta, unit.canonical));
     await ledger.judge({ ...replica, state: 'returned' }, agrees, unit.work);
-    return { ok: true, verdict: agrees ? 'valid' : 'invalid', workloadId: meta.id, connectionWork: unit.work };
+    return {
+      ok: true,
+      verdict: agrees ? 'valid' : 'invalid',
+      workloadId: meta.id,
+      connectionWork: unit.work,
+    };
   }
   await ledger.reconsider(meta, unit.idx);
   const after = (await tx.replica(replica.id))!;
-  const verdict = after.state === 'valid' ? 'valid' : after.state === 'invalid' ? 'invalid' : 'pending';
+  const verdict =
+    after.state === 'valid' ? 'valid' : after.state === 'invalid' ? 'invalid' : 'pending';
   return { ok: true, verdict, workloadId: meta.id, connectionWork: unit.work };
 }

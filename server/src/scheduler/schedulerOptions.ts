@@ -28,6 +28,12 @@ export const schedulerOptionsSchema = z
     establishedAfter: z.number().int().min(1).max(10_000).default(3),
     /** Invalid results before a volunteer is suspended. Default 3. */
     offenseLimit: z.number().int().min(1).max(1_000).default(3),
+    /**
+     * [Q6] The coordinator settles a contested unit (standing results that disagree) by
+     * computing it itself with the kind's reference, instead of issuing more replicas to vote.
+     * Default true; off, contested units are decided by vote (Q1-Q4).
+     */
+    arbitration: z.boolean().default(true),
     /** How long a suspended volunteer gets no work. Default 1 hour. */
     suspensionMs: z
       .number()

@@ -23,7 +23,7 @@ export async function tokenCreateCommand(args: CliArgs, io: CliIO): Promise<Exit
   const store = new SqliteRepository(join(dataDir, 'tessera.sqlite'));
   try {
     const token = await createToken(store, name, io.now(), share);
-    io.stderr.write(`Token "${name}" (share ${share}) created in ${dataDir} (shown once):\n`);
+    io.stderr.write(`Token "${name}" created in ${dataDir} with share ${share} (shown once):\n`);
     io.stdout.write(`${token}\n`);
     return EXIT.ok;
   } finally {

@@ -173,6 +173,12 @@ export class GradientKind implements KindPlugin {
     return gradientStateOf(workload).version;
   }
 
+  localityOf(connectionId: string, unit: UnitRow): 'held' | 'fetched' {
+    return unit.leaseKey !== null && this.holdings.held(connectionId).includes(unit.leaseKey)
+      ? 'held'
+      : 'fetched';
+  }
+
   toLease(
     meta: WorkloadMeta,
     unit: UnitRow,
@@ -224,7 +230,7 @@ export class GradientKind implements KindPlugin {
     const { version } = gradientStateOf(workload);
     // The lease names a step; once that round has closed the result is stale.
     return unit.round < version
-      ? `stale result: computed for step ${unit.round}, the workload is at version ${version}`
+      ? `stale result: computed at parameter version ${unit.pin ?? unit.round}, the workload is at version ${version}`
       : null;
   }
 
@@ -319,7 +325,10 @@ export class GradientKind implements KindPlugin {
       const w = await tx.workload(workloadId);
       if (!w || w.kind !== 'gradient') return null;
       const state = gradientStateOf(w);
-      const bytes = await tx.blob(workloadId, version === state.version ? 'params' : `params@${version}`);
+      const bytes = await tx.blob(
+        workloadId,
+        version === state.version ? 'params' : `params@${version}`,
+      );
       return { state, bytes };
     });
     if (!found) throw new TesseraError(ERROR_CODES.notFound, `no gradient workload ${workloadId}`);
@@ -337,7 +346,10 @@ export class GradientKind implements KindPlugin {
   async currentParams(workloadId: string): Promise<{ version: number; params: Uint8Array }> {
     return this.context.repository.transaction(this.context.now(), async (tx) => {
       const w = (await tx.workload(workloadId))!;
-      return { version: gradientStateOf(w).version, params: (await tx.blob(workloadId, 'params'))! };
+      return {
+        version: gradientStateOf(w).version,
+        params: (await tx.blob(workloadId, 'params'))!,
+      };
     });
   }
 

@@ -69,4 +69,3 @@ export function unitsOf(spec: GradientSpec, steps: number): number {
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
-

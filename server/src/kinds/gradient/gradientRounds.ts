@@ -151,7 +151,11 @@ export class GradientRounds {
       await tx.setAggregate(meta.id, { version: done, steps: input.state.steps });
       // Backup replicas still computing this round are no longer needed: their results are stale.
       for (const r of await tx.inFlight({ workloadId: meta.id, round: step })) {
-        await tx.updateReplica(r.id, { state: 'timed_out', error: 'round closed', returnedAt: tx.now });
+        await tx.updateReplica(r.id, {
+          state: 'timed_out',
+          error: 'round closed',
+          returnedAt: tx.now,
+        });
         await tx.updateUnit(meta.id, r.unitIdx, { inFlight: 0 });
       }
       await tx.clearCanonicals(meta.id, step);

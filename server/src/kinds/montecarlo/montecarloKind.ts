@@ -101,7 +101,10 @@ export class MontecarloKind implements KindPlugin {
     return estimatorOf(meta).sameResult(a, b);
   }
 
-  async reference(meta: WorkloadMeta, unit: UnitRow): Promise<{ result: unknown; bytes: Uint8Array }> {
+  async reference(
+    meta: WorkloadMeta,
+    unit: UnitRow,
+  ): Promise<{ result: unknown; bytes: Uint8Array }> {
     const result = estimatorOf(meta).runReference(estimatorOf(meta).taskFor(meta.spec, unit.idx));
     return { result, bytes: encode(result) };
   }

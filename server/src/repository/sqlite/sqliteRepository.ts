@@ -39,9 +39,9 @@ export class SqliteRepository implements Repository {
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
     );
     const applied = new Set(
-      (this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
-        (row) => row.version,
-      ),
+      (
+        this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>
+      ).map((row) => row.version),
     );
     for (const migration of SQLITE_MIGRATIONS) {
       if (applied.has(migration.version)) continue;

@@ -40,7 +40,6 @@ export const BARRING = `(r.state IN ('in_flight', 'returned', 'valid', 'errored'
 const FINAL: readonly WorkloadStatus[] = ['completed', 'failed', 'cancelled'];
 
 export class SqliteTx extends SqliteViews implements Tx {
-
   private patch(
     table: keyof typeof PATCH_COLUMNS,
     where: string,
@@ -87,8 +86,7 @@ export class SqliteTx extends SqliteViews implements Tx {
 
   async workload(id: string): Promise<WorkloadRow | null> {
     const row = this.sql.get('SELECT * FROM workloads WHERE id = ?').get(id) as
-      | SqlWorkload
-      | undefined;
+      SqlWorkload | undefined;
     return row ? toWorkloadRow(row) : null;
   }
 
@@ -104,13 +102,17 @@ export class SqliteTx extends SqliteViews implements Tx {
 
   async startWorkload(id: string): Promise<void> {
     this.sql
-      .get(`UPDATE workloads SET status = 'running', updated_at = ? WHERE id = ? AND status = 'queued'`)
+      .get(
+        `UPDATE workloads SET status = 'running', updated_at = ? WHERE id = ? AND status = 'queued'`,
+      )
       .run(this.now, id);
   }
 
   async addUnitsValidated(id: string, delta: number): Promise<void> {
     this.sql
-      .get('UPDATE workloads SET units_validated = units_validated + ?, updated_at = ? WHERE id = ?')
+      .get(
+        'UPDATE workloads SET units_validated = units_validated + ?, updated_at = ? WHERE id = ?',
+      )
       .run(delta, this.now, id);
   }
 
@@ -187,9 +189,7 @@ export class SqliteTx extends SqliteViews implements Tx {
 
   async leasableUnits(q: LeasableQuery): Promise<UnitRow[]> {
     const preferred =
-      q.preferKeys.length === 0
-        ? ''
-        : `u.lease_key IN (SELECT value FROM json_each(@held)) DESC, `;
+      q.preferKeys.length === 0 ? '' : `u.lease_key IN (SELECT value FROM json_each(@held)) DESC, `;
     const rows = this.sql
       .get(
         `SELECT u.* FROM units u INDEXED BY units_leasable
@@ -320,14 +320,21 @@ export class SqliteTx extends SqliteViews implements Tx {
         `INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, net_group, state,
            leased_at, deadline) VALUES (?, ?, ?, ?, ?, 'in_flight', ?, ?)`,
       )
-      .run(r.workloadId, r.unitIdx, r.volunteerId, r.connectionId, r.netGroup, r.leasedAt, r.deadline);
+      .run(
+        r.workloadId,
+        r.unitIdx,
+        r.volunteerId,
+        r.connectionId,
+        r.netGroup,
+        r.leasedAt,
+        r.deadline,
+      );
     return Number(info.lastInsertRowid);
   }
 
   async replica(id: string | number): Promise<ReplicaRow | null> {
     const row = this.sql.get('SELECT * FROM replicas WHERE id = ?').get(id) as
-      | SqlReplica
-      | undefined;
+      SqlReplica | undefined;
     return row ? toReplicaRow(row) : null;
   }
 
@@ -349,7 +356,9 @@ export class SqliteTx extends SqliteViews implements Tx {
     let rows: SqlReplica[];
     if ('all' in filter) {
       rows = this.sql
-        .get(`SELECT * FROM replicas INDEXED BY replicas_deadline WHERE state = 'in_flight' ORDER BY id`)
+        .get(
+          `SELECT * FROM replicas INDEXED BY replicas_deadline WHERE state = 'in_flight' ORDER BY id`,
+        )
         .all() as SqlReplica[];
     } else if ('connectionId' in filter) {
       rows = this.sql
@@ -439,8 +448,7 @@ export class SqliteTx extends SqliteViews implements Tx {
 
   async volunteer(id: string): Promise<VolunteerRow | null> {
     const row = this.sql.get('SELECT * FROM volunteers WHERE id = ?').get(id) as
-      | SqlVolunteer
-      | undefined;
+      SqlVolunteer | undefined;
     return row ? toVolunteerRow(row) : null;
   }
 
@@ -450,7 +458,9 @@ export class SqliteTx extends SqliteViews implements Tx {
 
   async touchVolunteer(id: string, displayName?: string): Promise<void> {
     this.sql
-      .get('UPDATE volunteers SET last_seen = ?, display_name = COALESCE(?, display_name) WHERE id = ?')
+      .get(
+        'UPDATE volunteers SET last_seen = ?, display_name = COALESCE(?, display_name) WHERE id = ?',
+      )
       .run(this.now, displayName ?? null, id);
   }
 
@@ -472,8 +482,7 @@ export class SqliteTx extends SqliteViews implements Tx {
 
   async tokenByHash(hash: string): Promise<TokenRow | null> {
     const row = this.sql.get('SELECT id, name, share FROM tokens WHERE hash = ?').get(hash) as
-      | { id: number; name: string; share: number }
-      | undefined;
+      { id: number; name: string; share: number } | undefined;
     return row ? { id: String(row.id), name: row.name, share: row.share } : null;
   }
 

@@ -35,7 +35,9 @@ export class SqliteViews {
   }
 
   async deleteBlob(workloadId: string, name: string): Promise<void> {
-    this.sql.get('DELETE FROM workload_blobs WHERE workload_id = ? AND name = ?').run(workloadId, name);
+    this.sql
+      .get('DELETE FROM workload_blobs WHERE workload_id = ? AND name = ?')
+      .run(workloadId, name);
   }
 
   async records(workloadId: string): Promise<unknown[]> {

@@ -1,19 +1,19 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteStore } from '../../src/store/sqlite/sqliteStore';
+import { SqliteRepository } from '../../src/repository/sqlite/sqliteRepository';
 import { tempDir } from '../support/testCoordinator';
-import { storeContract } from './storeContract';
+import { engineContract } from './engineContract';
 
 const dir = tempDir('tessera-sqlite-');
 const file = join(dir, 'tessera.sqlite');
 
-storeContract('SQLite', {
+engineContract('SQLite', {
   async open() {
-    return new SqliteStore(file);
+    return new SqliteRepository(file);
   },
   async reopen(store) {
     await store.close();
-    return new SqliteStore(file);
+    return new SqliteRepository(file);
   },
   async dispose() {
     rmSync(dir, { recursive: true, force: true });
