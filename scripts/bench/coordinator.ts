@@ -8,7 +8,8 @@ import { estimatorFor, DEFAULT_REDUNDANCY, type SubmitWorkload } from '@tessera/
 import { systemClock } from '../../server/src/clock';
 import { createCoordinatorServer } from '../../server/src/server';
 import { SimulatedVolunteer } from '../../server/src/sim/simulatedVolunteer';
-import { SqliteStore } from '../../server/src/store/sqlite/sqliteStore';
+import { SqliteRepository } from '../../server/src/repository/sqlite/sqliteRepository';
+import { EngineDriver } from '../../server/test/engine/engineDriver';
 import { tempDir } from '../../server/test/support/testCoordinator';
 import type { BenchRow } from './benchRow';
 
@@ -26,10 +27,10 @@ function tinySpec(units: number, seed: number) {
   });
 }
 
-/** Lease, compute and submit both replicas of every unit directly against the store. */
+/** Lease, compute and submit both replicas of every unit directly against the engine. */
 async function storeOnly(units: number): Promise<BenchRow> {
   const dir = tempDir('tessera-bench-');
-  const store = new SqliteStore(join(dir, 'bench.sqlite'));
+  const store = new EngineDriver(new SqliteRepository(join(dir, 'bench.sqlite')));
   try {
     const spec = tinySpec(units, 1);
     for (const id of ['a', 'b']) {
@@ -88,9 +89,9 @@ async function storeOnly(units: number): Promise<BenchRow> {
 
 async function overSockets(units: number, volunteers: number): Promise<BenchRow> {
   const dir = tempDir('tessera-bench-');
-  const store = new SqliteStore(join(dir, 'bench.sqlite'));
+  const store = new SqliteRepository(join(dir, 'bench.sqlite'));
   const server = createCoordinatorServer({
-    store,
+    repository: store,
     clock: systemClock,
     envToken: 'bench-token-123',
     clientDist: null,
@@ -112,7 +113,7 @@ async function overSockets(units: number, volunteers: number): Promise<BenchRow>
     const running = crew.map((v) => v.run(() => status !== 'running'));
     const giveUp = Date.now() + BENCH_TIMEOUT_MS;
     for (;;) {
-      const current = await store.getWorkload(record.id);
+      const current = await server.coordinator.reads.workload(record.id);
       if (current && current.status !== 'running' && current.status !== 'queued') {
         status = current.status;
         break;

@@ -27,7 +27,7 @@ import type { OptimizerConfig } from '../../shared/src/kinds/gradient/optimizer'
 import { systemClock } from '../../server/src/clock';
 import { loadMnist } from '../../server/src/datasets/mnist';
 import { createCoordinatorServer, type CoordinatorServer } from '../../server/src/server';
-import { SqliteStore } from '../../server/src/store/sqlite/sqliteStore';
+import { SqliteRepository } from '../../server/src/repository/sqlite/sqliteRepository';
 import { tempDir } from '../../server/test/support/testCoordinator';
 import type { BenchRow } from './benchRow';
 import type { FromVolunteerThread, ToVolunteerThread } from './gradientVolunteerThread';
@@ -186,7 +186,7 @@ class VolunteerThread {
 
 interface Coordinator {
   server: CoordinatorServer;
-  store: SqliteStore;
+  store: SqliteRepository;
   url: string;
   wire: WireCounter;
   client: TesseraClient;
@@ -195,9 +195,9 @@ interface Coordinator {
 
 async function startCoordinator(idleMs: number): Promise<Coordinator> {
   const dir = tempDir('tessera-bench-rounds-');
-  const store = new SqliteStore(join(dir, 'bench.sqlite'));
+  const store = new SqliteRepository(join(dir, 'bench.sqlite'));
   const server = createCoordinatorServer({
-    store,
+    repository: store,
     clock: systemClock,
     envToken: TOKEN,
     clientDist: null,
@@ -311,7 +311,7 @@ async function distributed(
     // Polls the store in process, so that no researcher traffic adds to the wire count.
     const giveUp = Date.now() + RUN_TIMEOUT_MS;
     for (;;) {
-      const record = await coordinator.store.getWorkload(view.id);
+      const record = await coordinator.server.coordinator.reads.workload(view.id);
       const failure = threads.find((t) => t.failure !== null)?.failure;
       if (failure) problem = `a volunteer failed: ${failure}`;
       else if (record && record.status !== 'running' && record.status !== 'queued') {
@@ -411,7 +411,7 @@ async function stragglerRun(
     const view = await submitRun(coordinator, name, c, options, 1, maxStaleness);
     const giveUp = Date.now() + RUN_TIMEOUT_MS;
     for (;;) {
-      const record = await coordinator.store.getWorkload(view.id);
+      const record = await coordinator.server.coordinator.reads.workload(view.id);
       if (record && record.status !== 'running' && record.status !== 'queued') {
         if (record.status !== 'completed') problem = `workload ended ${record.status}`;
         break;

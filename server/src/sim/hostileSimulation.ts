@@ -261,7 +261,9 @@ export async function runSimulation(
     let finished = started;
     let timedOut = false;
     const allFinal = async () => {
-      const records = await Promise.all(workloadIds.map((id) => server.coordinator.reads.workload(id)));
+      const records = await Promise.all(
+        workloadIds.map((id) => server.coordinator.reads.workload(id)),
+      );
       return records.every((r) => r && r.status !== 'queued' && r.status !== 'running');
     };
     // A verdict after the last unit validated can reopen a completed workload ([R4]): the crowd

@@ -1,13 +1,8 @@
 // Drives the engine (a Coordinator over one repository) call by call at chosen instants, with
 // the scheduling draws a test chooses: what the contract suite (engineContract.ts) runs against
 // every repository implementation.
-import {
-  TesseraError,
-  estimatorFor,
-  type ErrorCode,
-  type Redundancy,
-  type WorkloadKind,
-} from '@tessera/shared';
+import { TesseraError, estimatorFor, type ErrorCode, type Redundancy } from '@tessera/shared';
+import type { WorkloadKind } from '@tessera/shared/workloadSpec';
 import { Coordinator } from '../../src/coordinator';
 import { creditOf } from '../../src/engine/credit';
 import type { Repository } from '../../src/engine/repository';

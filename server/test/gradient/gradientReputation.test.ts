@@ -11,7 +11,11 @@ import { makeBlobs } from '@tessera/shared/kinds/gradient/syntheticBlobs';
 import type { Lease } from '@tessera/shared';
 import type { GradientVolunteer } from '../../src/sim/gradientVolunteer';
 import { WorkRefusedError } from '../../src/sim/gradientVolunteer';
-import { startTestCoordinator, volunteerRecord, type TestCoordinator } from '../support/testCoordinator';
+import {
+  startTestCoordinator,
+  volunteerRecord,
+  type TestCoordinator,
+} from '../support/testCoordinator';
 import { crewOf, finalParams, relativeL2, runToEnd, submitGradient } from './gradientSupport';
 
 const BLOBS = { train: 240, test: 60, inputSize: 6, classes: 3, seed: 21 };

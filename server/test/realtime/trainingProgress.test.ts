@@ -38,6 +38,8 @@ function record(validated: number): WorkloadRecord {
     estimator: 'gradient',
     spec: {},
     redundancy: DEFAULT_REDUNDANCY,
+    owner: null,
+    priority: 0,
     status: 'running',
     unitsTotal: 2_000,
     unitsValidated: validated,

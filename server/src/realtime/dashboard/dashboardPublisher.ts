@@ -168,7 +168,12 @@ export class DashboardPublisher {
       existing.update(record, now);
       return existing;
     }
-    const track = new WorkloadTrack(record, this.options, (r) => this.results.get(r.id) ?? null, now);
+    const track = new WorkloadTrack(
+      record,
+      this.options,
+      (r) => this.results.get(r.id) ?? null,
+      now,
+    );
     this.tracks.set(record.id, track);
     return track;
   }
