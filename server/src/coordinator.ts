@@ -355,6 +355,16 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       return { ok: true, verdict: o.verdict };
     });
     await this.finish(ledger);
+    if (ledger.arbitrate.length > 0) {
+      // [Q6] arbitration settled contested units after the commit: report the final verdicts.
+      await this.transaction(async (tx) => {
+        for (const [i, reply] of replies.entries()) {
+          if (!reply.ok || reply.verdict !== 'pending') continue;
+          const state = (await tx.replica(items[i]!.replicaId))?.state;
+          if (state === 'valid' || state === 'invalid') replies[i] = { ok: true, verdict: state };
+        }
+      });
+    }
     return replies;
   }
 

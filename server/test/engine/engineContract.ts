@@ -583,6 +583,88 @@ export function engineContract(name: string, harness: StoreHarness): void {
         await store.cancelWorkload(held.id, T0);
       });
 
+      test('[R8] an exonerated volunteer is unsuspended and what its false catch withdrew counts again', async () => {
+        const strict: TrustPolicy = { ...TRUST, offenseLimit: 1 };
+        const take = (v: string) => store.leaseReplica({ ...req(v), trust: strict, draw: 0.99 });
+        const give = (replicaId: number, volunteerId: string, result: unknown) =>
+          store.submitResult({
+            replicaId,
+            volunteerId,
+            result,
+            elapsedMs: 1,
+            now: T0,
+            trust: strict,
+          });
+        for (const v of ['e-h1', 'e-h2', 'e-h3', 'e-h4', 'e-c1', 'e-c2']) {
+          await store.createVolunteer({ id: v, secretHash: 'h', displayName: v, now: T0 });
+        }
+        // e-h1 and e-h4 settle w0 honestly, unverified (neither is established yet).
+        const w0 = piWorkload(1024, 1024);
+        await store.createWorkload(w0, T0);
+        const right0 = truth(w0, 0);
+        for (const v of ['e-h1', 'e-h4']) await give((await take(v))!.replicaId, v, right0);
+        assert.equal((await store.getWorkload(w0.id))!.status, 'completed');
+        // Two colluders outvote e-h1 on w; its vote on w2 stands when it is (falsely) caught.
+        const w = piWorkload(1024, 1024);
+        const w2 = piWorkload(1024, 1024);
+        await store.createWorkload(w, T0);
+        await store.createWorkload(w2, T0);
+        const [right, right2] = [truth(w, 0), truth(w2, 0)];
+        const forged = { ...right, hits: right.hits + 3 };
+        const h1w = (await take('e-h1'))!;
+        const h1w2 = (await take('e-h1'))!;
+        const c1w = (await take('e-c1'))!;
+        const c1w2 = (await take('e-c1'))!;
+        assert.deepEqual([h1w.workloadId, h1w2.workloadId], [w.id, w2.id]);
+        assert.deepEqual([c1w.workloadId, c1w2.workloadId], [w.id, w2.id]);
+        await give(h1w.replicaId, 'e-h1', right);
+        await give(h1w2.replicaId, 'e-h1', right2);
+        await give(c1w.replicaId, 'e-c1', forged);
+        await give(c1w2.replicaId, 'e-c1', { ...right2, hits: right2.hits + 3 });
+        const c2w = (await take('e-c2'))!;
+        assert.equal(c2w.workloadId, w.id);
+        await give(c2w.replicaId, 'e-c2', forged);
+        const caught = (await store.getVolunteer('e-h1'))!;
+        assert.equal(caught.offenses, 1, 'outvoted 2-1 by the colluders');
+        assert.ok(caught.suspendedUntil !== null && caught.suspendedUntil > T0, 'suspended');
+        assert.equal(caught.creditMicro, 0, 'its unverified w0 credit is withdrawn exactly');
+        assert.equal((await store.getWorkload(w0.id))!.status, 'running', 'w0 is taken back');
+        // e-c1 is caught on w0: e-h4's standing vote and e-h2 outvote its forgery.
+        const c1w0 = (await take('e-c1'))!;
+        assert.equal(c1w0.workloadId, w0.id);
+        await give(c1w0.replicaId, 'e-c1', { ...right0, hits: right0.hits + 1 });
+        const h2w0 = (await take('e-h2'))!;
+        assert.equal(h2w0.workloadId, w0.id);
+        await give(h2w0.replicaId, 'e-h2', right0);
+        const cleared = (await store.getVolunteer('e-h1'))!;
+        assert.equal(cleared.offenses, 0, 'the offense is withdrawn');
+        assert.equal(cleared.suspendedUntil, null, 'suspension follows exoneration');
+        assert.equal(
+          cleared.creditMicro,
+          1024,
+          'its w0 result counts again, credited exactly once',
+        );
+        assert.equal((await store.getVolunteer('e-c1'))!.creditMicro, 0);
+        // w and w2 are decided anew from e-h1's returned votes plus one honest replica each.
+        const h2w = (await take('e-h2'))!;
+        assert.equal(h2w.workloadId, w.id);
+        await give(h2w.replicaId, 'e-h2', right);
+        const h3w2 = (await take('e-h3'))!;
+        assert.equal(h3w2.workloadId, w2.id);
+        await give(h3w2.replicaId, 'e-h3', right2);
+        for (const [id, r] of [
+          [w.id, right],
+          [w2.id, right2],
+          [w0.id, right0],
+        ] as const) {
+          const done = (await store.getWorkload(id))!;
+          assert.equal(done.status, 'completed', id);
+          assert.deepEqual(done.aggregate, pi.fold(pi.emptyAggregate(), r));
+        }
+        assert.equal((await store.getVolunteer('e-c2'))!.creditMicro, 0, 'e-c2 is caught too');
+        assert.equal((await store.getVolunteer('e-c2'))!.offenses, 1);
+      });
+
       test('[R4] a volunteer caught on a unit stays caught when the unit is taken back again', async () => {
         for (const v of ['z-q1', 'z-q2', 'z-q3', 'z-h1', 'z-h2', 'z-h3']) {
           await store.createVolunteer({ id: v, secretHash: 'h', displayName: v, now: T0 });

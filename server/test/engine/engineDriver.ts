@@ -99,7 +99,18 @@ export class EngineDriver {
     return row ? { ...row, credit: creditOf(row.creditMicro) } : null;
   }
 
-  async createWorkload(w: NewWorkload, now: number) {
+  /** A researcher token with its share ([S1]); returns its id, the owner of its workloads. */
+  addOwner(name: string, share: number): Promise<string> {
+    return this.repository.transaction(this.clock.now(), (tx) =>
+      tx.addToken(name, `hash-of-${name}`, share),
+    );
+  }
+
+  async createWorkload(
+    w: NewWorkload,
+    now: number,
+    by: { owner: string | null; priority: number } = { owner: null, priority: 0 },
+  ) {
     await this.repository.transaction(now, async (tx) => {
       await tx.insertWorkload({
         id: w.id,
@@ -114,8 +125,8 @@ export class EngineDriver {
         unitsFailed: 0,
         aggregate: w.aggregate,
         failureReason: null,
-        owner: null,
-        priority: 0,
+        owner: by.owner,
+        priority: by.priority,
         createdAt: now,
       });
       await tx.insertUnits(

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SqliteRepository } from '../../src/repository/sqlite/sqliteRepository';
 import { tempDir } from '../support/testCoordinator';
 import { engineContract } from './engineContract';
+import { engineRules } from './engineRules';
 
 const dir = tempDir('tessera-sqlite-');
 const file = join(dir, 'tessera.sqlite');
@@ -17,5 +18,19 @@ engineContract('SQLite', {
   },
   async dispose() {
     rmSync(dir, { recursive: true, force: true });
+  },
+});
+
+const rulesDir = tempDir('tessera-sqlite-rules-');
+engineRules('SQLite', {
+  async open() {
+    return new SqliteRepository(join(rulesDir, 'tessera.sqlite'));
+  },
+  async reopen(repository) {
+    await repository.close();
+    return new SqliteRepository(join(rulesDir, 'tessera.sqlite'));
+  },
+  async dispose() {
+    rmSync(rulesDir, { recursive: true, force: true });
   },
 });
