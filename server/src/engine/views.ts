@@ -14,8 +14,10 @@ export interface ConnectionIdentity {
   netGroup: string | null;
 }
 
+/** A random id; never starting with '-' or '_', so a command line never reads it as an option. */
 export function newId(bytes = 9): string {
-  return randomBytes(bytes).toString('base64url');
+  const id = randomBytes(bytes).toString('base64url');
+  return /^[-_]/.test(id) ? `x${id.slice(1)}` : id;
 }
 
 /** Uniform draws in [0, 1) for scheduling decisions; seeded in tests and the simulator. */
