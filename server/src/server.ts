@@ -151,9 +151,8 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
     async close() {
       if (sweeper) clearInterval(sweeper);
       dashboard.close();
-      await new Promise<void>((done) => {
-        io.close(() => done());
-      });
+      // Closes every socket.io connection and the http server under it.
+      await io.close();
       if (http.listening) await new Promise<void>((done) => http.close(() => done()));
     },
   };

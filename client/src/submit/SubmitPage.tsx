@@ -137,7 +137,13 @@ export function SubmitPage() {
         <SiteNav current="/submit" />
       </header>
 
-      <form ref={formRef} noValidate onSubmit={submit} aria-label="Submit a workload">
+      <form
+        ref={formRef}
+        noValidate
+        // submit() shows every failure on the page, so its promise has nothing left to reject.
+        onSubmit={(event) => void submit(event)}
+        aria-label="Submit a workload"
+      >
         <section className="card" aria-label="Researcher token">
           <h2>Researcher token</h2>
           <TokenField state={token} error={tokenError} />

@@ -1,5 +1,5 @@
 // The process around `main`: real streams, environment and Ctrl-C. bin/tessera.mjs runs this.
-import { main } from './tessera';
+import { EXIT, main } from './tessera';
 
 let interruptHandler: (() => void) | null = null;
 process.on('SIGINT', () => {
@@ -22,6 +22,14 @@ main(process.argv.slice(2), {
       if (interruptHandler === handler) interruptHandler = null;
     };
   },
-}).then((code) => {
-  process.exitCode = code;
-});
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // main() answers every failure with an exit code, so this is a fault in that answer itself
+    // (explaining an error threw): print the stack, for a bug report.
+    console.error(error);
+    process.exitCode = EXIT.failure;
+  },
+);
