@@ -31,6 +31,7 @@ export {
 } from './workloadSpec';
 export {
   BACKENDS,
+  MAX_RESULTS_PER_EVENT,
   PROTOCOL_VERSION,
   VOLUNTEER_NAMESPACE,
   deviceInfoSchema,
@@ -40,6 +41,7 @@ export {
   unitErrorSchema,
   unitRequestSchema,
   unitResultSchema,
+  unitResultsSchema,
   type Ack,
   type Backend,
   type ClientToServerEvents,
@@ -47,9 +49,13 @@ export {
   type Hello,
   type HelloReply,
   type Lease,
+  type ResultItemReply,
   type ResultReply,
+  type ResultsReply,
   type ServerToClientEvents,
   type UnitRequestReply,
+  type UnitResult,
+  type UnitResults,
   type VolunteerSummary,
 } from './protocol/volunteerProtocol';
 export {

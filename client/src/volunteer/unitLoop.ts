@@ -2,9 +2,13 @@
 // of the loop holds at most one unit; a GPU tab runs one lane, a CPU-fallback tab one lane per
 // compute worker, all on the one connection (one volunteer, several leases). Each lease is
 // parsed by its estimator's task schema before anything runs, renewed while it computes, and
-// given up when the volunteer stops, the workload ends or the lease is lost. A pause lets the
-// units in hand finish and be returned, then asks for no more until it lifts; the throttle
-// rests after each CPU unit (GPU units rest between dispatches, in the executor).
+// given up when the volunteer stops, the workload ends or the lease is lost. The results of a
+// batch of several leases go back together in unit:results (resultBatch.ts): when the batch is
+// done, when the first unsent one has waited RESULT_FLUSH_MS, or at once on stop or pause; a
+// lone unit's or a gradient unit's result goes at once in unit:result. A lease stays renewed
+// until its result is sent. A pause lets the units in hand finish and be returned, then asks for
+// no more until it lifts; the throttle rests after each CPU unit (GPU units rest between
+// dispatches, in the executor).
 import { estimatorFor } from '@tessera/shared/kinds/registry';
 import type { AnyEstimator } from '@tessera/shared/kinds/estimator';
 import type { Lease } from '@tessera/shared/protocol/volunteerProtocol';
@@ -14,12 +18,13 @@ import { ContributionControls } from './contributionControls';
 import type { CoordinatorConnection } from './coordinatorConnection';
 import type { CpuWorkerPool } from './cpuWorkerPool';
 import { keepLeaseAlive } from './leaseRenewal';
+import { ResultBatch } from './resultBatch';
 import type { StatusReporter } from './statusReporter';
 import type { ThroughputMeter } from './throughputMeter';
 import { runUnit, type RunUnitOptions } from './unitExecutor';
 import { gradientTaskSchema, type GradientTask } from '@tessera/shared/kinds/gradient/gradientSpec';
 import { GradientUnitRunner, gradientWork, type FetchBytes } from './gradientUnit';
-import { DeviceLostError, UnitAbandonedError } from './volunteerErrors';
+import { CoordinatorRefusedError, DeviceLostError, UnitAbandonedError } from './volunteerErrors';
 import { toPlainError, type PlainError } from './workerMessages';
 /** Pause after a failed request before asking again, so a broken coordinator is not hammered. */
 export const ERROR_BACKOFF_MS = 3_000;
@@ -50,11 +55,21 @@ export interface UnitLoopDeps {
   errorBackoffMs?: number;
   /** How gradient units download parameters and shards; default fetch() on the page's origin. */
   gradientFetch?: FetchBytes;
+  /** Longest a finished result of a batch waits for the rest; default RESULT_FLUSH_MS. */
+  resultFlushMs?: number;
 }
 
 interface UnitInFlight {
   workloadId: string;
   controller: AbortController;
+}
+
+/** A unit computed and not yet returned; its lease is renewed until `stopRenewing()`. */
+interface Computed {
+  result: unknown;
+  busyMs: number;
+  work: number;
+  stopRenewing(): void;
 }
 
 export class UnitLoop {
@@ -171,16 +186,23 @@ export class UnitLoop {
 
   /**
    * Runs a lease batch in order. Units of the batch still waiting when one fails or the tab
-   * stops are handed back at once (unit:error), so they are reissued now, not at their deadline.
+   * stops are handed back at once (unit:error), so they are reissued now, not at their deadline;
+   * the results already computed go back first.
    */
   private async runBatch(batch: Lease[], signal: AbortSignal, lane: number): Promise<void> {
+    const results =
+      batch.length > 1 ? new ResultBatch(this.deps.connection, this.deps.resultFlushMs) : null;
+    // Each queued result's answer, handled (counted or shown) when it comes.
+    const returning: Promise<void>[] = [];
     // Units from `waiting` on were never started: those are the ones to hand back.
     let waiting = 0;
     try {
       while (waiting < batch.length && !signal.aborted) {
         const lease = batch[waiting]!;
         waiting += 1;
-        const busyMs = await this.work(lease, signal, lane);
+        const busyMs = await this.work(lease, signal, lane, results, returning);
+        // A paused tab asks for nothing more: what it has done should not wait for the rest.
+        if (this.controls.paused) results?.flush();
         // GPU units rested between their dispatches; a CPU unit rests here, after its result
         // has gone back, so the throttle never delays a result.
         if (busyMs !== null && this.deps.backend().kind === 'cpu') {
@@ -188,6 +210,10 @@ export class UnitLoop {
         }
       }
     } finally {
+      if (results) {
+        await results.drain(signal.aborted ? STOP_NOTICE_TIMEOUT_MS : undefined);
+        await Promise.all(returning);
+      }
       for (const lease of batch.slice(waiting)) {
         await this.reportUnitError(
           lease,
@@ -198,24 +224,85 @@ export class UnitLoop {
     }
   }
 
-  /** Computes and returns one unit; resolves with its busy time, or null when it errored. */
-  private async work(lease: Lease, stop: AbortSignal, lane: number): Promise<number | null> {
-    this.held++;
-    this.deps.status.update({ unitsInFlight: this.held });
-    try {
-      return await this.computeAndReturn(lease, stop, lane);
-    } finally {
-      this.held--;
-      this.deps.status.update({ unitsInFlight: this.held });
-    }
-  }
-
-  private async computeAndReturn(
+  /**
+   * Computes one unit and returns its result: at once, or queued in `results` (a Monte Carlo
+   * unit of a batch), its answer then pushed to `returning`. Resolves with the busy time, or
+   * null when the unit errored. The unit counts as held until its result is answered.
+   */
+  private async work(
     lease: Lease,
     stop: AbortSignal,
     lane: number,
+    results: ResultBatch | null,
+    returning: Promise<void>[],
   ): Promise<number | null> {
-    const { connection, status, throughput } = this.deps;
+    this.changeHeld(1);
+    let queued = false;
+    try {
+      const computed = await this.compute(lease, stop, lane);
+      if (computed === null) return null;
+      // A gradient unit is leased alone and its round may be waiting on it: never held back.
+      if (results && lease.kind !== 'gradient') {
+        queued = true;
+        returning.push(
+          this.returnQueued(lease, computed, results).finally(() => this.changeHeld(-1)),
+        );
+      } else {
+        computed.stopRenewing();
+        await this.deps.connection.request('unit:result', {
+          replicaId: lease.replicaId,
+          result: computed.result,
+          elapsedMs: computed.busyMs,
+        });
+        this.counted(computed);
+      }
+      return computed.busyMs;
+    } finally {
+      if (!queued) this.changeHeld(-1);
+    }
+  }
+
+  private changeHeld(by: number): void {
+    this.held += by;
+    this.deps.status.update({ unitsInFlight: this.held });
+  }
+
+  /** Queues a result with its batch; shows a refusal in words. Never rejects. */
+  private async returnQueued(lease: Lease, computed: Computed, results: ResultBatch) {
+    try {
+      const reply = await results.add({
+        replicaId: lease.replicaId,
+        result: computed.result,
+        elapsedMs: computed.busyMs,
+      });
+      if (reply.ok) this.counted(computed);
+      else
+        this.deps.status.error(new CoordinatorRefusedError(reply.error.code, reply.error.message));
+    } catch (error) {
+      this.deps.status.error(error);
+    } finally {
+      computed.stopRenewing();
+    }
+  }
+
+  /** A result the coordinator took: the tab's counts and measured speed. */
+  private counted(computed: Computed): void {
+    const { status, throughput } = this.deps;
+    throughput.record(computed.work, computed.busyMs);
+    const previous = status.current;
+    status.update({
+      unitsCompleted: previous.unitsCompleted + 1,
+      workCompleted: previous.workCompleted + computed.work,
+      workPerSecond: throughput.workPerSecond(),
+    });
+  }
+
+  /**
+   * Computes one unit, its lease renewed meanwhile. Resolves with the result, the lease still
+   * renewed until the caller stops it, or with null (renewal stopped) when the unit failed.
+   */
+  private async compute(lease: Lease, stop: AbortSignal, lane: number): Promise<Computed | null> {
+    const { connection, status } = this.deps;
     // A gradient lease carries a GradientTask and no Monte Carlo estimator (gradientUnit.ts).
     let estimator: AnyEstimator | null = null;
     let task: unknown;
@@ -259,10 +346,12 @@ export class UnitLoop {
     if (backend.kind === 'cpu' && pool && lane < pool.size) options.cpu = { pool, slot: lane };
     let result: unknown;
     let busyMs: number;
+    let computed = false;
     try {
       ({ result, busyMs } = estimator
         ? await runUnit(backend, estimator, task, controller.signal, options)
         : await this.gradients.run(backend, task as GradientTask, controller.signal));
+      computed = true;
     } catch (error) {
       if (error instanceof UnitAbandonedError) {
         // Only a stop is worth telling: the coordinator can reissue at once instead of at the
@@ -283,25 +372,12 @@ export class UnitLoop {
     } finally {
       // `current` stays on the finished unit until the next lease replaces it, so the page
       // does not flicker between units.
-      stopRenewing();
+      if (!computed) stopRenewing();
       stop.removeEventListener('abort', stopUnit);
       this.inFlight.delete(unit);
     }
-
-    await connection.request('unit:result', {
-      replicaId: lease.replicaId,
-      result,
-      elapsedMs: busyMs,
-    });
     const work = estimator ? estimator.workOf(task) : gradientWork(task as GradientTask);
-    throughput.record(work, busyMs);
-    const previous = status.current;
-    status.update({
-      unitsCompleted: previous.unitsCompleted + 1,
-      workCompleted: previous.workCompleted + work,
-      workPerSecond: throughput.workPerSecond(),
-    });
-    return busyMs;
+    return { result, busyMs, work, stopRenewing };
   }
 
   /** Best effort: an unreachable coordinator will time the replica out on its own. */

@@ -14,15 +14,16 @@ export class TokenBucket {
     this.last = clock.now();
   }
 
-  take(): boolean {
+  /** Takes `count` tokens (an event's cost) if there are that many; takes nothing otherwise. */
+  take(count = 1): boolean {
     const now = this.clock.now();
     this.tokens = Math.min(
       this.capacity,
       this.tokens + ((now - this.last) / 1000) * this.refillPerSecond,
     );
     this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < count) return false;
+    this.tokens -= count;
     return true;
   }
 }

@@ -1,10 +1,12 @@
 // The /volunteer socket.io namespace: the protocol's edge. The handshake checks the protocol
 // version; every event is rate-limited and parsed by its schema before the coordinator sees it;
-// every reply is an ack `{ ok: true, ... } | { ok: false, error }`.
+// every reply is an ack `{ ok: true, ... } | { ok: false, error }` (unit:results: one reply per
+// item inside an ok ack).
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import {
   ERROR_CODES,
+  MAX_RESULTS_PER_EVENT,
   PROTOCOL_VERSION,
   TesseraError,
   VOLUNTEER_NAMESPACE,
@@ -15,10 +17,13 @@ import {
   unitErrorSchema,
   unitRequestSchema,
   unitResultSchema,
+  unitResultsSchema,
   type Ack,
   type Backend,
   type ClientToServerEvents,
+  type ResultItemReply,
   type ServerToClientEvents,
+  type UnitResult,
 } from '@tessera/shared';
 import type { ConnectionIdentity, Coordinator } from '../coordinator';
 import { toVolunteerSummary } from '../coordinator';
@@ -39,8 +44,23 @@ export const EVENT_BURST = 200;
  */
 export const EVENTS_PER_ADDRESS_PER_SECOND = 1_000;
 export const ADDRESS_EVENT_BURST = 2_000;
-/** Refused events after which a connection is dropped. */
+/** Refused events after which a connection is dropped (each refused unit:results item counts). */
 export const MAX_REFUSALS = 200;
+/**
+ * A unit:results event of k results costs 1 + ceil(k / RESULTS_PER_TOKEN) tokens from both
+ * buckets: one for the event, whose fixed costs (a frame, a parse, a transaction) batching is
+ * there to share, and one per 8 results for the per-item work that still scales with k. A full
+ * batch of 64 costs 9, so a connection may return about 700 results a second, 7x what single
+ * unit:result events allow: enough for any real tab, while a flood of batches still runs dry.
+ */
+export const RESULTS_PER_TOKEN = 8;
+
+/** The token cost of a unit:results payload, read before it is parsed (so never trusted). */
+export function resultsEventCost(payload: unknown): number {
+  const results = (payload as { results?: unknown } | null)?.results;
+  const k = Array.isArray(results) ? Math.min(results.length, MAX_RESULTS_PER_EVENT) : 0;
+  return 1 + Math.ceil(k / RESULTS_PER_TOKEN);
+}
 
 interface SocketData {
   identity: ConnectionIdentity | null;
@@ -109,17 +129,28 @@ export function attachVolunteerNamespace(
     const netGroup = networkGroup(address, coordinator.options.exemptPrivateNetworks);
     const addressBucket = netGroup === null ? null : bucketForAddress(netGroup);
 
-    /** Wraps a handler: rate limit, schema, identity, ack. A bad event never throws past here. */
+    /** Counts refusals (refused events, refused items of a batch); past the limit, drops. */
+    function refuse(code: string, count = 1): void {
+      coordinator.counters.inc('tessera_events_refused_total', { code }, count);
+      socket.data.refusals += count;
+    }
+
+    /**
+     * Wraps a handler: rate limit (`cost` tokens, default 1), schema, identity, ack. A bad event
+     * never throws past here.
+     */
     function on<S extends z.ZodType, T extends object>(
       event: keyof ClientToServerEvents,
       schema: S,
       needsIdentity: boolean,
       handler: (payload: z.infer<S>, identity: ConnectionIdentity | null) => Promise<T>,
+      cost: (payload: unknown) => number = () => 1,
     ): void {
       socket.on(event, async (payload: unknown, ack: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (r: Ack<T>) => void) : () => undefined;
         try {
-          if (!socket.data.bucket.take() || (addressBucket && !addressBucket.take())) {
+          const tokens = cost(payload);
+          if (!socket.data.bucket.take(tokens) || (addressBucket && !addressBucket.take(tokens))) {
             throw new TesseraError(ERROR_CODES.rateLimited, 'too many events: slow down');
           }
           const parsed = schema.safeParse(payload);
@@ -138,11 +169,10 @@ export function attachVolunteerNamespace(
           if (!(error instanceof TesseraError)) {
             log(`volunteer event ${event} failed: ${(error as Error)?.stack ?? String(error)}`);
           }
-          coordinator.counters.inc('tessera_events_refused_total', { code: body.code });
+          refuse(body.code);
           reply({ ok: false, error: body });
-          socket.data.refusals += 1;
-          if (socket.data.refusals > MAX_REFUSALS) socket.disconnect(true);
         }
+        if (socket.data.refusals > MAX_REFUSALS) socket.disconnect(true);
       });
     }
 
@@ -192,6 +222,40 @@ export function attachVolunteerNamespace(
         payload.elapsedMs,
         identity!.connectionId,
       ),
+    );
+
+    // One event, one ack, a reply per item in item order. A malformed item is refused alone
+    // (BAD_REQUEST in its slot), the rest go to the coordinator together; each refused item
+    // counts as a refused event would, so a batch hides nothing from the refusal limit.
+    on(
+      'unit:results',
+      unitResultsSchema,
+      true,
+      async ({ results }, identity) => {
+        const replies: ResultItemReply[] = [];
+        const items: UnitResult[] = [];
+        const slots: number[] = [];
+        results.forEach((raw, index) => {
+          const parsed = unitResultSchema.safeParse(raw);
+          if (parsed.success) {
+            items.push(parsed.data);
+            slots.push(index);
+            return;
+          }
+          replies[index] = {
+            ok: false,
+            error: {
+              code: ERROR_CODES.badRequest,
+              message: `malformed unit:results item ${index}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+            },
+          };
+        });
+        const answers = items.length > 0 ? await coordinator.submitResults(identity!, items) : [];
+        answers.forEach((answer, i) => (replies[slots[i]!] = answer));
+        for (const r of replies) if (!r.ok) refuse(r.error.code);
+        return { replies };
+      },
+      resultsEventCost,
     );
 
     on('unit:error', unitErrorSchema, true, async (payload, identity) => {

@@ -13,6 +13,7 @@ import {
   type HelloReply,
   type Lease,
   type ResultReply,
+  type ResultsReply,
   type ServerToClientEvents,
   type UnitRequestReply,
 } from '@tessera/shared';
@@ -207,6 +208,22 @@ export class GradientVolunteer {
 
   async submit(replicaId: number, bytes: ArrayBuffer, elapsedMs = 1): Promise<Ack<ResultReply>> {
     return this.call<ResultReply>('unit:result', { replicaId, result: bytes, elapsedMs });
+  }
+
+  /**
+   * Several results in one unit:results event, each as submit() would send it: the bytes travel
+   * as binary attachments inside the array. One reply per item, in order.
+   */
+  async submitResults(
+    items: ReadonlyArray<{ replicaId: number; bytes: ArrayBuffer; elapsedMs?: number }>,
+  ): Promise<Ack<ResultsReply>> {
+    return this.call<ResultsReply>('unit:results', {
+      results: items.map((i) => ({
+        replicaId: i.replicaId,
+        result: i.bytes,
+        elapsedMs: i.elapsedMs ?? 1,
+      })),
+    });
   }
 
   /** Waits `ms` before asking for work again, or less when a work:available push comes. */

@@ -1,10 +1,15 @@
 // The volunteer <-> coordinator protocol over socket.io (namespace /volunteer). Every event a
 // volunteer sends is parsed by the schema here before any handler runs; the server's replies
 // are typed by the same file. Request/response events use acks (emitWithAck on the client).
+// Additions that old clients never send (a new event such as unit:results) keep the version:
+// only a change an existing client would trip over bumps it.
 import { z } from 'zod';
 import type { ErrorBody } from '../errors';
 
-/** Bumped on any incompatible change; checked in the connection handshake (auth). */
+/**
+ * Bumped on any incompatible change; checked in the connection handshake (auth). Still 1 with
+ * unit:results: the event is an addition, unit:result is unchanged and still served.
+ */
 export const PROTOCOL_VERSION = 1;
 export const VOLUNTEER_NAMESPACE = '/volunteer';
 
@@ -42,13 +47,19 @@ export const helloSchema = z
   .strict();
 export type Hello = z.infer<typeof helloSchema>;
 
+/**
+ * Results one unit:results event carries at most: as many as one unit:request may lease, so a
+ * whole batch always fits in one event.
+ */
+export const MAX_RESULTS_PER_EVENT = 64;
+
 export const unitRequestSchema = z
   .object({
     /**
      * How many units this tab will take in one lease at most. The coordinator sizes the batch
      * to the tab's measured throughput (seconds of work, not a count), up to this. Default 1.
      */
-    maxUnits: z.number().int().min(1).max(64).optional(),
+    maxUnits: z.number().int().min(1).max(MAX_RESULTS_PER_EVENT).optional(),
   })
   .strict();
 
@@ -65,6 +76,23 @@ export const unitResultSchema = z
       .max(7 * 24 * 3600 * 1000),
   })
   .strict();
+
+export type UnitResult = z.infer<typeof unitResultSchema>;
+
+/**
+ * unit:results: the results of a leased batch in one event, answered by one ack with a reply
+ * per item, in item order. Only the envelope is checked here; each item is then parsed on its
+ * own by unitResultSchema, so a malformed item is refused alone (BAD_REQUEST in its slot) while
+ * a malformed envelope (not an object, no array, empty, over MAX_RESULTS_PER_EVENT, extra
+ * fields) refuses the whole event as any other malformed event is.
+ */
+export const unitResultsSchema = z
+  .object({ results: z.array(z.unknown()).min(1).max(MAX_RESULTS_PER_EVENT) })
+  .strict();
+/** What a client sends in unit:results (each item as it would travel in unit:result). */
+export interface UnitResults {
+  results: UnitResult[];
+}
 
 export const unitErrorSchema = z
   .object({
@@ -119,11 +147,20 @@ export interface ResultReply {
   verdict: 'pending' | 'valid' | 'invalid';
 }
 
+/** One item's answer inside a unit:results ack: a verdict, or why this item was refused. */
+export type ResultItemReply = Ack<ResultReply>;
+
+export interface ResultsReply {
+  /** One reply per item sent, in the same order. */
+  replies: ResultItemReply[];
+}
+
 export interface ClientToServerEvents {
   hello: (payload: unknown, ack: (reply: Ack<HelloReply>) => void) => void;
   'unit:request': (payload: unknown, ack: (reply: Ack<UnitRequestReply>) => void) => void;
   'unit:renew': (payload: unknown, ack: (reply: Ack<{ deadline: number }>) => void) => void;
   'unit:result': (payload: unknown, ack: (reply: Ack<ResultReply>) => void) => void;
+  'unit:results': (payload: unknown, ack: (reply: Ack<ResultsReply>) => void) => void;
   'unit:error': (payload: unknown, ack: (reply: Ack<object>) => void) => void;
 }
 
