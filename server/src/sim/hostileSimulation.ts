@@ -15,6 +15,7 @@ import type { SchedulerOptionsInput } from '../scheduler/schedulerOptions';
 import { createCoordinatorServer } from '../server';
 import { SqliteRepository } from '../repository/sqlite/sqliteRepository';
 import { auditRun, type RunAudit } from './canonicalAudit';
+import { ColluderBlackboard, DEFAULT_HOLD_MS, type RingFigures } from './coordinatedAttack';
 import { drawInt, mulberry32, substreamSeed } from './seededRandom';
 import {
   SimulatedVolunteer,
@@ -22,7 +23,15 @@ import {
   type SimulatedVolunteerOptions,
 } from './simulatedVolunteer';
 
-export const SIM_MODES = ['random', 'colluding', 'flaky', 'slow', 'flood'] as const;
+export const SIM_MODES = [
+  'random',
+  'colluding',
+  'flaky',
+  'slow',
+  'flood',
+  'timed-colluders',
+  'error-saboteur',
+] as const;
 export type SimMode = (typeof SIM_MODES)[number];
 
 /** The volunteer behavior each mode gives its hostile share. */
@@ -32,6 +41,8 @@ export const BEHAVIOR_OF_MODE = {
   flaky: 'flaky',
   slow: 'slow',
   flood: 'flood',
+  'timed-colluders': 'timedColluder',
+  'error-saboteur': 'errorSaboteur',
 } as const satisfies Record<SimMode, Behavior>;
 
 /** The simulator's own scheduler defaults: short polls and sweeps, so a run is minutes, not hours. */
@@ -75,6 +86,8 @@ export const simulationOptionsSchema = z
     closeRate: z.number().min(0).max(1).default(0.3),
     /** flood: hostile events per burst (one burst after each unit). Default 20. */
     floodBurst: z.number().int().min(1).max(500).default(20),
+    /** timed-colluders: how long a colluder waits for an honest result. Default 2,000 ms. */
+    holdMs: z.number().int().min(10).max(600_000).default(DEFAULT_HOLD_MS),
     /** redundancy.maxReplicas of every workload. Default 10 (the platform's). */
     maxReplicas: z.number().int().min(2).max(20).default(DEFAULT_REDUNDANCY.maxReplicas),
     /** redundancy.maxErrors of every workload. Default 8 (the platform's). */
@@ -101,6 +114,8 @@ export interface HostileRecord {
   suspended: number;
   /** Honest volunteers with an invalid verdict: outvoted by the hostile ones. */
   honestPenalized: number;
+  /** Honest volunteers suspended at the end of the run: wrongly ([R5]). */
+  honestSuspended: number;
 }
 
 export interface SimulationReport {
@@ -110,6 +125,11 @@ export interface SimulationReport {
   scheduler: SchedulerOptionsInput;
   /** Every workload completed (none failed, none left running). */
   completed: boolean;
+  /** Workloads by final status (running or queued ones: the run timed out). */
+  workloadsByStatus: Record<string, number>;
+  /** Units failed ([L4], [Q4]), and units neither validated nor failed when the run ended. */
+  unitsFailed: number;
+  unitsOpen: number;
   timedOut: boolean;
   seconds: number;
   audit: RunAudit;
@@ -130,7 +150,11 @@ export interface SimulationReport {
     flooded: number;
     /** How the coordinator answered the flood, by code: OK would be a hole. */
     floodAnswers: Record<string, number>;
+    /** Units reported failed (`unit:error`) and acknowledged. */
+    errorsReported: number;
   };
+  /** timed-colluders: what the ring did (null in other modes). */
+  ring: RingFigures | null;
 }
 
 const TOKEN = 'simulator-token-0123456789';
@@ -156,6 +180,7 @@ function volunteerOptions(
   url: string,
   index: number,
   behavior: Behavior,
+  blackboard: ColluderBlackboard | null,
 ): SimulatedVolunteerOptions {
   return {
     url,
@@ -166,6 +191,8 @@ function volunteerOptions(
     lieRate: options.lieRate,
     closeRate: options.closeRate,
     floodBurst: options.floodBurst,
+    holdMs: options.holdMs,
+    ...(blackboard ? { blackboard } : {}),
   };
 }
 
@@ -245,10 +272,12 @@ export async function runSimulation(
       Math.round(options.bad * options.volunteers),
       options.seed,
     );
+    // Timed colluders learn from the honest crowd's acknowledged results: everyone posts to it.
+    const blackboard = options.mode === 'timed-colluders' ? new ColluderBlackboard() : null;
     for (let i = 0; i < options.volunteers; i++) {
       crowd.push(
         new SimulatedVolunteer(
-          volunteerOptions(options, url, i, hostile.has(i) ? behavior : 'honest'),
+          volunteerOptions(options, url, i, hostile.has(i) ? behavior : 'honest', blackboard),
         ),
       );
     }
@@ -302,6 +331,7 @@ export async function runSimulation(
       detected: 0,
       suspended: 0,
       honestPenalized: 0,
+      honestSuspended: 0,
     };
     const now = Date.now();
     for (const [i, v] of crowd.entries()) {
@@ -314,7 +344,11 @@ export async function runSimulation(
         if (record.unitsInvalid > 0) hostileRecord.detected += 1;
         if (record.suspendedUntil !== null && record.suspendedUntil > now)
           hostileRecord.suspended += 1;
-      } else if (record.unitsInvalid > 0) hostileRecord.honestPenalized += 1;
+      } else {
+        if (record.unitsInvalid > 0) hostileRecord.honestPenalized += 1;
+        if (record.suspendedUntil !== null && record.suspendedUntil > now)
+          hostileRecord.honestSuspended += 1;
+      }
     }
     const refused: Record<string, number> = {};
     for (const [key, n] of server.coordinator.counters.entries()) {
@@ -323,11 +357,18 @@ export async function runSimulation(
     }
     if (internalErrors.length > 0) refused.LOGGED_ERRORS = internalErrors.length;
     const sum = (pick: (v: SimulatedVolunteer) => number) => crowd.reduce((n, v) => n + pick(v), 0);
+    const workloadsByStatus: Record<string, number> = {};
+    for (const w of audit.workloads)
+      workloadsByStatus[w.status] = (workloadsByStatus[w.status] ?? 0) + 1;
+    const unitsFailed = audit.workloads.reduce((n, w) => n + w.unitsFailed, 0);
     return {
       options,
       dataDir,
       scheduler,
       completed: audit.workloads.every((w) => w.status === 'completed'),
+      workloadsByStatus,
+      unitsFailed,
+      unitsOpen: audit.unitsTotal - audit.unitsValidated - unitsFailed,
       timedOut,
       seconds,
       audit,
@@ -350,7 +391,9 @@ export async function runSimulation(
             all[code] = (all[code] ?? 0) + n;
           return all;
         }, {}),
+        errorsReported: sum((v) => v.tally.errorsReported),
       },
+      ring: blackboard ? { ...blackboard.figures } : null,
     };
   } finally {
     for (const v of crowd) v.close();

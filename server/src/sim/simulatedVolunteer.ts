@@ -1,6 +1,7 @@
 // A volunteer in Node: a real socket.io connection speaking the real protocol, computing units
 // with the TypeScript reference kernels. Integration tests, the benchmark and the hostile-volunteer
-// simulator drive these; a behavior makes one lie, vanish mid-unit or stall on purpose.
+// simulator drive these; a behavior makes one lie, vanish mid-unit, stall or fail on purpose.
+// The results of a leased batch go back together in one unit:results event, as a GPU tab's do.
 import { io, type Socket } from 'socket.io-client';
 import {
   PROTOCOL_VERSION,
@@ -10,10 +11,23 @@ import {
   type ClientToServerEvents,
   type HelloReply,
   type Lease,
+  type ResultItemReply,
   type ResultReply,
+  type ResultsReply,
   type ServerToClientEvents,
   type UnitRequestReply,
+  type UnitResult,
 } from '@tessera/shared';
+import {
+  DEFAULT_HOLD_MS,
+  DEFAULT_SNIPE_REQUESTS,
+  EventPacer,
+  KERNEL_FAILURE,
+  SABOTEUR_EVENTS_PER_SECOND,
+  plausibleWrongAnswer,
+  timedColluderMove,
+  type ColluderBlackboard,
+} from './coordinatedAttack';
 import { mulberry32 } from './seededRandom';
 
 export const BEHAVIORS = [
@@ -26,6 +40,9 @@ export const BEHAVIORS = [
   'flaky',
   'slow',
   'flood',
+  'timedColluder',
+  'errorSaboteur',
+  'broken',
 ] as const;
 /**
  * honest: computes and returns every unit. liar: returns a plausible wrong answer.
@@ -39,6 +56,14 @@ export const BEHAVIORS = [
  * identity. slow: answers late, near or past the lease deadline, and never renews.
  * flood: computes honestly, then sends a burst of duplicate, replayed, foreign and malformed
  * events after every unit; dropped by the coordinator, it comes back.
+ * The coordinated attacks (coordinatedAttack.ts):
+ * timedColluder: shares a blackboard with the others; holds each replica until an honest result
+ * for its unit is in, then lies, or agrees with the lie another colluder told first; hands back
+ * (as a kernel failure) a replica no honest result follows. When the ring names it, its tabs ask
+ * for units at once to take a contested unit's next replica.
+ * errorSaboteur: reports every unit it leases as failed (`unit:error`), as fast as the event rate
+ * limit allows. broken: an honest tab whose kernel fails on every unit; it reports each failure at
+ * its own pace, as a real tab would.
  */
 export type Behavior = (typeof BEHAVIORS)[number];
 
@@ -57,6 +82,13 @@ export interface SimulatedVolunteerOptions {
   reconnect?: boolean;
   /** Units it takes per request at most; the coordinator sizes the batch to its speed. Default 1. */
   maxUnits?: number;
+  /**
+   * How an honest or lying volunteer returns a batch of more than one lease: 'batch' computes
+   * the whole batch and returns it in one unit:results event; 'single' returns each unit in its
+   * own unit:result as soon as it is computed (the old wire, for tests that watch each result
+   * land). A lease of one unit always goes back in a unit:result. Default 'batch'.
+   */
+  resultEvents?: 'batch' | 'single';
   /** Milliseconds to hold each finished result before returning it (arrival-order tests). */
   resultDelayMs?: () => number;
   /** Seeded draws for the behaviors that choose; each volunteer should get its own stream. */
@@ -71,6 +103,17 @@ export interface SimulatedVolunteerOptions {
   slowness?: readonly [number, number];
   /** flood: hostile events sent in one burst after each unit. Default 20. */
   floodBurst?: number;
+  /**
+   * The hostile harness's shared knowledge (coordinatedAttack.ts): timedColluders read it, honest
+   * volunteers post each result the coordinator acknowledged to it.
+   */
+  blackboard?: ColluderBlackboard;
+  /** timedColluder: how long it waits for an honest result before handing back. Default 2 s. */
+  holdMs?: number;
+  /** timedColluder: requests each tab sends when named to take a contested unit. Default 3. */
+  snipeRequests?: number;
+  /** errorSaboteur: the events per second it holds itself to. Default 80 (the limit is 100). */
+  eventsPerSecond?: number;
 }
 
 export interface VolunteerTally {
@@ -87,6 +130,8 @@ export interface VolunteerTally {
   /** Hostile events sent (flood), and how the coordinator answered them, by error code. */
   flooded: number;
   floodAnswers: Record<string, number>;
+  /** Units reported failed (`unit:error`) and acknowledged (errorSaboteur, broken, hand-backs). */
+  errorsReported: number;
 }
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -109,6 +154,7 @@ export class SimulatedVolunteer {
     dropped: 0,
     flooded: 0,
     floodAnswers: {},
+    errorsReported: 0,
   };
   volunteerId: string | null = null;
   secret: string | null = null;
@@ -121,10 +167,21 @@ export class SimulatedVolunteer {
   private readonly random: () => number;
   /** flood: results this volunteer returned before, replayed later. */
   private readonly history: Array<{ replicaId: number; result: unknown }> = [];
+  /** errorSaboteur: keeps its events under the coordinator's rate limit. */
+  private readonly pacer: EventPacer | null;
+  /** timedColluder: units leased to take a contested unit's next replica, still being handled. */
+  private readonly sideWork = new Set<Promise<void>>();
 
   constructor(private readonly options: SimulatedVolunteerOptions) {
     this.behavior = options.behavior ?? 'honest';
     this.random = options.random ?? mulberry32(1);
+    if (this.behavior === 'timedColluder' && !options.blackboard) {
+      throw new Error("a timedColluder needs the ring's blackboard (options.blackboard)");
+    }
+    this.pacer =
+      this.behavior === 'errorSaboteur'
+        ? new EventPacer(options.eventsPerSecond ?? SABOTEUR_EVENTS_PER_SECOND)
+        : null;
   }
 
   async connect(): Promise<void> {
@@ -179,10 +236,12 @@ export class SimulatedVolunteer {
     this.volunteerId = reply.volunteer.volunteerId;
     this.secret = reply.secret ?? this.secret ?? this.options.credentials?.secret ?? null;
     this.credit = reply.volunteer.credit;
+    if (this.behavior === 'timedColluder') this.options.blackboard!.join(this.volunteerId);
   }
 
   /** Sends one event with an ack; a dead connection or a timeout reads as an error reply. */
   async call<T>(event: keyof ClientToServerEvents, payload: unknown): Promise<Ack<T>> {
+    if (this.pacer) await this.pacer.turn();
     const socket = this.socket;
     if (!socket?.connected)
       return { ok: false, error: { code: 'INTERNAL', message: 'not connected' } };
@@ -197,11 +256,7 @@ export class SimulatedVolunteer {
 
   /** Computes the answer this volunteer will claim for a lease. */
   answer(lease: Lease): unknown {
-    const estimator = estimatorFor(lease.estimator);
-    const result = estimator.runReference(estimator.taskSchema.parse(lease.task)) as Record<
-      string,
-      unknown
-    >;
+    const result = referenceResult(lease);
     if (this.behavior === 'randomLiar') {
       const lies = this.random() < (this.options.lieRate ?? 1);
       return lies ? randomWrongAnswer(result, this.random) : result;
@@ -209,20 +264,21 @@ export class SimulatedVolunteer {
     if (this.behavior === 'colluder') {
       if (colluderPick(lease) >= (this.options.lieRate ?? 1)) return result;
     } else if (this.behavior !== 'liar') return result;
-    // Plausible but wrong: passes the schema and range checks, only a replica can catch it.
-    if (typeof result.hits === 'number')
-      return { ...result, hits: Math.max(0, (result.hits as number) - 1) };
-    // ising-2d: Σ E moved 4 toward 0 keeps it a multiple of 4 and inside Cauchy–Schwarz.
-    if (typeof result.sumE === 'number')
-      return { ...result, sumE: result.sumE + (result.sumE < 0 ? 4 : -4) };
-    // european-option: a payoff sum one unit (spot * 2^-40) short stays inside every bound.
-    if (typeof result.sum === 'string' && result.sum !== '0')
-      return { ...result, sum: (BigInt(result.sum) - 1n).toString() };
-    return result;
+    return plausibleWrongAnswer(result);
   }
 
   /** Takes and runs units until `until()` is true, the connection drops, or stop() is called. */
   async run(until: () => boolean = () => false): Promise<void> {
+    const stopSniping = this.behavior === 'timedColluder' ? this.snipeWhenNamed() : null;
+    try {
+      await this.loop(until);
+    } finally {
+      stopSniping?.();
+      await Promise.all(this.sideWork);
+    }
+  }
+
+  private async loop(until: () => boolean): Promise<void> {
     while (!this.stopped && !until() && this.socket) {
       if (!this.socket.connected) {
         // A flooder dropped by the coordinator opens a new tab with the same identity.
@@ -254,6 +310,10 @@ export class SimulatedVolunteer {
         continue;
       }
       this.batches.push(reply.leases.length);
+      if (reply.leases.length > 1 && this.returnsBatches()) {
+        await this.workBatch(reply.leases);
+        continue;
+      }
       for (const lease of reply.leases) {
         this.tally.leases += 1;
         await this.work(lease);
@@ -297,6 +357,19 @@ export class SimulatedVolunteer {
         this.history.push({ replicaId: lease.replicaId, result });
         return;
       }
+      case 'timedColluder':
+        await this.collude(lease);
+        return;
+      case 'errorSaboteur':
+        await this.fail(lease);
+        return;
+      case 'broken': {
+        // The kernel runs, then fails: the failure comes at the pace a result would.
+        const delay = this.options.resultDelayMs?.() ?? 0;
+        if (delay > 0) await sleep(delay);
+        await this.fail(lease);
+        return;
+      }
       case 'randomLiar':
       case 'colluder':
       case 'honest':
@@ -311,15 +384,116 @@ export class SimulatedVolunteer {
     }
   }
 
-  private async submit(lease: Lease, result: unknown, started: number): Promise<void> {
+  /** Only the behaviors that compute and answer every unit batch their results. */
+  private returnsBatches(): boolean {
+    if (this.options.resultEvents === 'single') return false;
+    switch (this.behavior) {
+      case 'honest':
+      case 'liar':
+      case 'randomLiar':
+      case 'colluder':
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Computes a batch of leases in order, then returns every result in one unit:results event.
+   * Stopped midway, it returns what it has computed; the rest stay leased until the deadline.
+   */
+  private async workBatch(leases: readonly Lease[]): Promise<void> {
+    const done: Array<{ lease: Lease; item: UnitResult }> = [];
+    for (const lease of leases) {
+      this.tally.leases += 1;
+      const started = performance.now();
+      const result = this.answer(lease);
+      const delay = this.options.resultDelayMs?.() ?? 0;
+      if (delay > 0) await sleep(delay);
+      const elapsedMs = performance.now() - started;
+      done.push({ lease, item: { replicaId: lease.replicaId, result, elapsedMs } });
+      if (this.stopped || !this.socket) break;
+    }
+    if (this.options.reconnect) await Promise.race([this.greeted, sleep(5_000)]);
+    const reply = await this.call<ResultsReply>('unit:results', {
+      results: done.map((d) => d.item),
+    });
+    done.forEach(({ lease }, i) => {
+      // A refused event refuses every item in it.
+      this.record(lease, reply.ok ? reply.replies[i]! : reply);
+    });
+  }
+
+  private async submit(lease: Lease, result: unknown, started: number): Promise<Ack<ResultReply>> {
     const reply = await this.call<ResultReply>('unit:result', {
       replicaId: lease.replicaId,
       result,
       elapsedMs: performance.now() - started,
     });
+    this.record(lease, reply);
+    return reply;
+  }
+
+  /** Tallies the coordinator's answer to one returned result. */
+  private record(lease: Lease, reply: ResultItemReply): void {
     this.tally.results += 1;
-    if (reply.ok) this.tally[reply.verdict] += 1;
+    if (reply.ok) {
+      this.tally[reply.verdict] += 1;
+      if (this.behavior === 'honest') this.options.blackboard?.honestReturned(lease);
+    } else this.count(reply.error.code);
+  }
+
+  /** Reports the unit's kernel as failed (`unit:error`). */
+  private async fail(lease: Lease, error: { name: string; message: string } = KERNEL_FAILURE) {
+    const reply = await this.call<object>('unit:error', { replicaId: lease.replicaId, error });
+    if (reply.ok) this.tally.errorsReported += 1;
     else this.count(reply.error.code);
+  }
+
+  /** timedColluder: one replica, decided with the ring (coordinatedAttack.ts). */
+  private async collude(lease: Lease): Promise<void> {
+    const board = this.options.blackboard!;
+    const started = performance.now();
+    const move = await timedColluderMove(board, lease, referenceResult(lease), {
+      holdMs: this.options.holdMs ?? DEFAULT_HOLD_MS,
+      lies: colluderPick(lease) < (this.options.lieRate ?? 1),
+    });
+    if (move.kind === 'hand-back') {
+      // Disguised as what a real tab sends when its GPU goes away.
+      await this.fail(lease);
+      return;
+    }
+    const reply = await this.submit(lease, move.result, started);
+    // The unit is contested now and wants another replica: a partner should take it.
+    if (move.role === 'first-liar' && reply.ok) board.contested(this.volunteerId!);
+  }
+
+  /**
+   * timedColluder: whenever the ring names this identity to take a contested unit's next
+   * replica, each of its tabs asks for units at once (beside the unit it may be holding).
+   */
+  private snipeWhenNamed(): () => void {
+    const board = this.options.blackboard!;
+    return board.onContested((partner) => {
+      if (partner !== this.volunteerId || this.stopped || !this.socket?.connected) return;
+      for (let i = 0; i < (this.options.snipeRequests ?? DEFAULT_SNIPE_REQUESTS); i++) {
+        board.figures.snipes += 1;
+        const job: Promise<void> = this.snipe().finally(() => this.sideWork.delete(job));
+        this.sideWork.add(job);
+      }
+    });
+  }
+
+  private async snipe(): Promise<void> {
+    const reply = await this.call<UnitRequestReply>('unit:request', {});
+    if (!reply.ok) {
+      this.count(reply.error.code);
+      return;
+    }
+    for (const lease of reply.leases) {
+      this.tally.leases += 1;
+      await this.collude(lease);
+    }
   }
 
   /** Closes the tab, stays away a while, and comes back with the same identity. */
@@ -389,6 +563,12 @@ export class SimulatedVolunteer {
     this.socket?.disconnect();
     this.socket = null;
   }
+}
+
+/** The true result of a leased unit, by the TypeScript reference kernel. */
+export function referenceResult(lease: Pick<Lease, 'estimator' | 'task'>): Record<string, unknown> {
+  const estimator = estimatorFor(lease.estimator);
+  return estimator.runReference(estimator.taskSchema.parse(lease.task)) as Record<string, unknown>;
 }
 
 /**
