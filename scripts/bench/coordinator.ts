@@ -9,7 +9,8 @@ import { systemClock } from '../../server/src/clock';
 import { createCoordinatorServer } from '../../server/src/server';
 import { SimulatedVolunteer } from '../../server/src/sim/simulatedVolunteer';
 import { SqliteRepository } from '../../server/src/repository/sqlite/sqliteRepository';
-import { EngineDriver } from '../../server/test/engine/engineDriver';
+import { Coordinator } from '../../server/src/coordinator';
+import { schedulerOptionsSchema } from '../../server/src/scheduler/schedulerOptions';
 import { tempDir } from '../../server/test/support/testCoordinator';
 import type { BenchRow } from './benchRow';
 
@@ -27,62 +28,71 @@ function tinySpec(units: number, seed: number) {
   });
 }
 
-/** Lease, compute and submit both replicas of every unit directly against the engine. */
-async function storeOnly(units: number): Promise<BenchRow> {
+/** Coordinator CPU (user + system) per validated unit, in microseconds. */
+function cpuPerUnit(since: NodeJS.CpuUsage, units: number): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / units;
+}
+
+/**
+ * Both replicas of every unit leased and returned straight through the engine (no sockets), in
+ * batches of `batch` units per lease request and per results message, as a tab with that many
+ * units in flight would. Results are computed before the clock starts: only the coordinator's
+ * work (transactions, quorum, fold, credit) is timed.
+ */
+async function engineAlone(units: number, batch: number): Promise<BenchRow> {
   const dir = tempDir('tessera-bench-');
-  const store = new EngineDriver(new SqliteRepository(join(dir, 'bench.sqlite')));
+  const repository = new SqliteRepository(join(dir, 'bench.sqlite'));
+  const coordinator = new Coordinator(
+    repository,
+    systemClock,
+    schedulerOptionsSchema.parse({ maxLeasesPerConnection: batch, leaseWorkSeconds: 3_600 }),
+  );
   try {
     const spec = tinySpec(units, 1);
-    for (const id of ['a', 'b']) {
-      await store.createVolunteer({ id, secretHash: 'h', displayName: id, now: Date.now() });
+    const results = Array.from({ length: units }, (_, i) => pi.runReference(pi.taskFor(spec, i)));
+    const crew = [];
+    for (let i = 0; i < 2; i++) {
+      const { volunteer } = await coordinator.identify(undefined, `bench-${i}`);
+      crew.push({ volunteerId: volunteer.id, connectionId: `bench-${i}`, netGroup: null });
     }
-    await store.createWorkload(
-      {
-        id: 'bench',
-        name: 'bench',
-        kind: 'montecarlo',
-        estimator: 'pi',
-        spec,
-        redundancy: DEFAULT_REDUNDANCY,
-        unitWork: Array(units).fill(SAMPLES_PER_UNIT),
-        aggregate: pi.emptyAggregate(),
-      },
-      Date.now(),
-    );
+    const record = await coordinator.submitWorkload({
+      kind: 'montecarlo',
+      spec: spec as Extract<SubmitWorkload, { kind: 'montecarlo' }>['spec'],
+      redundancy: DEFAULT_REDUNDANCY,
+    });
     const started = performance.now();
-    for (let i = 0; i < units; i++) {
-      const result = pi.runReference(pi.taskFor(spec, i));
-      for (const volunteerId of ['a', 'b']) {
-        const lease = await store.leaseReplica({
-          volunteerId,
-          connectionId: volunteerId,
-          netGroup: null,
-          now: Date.now(),
-          leaseDurationMs: 60_000,
-          maxLeasesPerConnection: 4,
-        });
-        if (!lease) throw new Error('store ran out of units early');
-        await store.submitResult({
-          replicaId: lease.replicaId,
-          volunteerId,
-          result,
-          elapsedMs: 0,
-          now: Date.now(),
-        });
+    const cpu = process.cpuUsage();
+    for (;;) {
+      let leased = 0;
+      for (const who of crew) {
+        const leases = await coordinator.leaseBatch(who, batch);
+        leased += leases.length;
+        if (leases.length === 0) continue;
+        await coordinator.submitResults(
+          who,
+          leases.map((l) => ({
+            replicaId: l.replicaId,
+            result: results[l.unitIndex],
+            elapsedMs: 1,
+          })),
+        );
       }
+      if (leased === 0) break;
     }
     const seconds = (performance.now() - started) / 1000;
-    const done = await store.getWorkload('bench');
+    const perUnit = cpuPerUnit(cpu, units);
+    const done = await coordinator.reads.workload(record.id);
     return {
-      name: 'store alone, in process (2 replicas/unit)',
+      name: `engine alone, in process, batch ${batch} (2 replicas/unit)`,
       work: units,
       unit: 'units',
       seconds,
-      note: `SQLite WAL; ${done?.status}`,
+      note: `coordinator CPU per validated unit: ${perUnit.toFixed(0)} us; SQLite WAL; ${done?.status}`,
       ...(done?.status === 'completed' ? {} : { problem: `workload ended ${done?.status}` }),
     };
   } finally {
-    await store.close();
+    await repository.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -145,13 +155,16 @@ async function overSockets(units: number, volunteers: number): Promise<BenchRow>
 export async function benchCoordinator(options: {
   log: (line: string) => void;
 }): Promise<BenchRow[]> {
-  options.log('coordinator: store alone');
-  const baseline = await storeOnly(1000);
+  options.log('coordinator: engine alone, one unit per message');
+  const baseline = await engineAlone(2000, 1);
+  options.log('coordinator: engine alone, 16 units per message');
+  const batched = await engineAlone(4000, 16);
   options.log('coordinator: 32 volunteers over sockets');
   const sockets = await overSockets(2000, 32);
   const rate = (row: BenchRow) => row.work / row.seconds;
   return [
     { ...baseline, relative: 1 },
+    { ...batched, relative: rate(batched) / rate(baseline) },
     { ...sockets, relative: rate(sockets) / rate(baseline) },
   ];
 }

@@ -373,7 +373,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       const r = await tx.replica(replicaId);
       if (!r || r.volunteerId !== volunteerId || r.state !== 'in_flight') return null;
       const ledger = new Ledger(tx, this.ledgerEnv);
-      await ledger.closeReplica(r, { state: 'errored', message, charge: true });
+      await ledger.closeReplica(r, { state: 'errored', message, fault: 'volunteer' });
       return ledger;
     });
     if (!ledger) throw new TesseraError(ERROR_CODES.notLeased, 'this unit is not leased to you');
@@ -386,7 +386,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     for (const plugin of Object.values(this.kinds)) plugin.forgetConnection(connectionId);
     return this.release(
       { connectionId },
-      { state: 'timed_out', message: 'volunteer disconnected', charge: false },
+      { state: 'timed_out', message: 'volunteer disconnected', fault: 'disconnect' },
       'tessera_replicas_released_total',
     );
   }
@@ -398,7 +398,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   async releaseOrphanedLeases(): Promise<number> {
     const { released } = await this.release(
       { all: true },
-      { state: 'timed_out', message: 'the coordinator restarted', charge: false },
+      { state: 'timed_out', message: 'the coordinator restarted', fault: null },
       'tessera_replicas_released_total',
     );
     await this.settleActive();
@@ -409,7 +409,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   async expireLeases(): Promise<number> {
     const { released } = await this.release(
       { deadlineBefore: this.clock.now() },
-      { state: 'timed_out', message: 'lease expired', charge: true },
+      { state: 'timed_out', message: 'lease expired', fault: 'volunteer' },
       'tessera_replicas_timed_out_total',
     );
     const ledger = await this.transaction(async (tx) => {

@@ -7,7 +7,7 @@ import { isEstablished, suspendedUntil, type TrustPolicy } from '../scheduler/tr
 import { creditMicroFor } from './credit';
 import type { KindPlugin, WorkloadMeta } from './kind';
 import { decideQuorum } from './quorum';
-import type { ReplicaRow, Tx, UnitRow } from './repository';
+import type { ReplicaFault, ReplicaRow, Tx, UnitRow } from './repository';
 
 /**
  * [E1] Distinct volunteers whose replicas of one unit timed out or errored before the unit
@@ -19,8 +19,12 @@ export const ERROR_VOLUNTEERS = 3;
 export interface CloseReason {
   state: 'timed_out' | 'errored';
   message: string;
-  /** [E2] Counted in the volunteer's error record (its own error or expiry, not a disconnect). */
-  charge: boolean;
+  /**
+   * [E1][E2] Whose fault: 'volunteer' (its own error or an expired lease: counted in its record
+   * and towards failing the unit), 'disconnect' (a tab that closed: towards failing the unit
+   * only, at a higher bar), or null (nobody's: a restart, a catch, a closed round).
+   */
+  fault: ReplicaFault;
 }
 
 export interface LedgerEnv {
@@ -195,7 +199,7 @@ export class Ledger {
       await this.closeReplica(r, {
         state: 'timed_out',
         message: 'volunteer caught with a wrong result',
-        charge: false,
+        fault: null,
       });
     }
   }
@@ -304,9 +308,10 @@ export class Ledger {
       state: reason.state,
       error: reason.message,
       returnedAt: this.now,
+      fault: reason.fault,
     });
     this.workAvailable = true;
-    if (reason.charge) {
+    if (reason.fault === 'volunteer') {
       const v = await this.tx.volunteer(replica.volunteerId);
       if (v) await this.tx.updateVolunteer(v.id, { unitsErrored: v.unitsErrored + 1 });
     }
@@ -322,12 +327,13 @@ export class Ledger {
     const workload = (await this.tx.workload(meta.id))!;
     if (workload.status !== 'running' && workload.status !== 'queued') return;
     const failing = await this.tx.failingVolunteers(meta.id, unit.idx);
-    const threshold = Math.min(ERROR_VOLUNTEERS, meta.redundancy.maxErrors + 1);
-    if (failing >= threshold) {
+    const { maxErrors } = meta.redundancy;
+    if (failing.own >= Math.min(ERROR_VOLUNTEERS, maxErrors + 1) || failing.any > maxErrors) {
+      const n = Math.max(failing.own, failing.any);
       await this.failUnit(
         meta,
         unit.idx,
-        `replicas of ${failing} volunteers timed out or errored (maxErrors ${meta.redundancy.maxErrors}); last: ${reason.message}`,
+        `replicas of ${n} volunteers timed out or errored (maxErrors ${maxErrors}); last: ${reason.message}`,
       );
     }
   }

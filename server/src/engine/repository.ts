@@ -21,6 +21,8 @@ export const REPLICA_STATES = [
 ] as const;
 export type ReplicaState = (typeof REPLICA_STATES)[number];
 export type UnitState = 'open' | 'validated' | 'failed';
+/** [E1] Whose fault a replica's timeout or error was (null: nobody's, or not out of flight). */
+export type ReplicaFault = 'volunteer' | 'disconnect' | null;
 
 export interface WorkloadRow {
   id: string;
@@ -121,6 +123,7 @@ export interface ReplicaRow {
   withdrawnBy: number | null;
   /** [Q6] This replica's invalid verdict counted as an offense of its volunteer. */
   offense: boolean;
+  fault: ReplicaFault;
 }
 
 export type ReplicaPatch = Partial<
@@ -135,6 +138,7 @@ export type ReplicaPatch = Partial<
     | 'withdrawn'
     | 'withdrawnBy'
     | 'offense'
+    | 'fault'
   >
 >;
 
@@ -261,8 +265,11 @@ export interface Tx {
   clearCanonicals(workloadId: string, round: number): Promise<void>;
   /** Open units with standing votes and nothing in flight: re-decided by the sweep ([Q6]). */
   stalledUnits(limit: number): Promise<Array<{ workloadId: string; idx: number }>>;
-  /** [L4][E1] Distinct volunteers whose replicas of this unit timed out or errored. */
-  failingVolunteers(workloadId: string, idx: number): Promise<number>;
+  /**
+   * [L4][E1] Distinct volunteers whose replicas of this unit failed by their own fault (`own`:
+   * errors, expired leases) and by any fault (`any`: disconnects too).
+   */
+  failingVolunteers(workloadId: string, idx: number): Promise<{ own: number; any: number }>;
   /** Units of a workload that want replicas but have none in flight. */
   waitingUnits(workloadId: string): Promise<Array<{ idx: number; barred: string[] }>>;
 

@@ -52,7 +52,7 @@ export async function takeResult(
       await ledger.closeReplica(replica, {
         state: 'timed_out',
         message: 'round closed',
-        charge: false,
+        fault: null,
       });
     }
     return refused('LEASE_EXPIRED', stale);
@@ -67,7 +67,7 @@ export async function takeResult(
     await ledger.closeReplica(replica, {
       state: 'timed_out',
       message: 'lease expired',
-      charge: true,
+      fault: 'volunteer',
     });
     return refused('LEASE_EXPIRED', 'the lease on this unit expired');
   }
@@ -75,7 +75,7 @@ export async function takeResult(
     await ledger.closeReplica(replica, {
       state: 'timed_out',
       message: `workload ${workload.status}`,
-      charge: false,
+      fault: null,
     });
     return refused('LEASE_EXPIRED', `the workload was ${workload.status}`);
   }

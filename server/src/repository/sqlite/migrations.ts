@@ -226,6 +226,11 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
 
       ALTER TABLE replicas ADD COLUMN offense INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE replicas ADD COLUMN withdrawn_by INTEGER;
+      ALTER TABLE replicas ADD COLUMN fault TEXT CHECK (fault IN ('volunteer', 'disconnect'));
+      UPDATE replicas SET fault = 'volunteer'
+        WHERE state = 'errored' OR (state = 'timed_out' AND error = 'lease expired');
+      UPDATE replicas SET fault = 'disconnect'
+        WHERE state = 'timed_out' AND error = 'volunteer disconnected';
       UPDATE replicas SET offense = 1 WHERE state = 'invalid' AND withdrawn = 0;
       CREATE INDEX replicas_withdrawn_by ON replicas (withdrawn_by) WHERE withdrawn_by IS NOT NULL;
       CREATE INDEX replicas_volunteer_returned ON replicas (volunteer_id) WHERE state = 'returned';

@@ -70,6 +70,7 @@ export interface SqlReplica {
   withdrawn: number;
   withdrawn_by: number | null;
   offense: number;
+  fault: 'volunteer' | 'disconnect' | null;
 }
 
 export interface SqlVolunteer {
@@ -155,6 +156,7 @@ export function toReplicaRow(row: SqlReplica): ReplicaRow {
     withdrawn: row.withdrawn === 1,
     withdrawnBy: row.withdrawn_by,
     offense: row.offense === 1,
+    fault: row.fault,
   };
 }
 
@@ -199,6 +201,7 @@ const REPLICA_COLUMNS: Record<keyof ReplicaPatch, string> = {
   withdrawn: 'withdrawn',
   withdrawnBy: 'withdrawn_by',
   offense: 'offense',
+  fault: 'fault',
 };
 
 const VOLUNTEER_COLUMNS: Record<keyof VolunteerPatch, string> = {

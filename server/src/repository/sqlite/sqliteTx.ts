@@ -287,15 +287,14 @@ export class SqliteTx extends SqliteViews implements Tx {
     return rows.map((r) => ({ workloadId: r.workload_id, idx: r.idx }));
   }
 
-  async failingVolunteers(workloadId: string, idx: number): Promise<number> {
-    const row = this.sql
+  async failingVolunteers(workloadId: string, idx: number): Promise<{ own: number; any: number }> {
+    return this.sql
       .get(
-        `SELECT COUNT(DISTINCT volunteer_id) AS n FROM replicas INDEXED BY replicas_unit
-         WHERE workload_id = ? AND unit_idx = ? AND state IN ('timed_out', 'errored')
-           AND (error IS NULL OR error != 'the coordinator restarted')`,
+        `SELECT COUNT(DISTINCT CASE WHEN fault = 'volunteer' THEN volunteer_id END) AS own,
+           COUNT(DISTINCT CASE WHEN fault IS NOT NULL THEN volunteer_id END) AS any
+         FROM replicas INDEXED BY replicas_unit WHERE workload_id = ? AND unit_idx = ?`,
       )
-      .get(workloadId, idx) as { n: number };
-    return row.n;
+      .get(workloadId, idx) as { own: number; any: number };
   }
 
   async waitingUnits(workloadId: string): Promise<Array<{ idx: number; barred: string[] }>> {
