@@ -40,6 +40,10 @@ function cpuPerUnit(since: NodeJS.CpuUsage, units: number): number {
  * units in flight would. Results are computed before the clock starts: only the coordinator's
  * work (transactions, quorum, fold, credit) is timed.
  */
+export async function benchCoordinatorEngineOnly(units: number, batch: number): Promise<BenchRow> {
+  return engineAlone(units, batch);
+}
+
 async function engineAlone(units: number, batch: number): Promise<BenchRow> {
   const dir = tempDir('tessera-bench-');
   const repository = new SqliteRepository(join(dir, 'bench.sqlite'));

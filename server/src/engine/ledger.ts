@@ -42,6 +42,8 @@ export class Ledger {
   readonly ended = new Map<string, WorkloadStatus>();
   readonly settle = new Set<string>();
   readonly arbitrate: Array<{ workloadId: string; idx: number }> = [];
+  /** The verdict of every replica judged in this transaction. */
+  readonly verdicts = new Map<number, 'valid' | 'invalid'>();
   /** Replicas left flight or units reopened: idle tabs may find work. */
   workAvailable = false;
 
@@ -101,8 +103,14 @@ export class Ledger {
           if (v && isEstablished(v.consecutiveValid, this.env.trust)) established = true;
         }
         const verified = decision.agreeing.length >= 2 && established;
-        await this.settleUnit(meta, unit, decision.canonical, bytes, verified, (r) =>
-          decision.agreeing.includes(r.id),
+        await this.settleUnit(
+          meta,
+          unit,
+          decision.canonical,
+          bytes,
+          verified,
+          (r) => decision.agreeing.includes(r.id),
+          votes,
         );
         return;
       }
@@ -120,6 +128,8 @@ export class Ledger {
     bytes: Uint8Array,
     verified: boolean,
     agrees: (replica: ReplicaRow) => boolean,
+    /** The unit's standing votes, when the caller has just read them. */
+    standing?: ReplicaRow[],
   ): Promise<void> {
     await this.tx.updateUnit(meta.id, unit.idx, {
       state: 'validated',
@@ -127,9 +137,9 @@ export class Ledger {
       validatedAt: this.now,
       verified,
     });
-    const votes = (await this.tx.replicasOfUnit(meta.id, unit.idx)).filter(
-      (r) => r.state === 'returned',
-    );
+    const votes =
+      standing ??
+      (await this.tx.replicasOfUnit(meta.id, unit.idx)).filter((r) => r.state === 'returned');
     for (const r of votes) await this.judge(r, agrees(r), unit.work);
     this.touched.add(meta.id);
     // A verdict above may have caught a volunteer, reopened units or failed this workload.
@@ -150,6 +160,7 @@ export class Ledger {
       state: valid ? 'valid' : 'invalid',
       offense: !valid,
     });
+    this.verdicts.set(replica.id, valid ? 'valid' : 'invalid');
     if (!valid) {
       await this.catchVolunteer(replica.volunteerId, replica.id);
       return;

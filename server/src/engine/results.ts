@@ -119,7 +119,7 @@ export async function takeResult(
     };
   }
   await ledger.reconsider(meta, unit.idx);
-  const after = (await tx.replica(replica.id))!;
+  const after = { state: ledger.verdicts.get(replica.id) ?? 'returned' };
   const verdict =
     after.state === 'valid' ? 'valid' : after.state === 'invalid' ? 'invalid' : 'pending';
   return { ok: true, verdict, workloadId: meta.id, connectionWork: unit.work };

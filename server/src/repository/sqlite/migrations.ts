@@ -232,11 +232,10 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       UPDATE replicas SET fault = 'disconnect'
         WHERE state = 'timed_out' AND error = 'volunteer disconnected';
       UPDATE replicas SET offense = 1 WHERE state = 'invalid' AND withdrawn = 0;
+      -- In-flight lookups by workload or volunteer walk replicas_deadline (in flight only: few
+      -- rows); every index on replicas is paid for on each lease and each result.
       CREATE INDEX replicas_withdrawn_by ON replicas (withdrawn_by) WHERE withdrawn_by IS NOT NULL;
       CREATE INDEX replicas_volunteer_returned ON replicas (volunteer_id) WHERE state = 'returned';
-      CREATE INDEX replicas_in_flight ON replicas (workload_id) WHERE state = 'in_flight';
-      CREATE INDEX replicas_volunteer_in_flight ON replicas (volunteer_id) WHERE state = 'in_flight';
-      CREATE INDEX replicas_valid_returned ON replicas (returned_at) WHERE state = 'valid';
 
       -- Gradient units and replicas join the engine's tables: unit index = step * shards + shard.
       INSERT INTO units (workload_id, idx, state, wanted, in_flight, returned, errors, work,

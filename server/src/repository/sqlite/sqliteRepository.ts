@@ -22,6 +22,10 @@ export class SqliteRepository implements Repository {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Small transactions commit many times a second: checkpoint the WAL into the database (the
+    // only step that syncs to disk) every ~16 MiB of WAL instead of every 4 MiB.
+    this.db.pragma('wal_autocheckpoint = 4000');
+    this.db.pragma('temp_store = memory');
     this.sql = new StatementCache(this.db);
     this.migrate();
   }
@@ -59,7 +63,9 @@ export class SqliteRepository implements Repository {
       if (this.closed) throw new Error('the repository is closed');
       this.sql.get('BEGIN IMMEDIATE').run();
       try {
-        const result = await work(new SqliteTx(this.sql, now));
+        const tx = new SqliteTx(this.sql, now);
+        const result = await work(tx);
+        tx.flush();
         this.sql.get('COMMIT').run();
         return result;
       } catch (error) {

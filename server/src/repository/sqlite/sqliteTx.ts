@@ -31,7 +31,7 @@ import {
   type SqlVolunteer,
   type SqlWorkload,
 } from './sqliteRows';
-import { SqliteViews } from './sqliteViews';
+import { SqliteUnits } from './sqliteUnits';
 
 /** [L2] Replica states that bar their volunteer (and network group) from another of the unit. */
 export const BARRING = `(r.state IN ('in_flight', 'returned', 'valid', 'errored')
@@ -39,7 +39,7 @@ export const BARRING = `(r.state IN ('in_flight', 'returned', 'valid', 'errored'
 
 const FINAL: readonly WorkloadStatus[] = ['completed', 'failed', 'cancelled'];
 
-export class SqliteTx extends SqliteViews implements Tx {
+export class SqliteTx extends SqliteUnits implements Tx {
   private patch(
     table: keyof typeof PATCH_COLUMNS,
     where: string,
@@ -55,154 +55,21 @@ export class SqliteTx extends SqliteViews implements Tx {
       .run(...names.map((n) => sqlValue(patch[n])), ...keys);
   }
 
-  // --- workloads ------------------------------------------------------------------------------
-
-  async insertWorkload(row: Omit<WorkloadRow, 'updatedAt' | 'completedAt'>): Promise<void> {
-    this.sql
-      .get(
-        `INSERT INTO workloads (id, name, kind, estimator, spec, redundancy, status, units_total,
-           units_validated, units_failed, aggregate, failure_reason, owner, priority, created_at,
-           updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        row.id,
-        row.name,
-        row.kind,
-        row.estimator,
-        JSON.stringify(row.spec),
-        JSON.stringify(row.redundancy),
-        row.status,
-        row.unitsTotal,
-        row.unitsValidated,
-        row.unitsFailed,
-        JSON.stringify(row.aggregate),
-        row.failureReason,
-        row.owner,
-        row.priority,
-        row.createdAt,
-        row.createdAt,
-      );
-  }
-
-  async workload(id: string): Promise<WorkloadRow | null> {
-    const row = this.sql.get('SELECT * FROM workloads WHERE id = ?').get(id) as
-      SqlWorkload | undefined;
-    return row ? toWorkloadRow(row) : null;
-  }
-
-  async setWorkloadStatus(id: string, status: WorkloadStatus, reason: string | null) {
-    const final = FINAL.includes(status);
-    this.sql
-      .get(
-        `UPDATE workloads SET status = ?, failure_reason = ?, updated_at = ?, completed_at = ?
-         WHERE id = ?`,
-      )
-      .run(status, reason, this.now, final ? this.now : null, id);
-  }
-
-  async startWorkload(id: string): Promise<void> {
-    this.sql
-      .get(
-        `UPDATE workloads SET status = 'running', updated_at = ? WHERE id = ? AND status = 'queued'`,
-      )
-      .run(this.now, id);
-  }
-
-  async addUnitsValidated(id: string, delta: number): Promise<void> {
-    this.sql
-      .get(
-        'UPDATE workloads SET units_validated = units_validated + ?, updated_at = ? WHERE id = ?',
-      )
-      .run(delta, this.now, id);
-  }
-
-  async addUnitsFailed(id: string, delta: number): Promise<void> {
-    this.sql
-      .get('UPDATE workloads SET units_failed = units_failed + ?, updated_at = ? WHERE id = ?')
-      .run(delta, this.now, id);
-  }
-
-  async setAggregate(id: string, aggregate: unknown): Promise<void> {
-    this.sql
-      .get('UPDATE workloads SET aggregate = ?, updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(aggregate), this.now, id);
-  }
-
-  async activeWorkloads(): Promise<ActiveWorkload[]> {
-    const rows = this.sql
-      .get(
-        `SELECT w.id, w.owner, COALESCE(t.share, 1) AS share, w.priority, w.created_at,
-           (SELECT COUNT(*) FROM replicas r INDEXED BY replicas_in_flight
-             WHERE r.workload_id = w.id AND r.state = 'in_flight') AS in_flight
-         FROM workloads w INDEXED BY workloads_active LEFT JOIN tokens t ON t.id = w.owner
-         WHERE w.status IN ('queued', 'running') ORDER BY w.created_at, w.id`,
-      )
-      .all() as Array<{
-      id: string;
-      owner: string | null;
-      share: number;
-      priority: number;
-      created_at: number;
-      in_flight: number;
-    }>;
-    return rows.map((r) => ({
-      id: r.id,
-      owner: r.owner,
-      share: r.share,
-      priority: r.priority,
-      createdAt: r.created_at,
-      inFlight: r.in_flight,
-    }));
-  }
-
   // --- units ----------------------------------------------------------------------------------
 
-  async insertUnits(workloadId: string, units: readonly NewUnit[], quorum: number): Promise<void> {
-    const insert = this.sql.get(
-      `INSERT INTO units (workload_id, idx, state, wanted, quorum, work, round, plan, lease_key)
-       VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?)`,
-    );
-    for (const u of units) {
-      insert.run(
-        workloadId,
-        u.idx,
-        quorum,
-        quorum,
-        u.work,
-        u.round ?? 0,
-        u.plan === undefined ? null : JSON.stringify(u.plan),
-        u.leaseKey ?? null,
-      );
-    }
-  }
-
-  async unit(workloadId: string, idx: number): Promise<UnitRow | null> {
-    const row = this.sql
-      .get('SELECT * FROM units WHERE workload_id = ? AND idx = ?')
-      .get(workloadId, idx) as SqlUnit | undefined;
-    return row ? toUnitRow(row) : null;
-  }
-
-  async updateUnit(workloadId: string, idx: number, patch: UnitPatch): Promise<void> {
-    this.patch('units', 'workload_id = ? AND idx = ?', patch, [workloadId, idx]);
-  }
-
   async leasableUnits(q: LeasableQuery): Promise<UnitRow[]> {
+    this.flush();
     const preferred =
       q.preferKeys.length === 0 ? '' : `u.lease_key IN (SELECT value FROM json_each(@held)) DESC, `;
+    // Units this volunteer may hold, earliest round first; only the first round's are kept.
     const rows = this.sql
       .get(
         `SELECT u.* FROM units u INDEXED BY units_leasable
          WHERE u.workload_id = @workload AND u.state = 'open' AND u.open_slots > 0
-           AND u.round = (SELECT MIN(round) FROM units m INDEXED BY units_leasable
-                          WHERE m.workload_id = @workload AND m.state = 'open' AND m.open_slots > 0
-                            AND NOT EXISTS (SELECT 1 FROM replicas r
-                              WHERE r.workload_id = m.workload_id AND r.unit_idx = m.idx AND ${BARRING}
-                                AND (r.volunteer_id = @volunteer OR r.net_group = @net)))
            AND NOT EXISTS (SELECT 1 FROM replicas r
              WHERE r.workload_id = u.workload_id AND r.unit_idx = u.idx AND ${BARRING}
                AND (r.volunteer_id = @volunteer OR r.net_group = @net))
-         ORDER BY ${preferred}u.idx LIMIT @limit`,
+         ORDER BY u.round, ${preferred}u.idx LIMIT @limit`,
       )
       .all({
         workload: q.workloadId,
@@ -211,10 +78,12 @@ export class SqliteTx extends SqliteViews implements Tx {
         limit: q.limit,
         ...(q.preferKeys.length > 0 ? { held: JSON.stringify(q.preferKeys) } : {}),
       }) as SqlUnit[];
-    return rows.map(toUnitRow);
+    const round = rows[0]?.round;
+    return this.seed(rows.filter((r) => r.round === round).map(toUnitRow));
   }
 
   async stragglerUnit(q: StragglerQuery): Promise<UnitRow | null> {
+    this.flush();
     const row = this.sql
       .get(
         `SELECT u.* FROM units u
@@ -251,6 +120,7 @@ export class SqliteTx extends SqliteViews implements Tx {
   }
 
   async unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]> {
+    this.flush();
     const rows = this.sql
       .get('SELECT * FROM units WHERE workload_id = ? AND round = ? ORDER BY idx')
       .all(workloadId, round) as SqlUnit[];
@@ -265,6 +135,8 @@ export class SqliteTx extends SqliteViews implements Tx {
   }
 
   async clearCanonicals(workloadId: string, round: number): Promise<void> {
+    this.flush();
+    this.forgetUnits(workloadId);
     this.sql
       .get('UPDATE units SET canonical = NULL WHERE workload_id = ? AND round = ?')
       .run(workloadId, round);
@@ -277,6 +149,7 @@ export class SqliteTx extends SqliteViews implements Tx {
   }
 
   async stalledUnits(limit: number): Promise<Array<{ workloadId: string; idx: number }>> {
+    this.flush();
     const rows = this.sql
       .get(
         `SELECT u.workload_id, u.idx FROM units u INDEXED BY units_stalled
@@ -298,6 +171,7 @@ export class SqliteTx extends SqliteViews implements Tx {
   }
 
   async waitingUnits(workloadId: string): Promise<Array<{ idx: number; barred: string[] }>> {
+    this.flush();
     const rows = this.sql
       .get(
         `SELECT u.idx, (SELECT json_group_array(DISTINCT r.volunteer_id) FROM replicas r
@@ -376,14 +250,14 @@ export class SqliteTx extends SqliteViews implements Tx {
     } else if ('volunteerId' in filter) {
       rows = this.sql
         .get(
-          `SELECT * FROM replicas INDEXED BY replicas_volunteer_in_flight
+          `SELECT * FROM replicas INDEXED BY replicas_deadline
            WHERE state = 'in_flight' AND volunteer_id = ? ORDER BY id`,
         )
         .all(filter.volunteerId) as SqlReplica[];
     } else {
       rows = this.sql
         .get(
-          `SELECT r.* FROM replicas r INDEXED BY replicas_in_flight
+          `SELECT r.* FROM replicas r INDEXED BY replicas_deadline
            WHERE r.state = 'in_flight' AND r.workload_id = @w
              AND (@round IS NULL OR r.unit_idx IN
                   (SELECT idx FROM units WHERE workload_id = @w AND round = @round))
@@ -406,6 +280,7 @@ export class SqliteTx extends SqliteViews implements Tx {
   }
 
   async unverifiedSettledBy(volunteerId: string): Promise<ReplicaRow[]> {
+    this.flush();
     const rows = this.sql
       .get(
         `SELECT r.* FROM replicas r INDEXED BY replicas_volunteer_valid
@@ -432,60 +307,5 @@ export class SqliteTx extends SqliteViews implements Tx {
       .get('SELECT * FROM replicas WHERE withdrawn_by = ? ORDER BY id')
       .all(replicaId) as SqlReplica[];
     return rows.map(toReplicaRow);
-  }
-
-  // --- volunteers and tokens ------------------------------------------------------------------
-
-  async insertVolunteer(v: Pick<VolunteerRow, 'id' | 'secretHash' | 'displayName'>) {
-    this.sql
-      .get(
-        `INSERT INTO volunteers (id, secret_hash, display_name, created_at, last_seen)
-         VALUES (?, ?, ?, ?, ?)`,
-      )
-      .run(v.id, v.secretHash, v.displayName, this.now, this.now);
-  }
-
-  async volunteer(id: string): Promise<VolunteerRow | null> {
-    const row = this.sql.get('SELECT * FROM volunteers WHERE id = ?').get(id) as
-      SqlVolunteer | undefined;
-    return row ? toVolunteerRow(row) : null;
-  }
-
-  async updateVolunteer(id: string, patch: VolunteerPatch): Promise<void> {
-    this.patch('volunteers', 'id = ?', patch, [id]);
-  }
-
-  async touchVolunteer(id: string, displayName?: string): Promise<void> {
-    this.sql
-      .get(
-        'UPDATE volunteers SET last_seen = ?, display_name = COALESCE(?, display_name) WHERE id = ?',
-      )
-      .run(this.now, displayName ?? null, id);
-  }
-
-  async crowdErrors(): Promise<{ errors: number; results: number }> {
-    return this.sql
-      .get(
-        `SELECT COALESCE(SUM(units_errored), 0) AS errors,
-           COALESCE(SUM(units_valid + units_invalid), 0) AS results FROM volunteers`,
-      )
-      .get() as { errors: number; results: number };
-  }
-
-  async addToken(name: string, hash: string, share: number): Promise<string> {
-    const info = this.sql
-      .get('INSERT INTO tokens (name, hash, share, created_at) VALUES (?, ?, ?, ?)')
-      .run(name, hash, share, this.now);
-    return String(info.lastInsertRowid);
-  }
-
-  async tokenByHash(hash: string): Promise<TokenRow | null> {
-    const row = this.sql.get('SELECT id, name, share FROM tokens WHERE hash = ?').get(hash) as
-      { id: number; name: string; share: number } | undefined;
-    return row ? { id: String(row.id), name: row.name, share: row.share } : null;
-  }
-
-  async countTokens(): Promise<number> {
-    return (this.sql.get('SELECT COUNT(*) AS n FROM tokens').get() as { n: number }).n;
   }
 }

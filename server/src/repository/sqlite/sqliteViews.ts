@@ -21,6 +21,9 @@ export class SqliteViews {
     readonly now: number,
   ) {}
 
+  /** Writes rows changed in memory before a query reads their tables (sqliteRecords.ts). */
+  flush(): void {}
+
   async blob(workloadId: string, name: string): Promise<Uint8Array | null> {
     const row = this.sql
       .get('SELECT bytes FROM workload_blobs WHERE workload_id = ? AND name = ?')
@@ -54,6 +57,7 @@ export class SqliteViews {
   }
 
   async workloadViews(id?: string): Promise<WorkloadView[]> {
+    this.flush();
     const rows = (
       id === undefined
         ? this.sql
@@ -65,6 +69,7 @@ export class SqliteViews {
   }
 
   async counts(windowMs: number): Promise<PlatformCounts> {
+    this.flush();
     const workloadsByStatus = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
     for (const row of this.sql
       .get('SELECT status, COUNT(*) AS n FROM workloads GROUP BY status')
@@ -103,6 +108,7 @@ export class SqliteViews {
   }
 
   async leaderboard(limit: number): Promise<VolunteerStanding[]> {
+    this.flush();
     const rows = this.sql
       .get(
         `SELECT id, display_name, credit_micro, units_valid FROM volunteers INDEXED BY volunteers_leaderboard
