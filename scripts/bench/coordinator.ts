@@ -101,7 +101,7 @@ async function engineAlone(units: number, batch: number): Promise<BenchRow> {
   }
 }
 
-async function overSockets(units: number, volunteers: number): Promise<BenchRow> {
+async function overSockets(units: number, volunteers: number, batch: number): Promise<BenchRow> {
   const dir = tempDir('tessera-bench-');
   const store = new SqliteRepository(join(dir, 'bench.sqlite'));
   const server = createCoordinatorServer({
@@ -114,7 +114,10 @@ async function overSockets(units: number, volunteers: number): Promise<BenchRow>
   });
   const port = await server.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
-  const crew = Array.from({ length: volunteers }, () => new SimulatedVolunteer({ url }));
+  const crew = Array.from(
+    { length: volunteers },
+    () => new SimulatedVolunteer({ url, maxUnits: batch }),
+  );
   try {
     await Promise.all(crew.map((v) => v.connect()));
     const started = performance.now();
@@ -141,7 +144,7 @@ async function overSockets(units: number, volunteers: number): Promise<BenchRow>
     const seconds = (performance.now() - started) / 1000;
     await Promise.all(running);
     return {
-      name: `${volunteers} volunteers over socket.io loopback`,
+      name: `${volunteers} volunteers over socket.io loopback, batch ${batch}`,
       work: units,
       unit: 'units',
       seconds,
@@ -163,8 +166,8 @@ export async function benchCoordinator(options: {
   const baseline = await engineAlone(2000, 1);
   options.log('coordinator: engine alone, 16 units per message');
   const batched = await engineAlone(4000, 16);
-  options.log('coordinator: 32 volunteers over sockets');
-  const sockets = await overSockets(2000, 32);
+  options.log('coordinator: 32 volunteers over sockets, up to 16 units per message');
+  const sockets = await overSockets(4000, 32, 16);
   const rate = (row: BenchRow) => row.work / row.seconds;
   return [
     { ...baseline, relative: 1 },

@@ -4,7 +4,6 @@
 // changed, lets kinds settle outside the write lock (closing gradient rounds) and arbitrates
 // contested units with the kind's reference ([Q6]).
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import {
   ERROR_CODES,
   TesseraError,
@@ -21,11 +20,11 @@ import { Counters } from './metrics';
 import { trustPolicyOf, type SchedulerOptions } from './scheduler/schedulerOptions';
 import { ThroughputMeter } from './scheduler/throughputMeter';
 import type { TrustPolicy } from './scheduler/trustPolicy';
-import { hashSecret } from './auth/tokens';
 import type { KindPlugin, WorkloadMeta } from './engine/kind';
-import { Ledger, type CloseReason, type LedgerEnv } from './engine/ledger';
+import { Ledger, type LedgerEnv } from './engine/ledger';
+import { Aftermath, type ReleaseOutcome } from './engine/aftermath';
 import { leaseUnits, type LeaseEnv } from './engine/leasing';
-import type { InFlightFilter, Repository, Tx, VolunteerRow } from './engine/repository';
+import type { Repository, Tx, VolunteerRow } from './engine/repository';
 import { takeResult, type ResultItem } from './engine/results';
 import {
   cryptoRandom,
@@ -36,6 +35,7 @@ import {
   type WorkloadRecord,
 } from './engine/views';
 import { createKinds, type Kinds } from './kinds/registry';
+import { identifyVolunteer } from './engine/identities';
 import { CoordinatorReads } from './engine/reads';
 
 export {
@@ -59,16 +59,8 @@ export interface CoordinatorEvents {
   workAvailable: [];
 }
 
-/** [Q6] Contested units arbitrated at once at most; past it they are decided by vote. */
-export const MAX_ARBITRATIONS = 4;
 /** [E2] How long the crowd's error rate is reused before it is read again. */
 const CROWD_RATE_TTL_MS = 5_000;
-
-/** What a release did: replicas taken out of flight, workloads failed by it ([E1]). */
-export interface ReleaseOutcome {
-  released: number;
-  failedWorkloads: string[];
-}
 
 export type BatchReply =
   { ok: true; verdict: ResultReply['verdict'] } | { ok: false; error: ErrorBody };
@@ -81,9 +73,9 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   /** Reads for views (REST, dashboard, stats). */
   readonly reads: CoordinatorReads;
   private readonly metas = new Map<string, WorkloadMeta>();
-  private readonly arbitrating = new Set<string>();
   private crowd = { rate: 0, at: -Infinity };
-  private readonly ledgerEnv: LedgerEnv;
+  readonly ledgerEnv: LedgerEnv;
+  private readonly aftermath: Aftermath;
 
   constructor(
     readonly repository: Repository,
@@ -95,15 +87,18 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     this.trust = trustPolicyOf(options);
     this.kinds = createKinds({ repository, now: () => clock.now() });
     this.reads = new CoordinatorReads(this);
+    this.aftermath = new Aftermath(this);
     this.ledgerEnv = {
       trust: this.trust,
       meta: (tx, id) => this.meta(tx, id),
       plugin: (meta) => this.plugin(meta),
-      canArbitrate: (meta, idx) =>
-        options.arbitration &&
-        this.plugin(meta).reference !== undefined &&
-        (this.arbitrating.has(`${meta.id}:${idx}`) || this.arbitrating.size < MAX_ARBITRATIONS),
+      canArbitrate: (meta, idx) => options.arbitration && this.aftermath.canArbitrate(meta, idx),
     };
+  }
+
+  /** The announcements (EngineCore): this coordinator is its own event emitter. */
+  get events(): this {
+    return this;
   }
 
   get gradient() {
@@ -186,7 +181,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       await ledger.endWorkload(id, 'cancelled', 'cancelled by the researcher');
       return ledger;
     });
-    await this.finish(ledger);
+    await this.aftermath.finish(ledger);
     return this.requireWorkload(id);
   }
 
@@ -208,31 +203,11 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   // --- volunteers ---------------------------------------------------------------------------
 
   /** Verifies a returning volunteer, or mints a new identity. */
-  async identify(
+  identify(
     credentials: { volunteerId: string; secret: string } | undefined,
     displayName: string | undefined,
   ): Promise<{ volunteer: VolunteerRow; secret?: string }> {
-    return this.transaction(async (tx) => {
-      if (credentials) {
-        const known = await tx.volunteer(credentials.volunteerId);
-        if (!known || known.secretHash !== hashSecret(credentials.secret)) {
-          throw new TesseraError(
-            ERROR_CODES.badCredentials,
-            'unknown volunteer or wrong secret: forget the stored identity and say hello without one',
-          );
-        }
-        await tx.touchVolunteer(known.id, displayName);
-        return { volunteer: (await tx.volunteer(known.id))! };
-      }
-      const secret = randomBytes(24).toString('base64url');
-      const id = newId(12);
-      await tx.insertVolunteer({
-        id,
-        secretHash: hashSecret(secret),
-        displayName: displayName || `volunteer-${id.slice(0, 6)}`,
-      });
-      return { volunteer: (await tx.volunteer(id))!, secret };
-    });
+    return this.transaction((tx) => identifyVolunteer(tx, credentials, displayName));
   }
 
   private async crowdErrorRate(): Promise<number> {
@@ -354,7 +329,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       if (connectionId) this.throughput.record(connectionId, o.connectionWork, items[i]!.elapsedMs);
       return { ok: true, verdict: o.verdict };
     });
-    await this.finish(ledger);
+    await this.aftermath.finish(ledger);
     if (ledger.arbitrate.length > 0) {
       // [Q6] arbitration settled contested units after the commit: report the final verdicts.
       await this.transaction(async (tx) => {
@@ -378,13 +353,13 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     });
     if (!ledger) throw new TesseraError(ERROR_CODES.notLeased, 'this unit is not leased to you');
     this.counters.inc('tessera_replicas_errored_total');
-    await this.finish(ledger);
+    await this.aftermath.finish(ledger);
   }
 
   async releaseConnection(connectionId: string): Promise<ReleaseOutcome> {
     this.throughput.forget(connectionId);
     for (const plugin of Object.values(this.kinds)) plugin.forgetConnection(connectionId);
-    return this.release(
+    return this.aftermath.release(
       { connectionId },
       { state: 'timed_out', message: 'volunteer disconnected', fault: 'disconnect' },
       'tessera_replicas_released_total',
@@ -396,110 +371,25 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
    * released at once instead of at their deadlines; rounds left ready to close are closed.
    */
   async releaseOrphanedLeases(): Promise<number> {
-    const { released } = await this.release(
+    const { released } = await this.aftermath.release(
       { all: true },
       { state: 'timed_out', message: 'the coordinator restarted', fault: null },
       'tessera_replicas_released_total',
     );
-    await this.settleActive();
+    await this.aftermath.settleActive();
     return released;
   }
 
   /** The sweep: expired leases back to the pool, stalled units re-decided, rounds settled. */
   async expireLeases(): Promise<number> {
-    const { released } = await this.release(
+    const { released } = await this.aftermath.release(
       { deadlineBefore: this.clock.now() },
       { state: 'timed_out', message: 'lease expired', fault: 'volunteer' },
       'tessera_replicas_timed_out_total',
     );
-    const ledger = await this.transaction(async (tx) => {
-      const ledger = new Ledger(tx, this.ledgerEnv);
-      for (const u of await tx.stalledUnits(64))
-        await ledger.reconsider(await this.meta(tx, u.workloadId), u.idx);
-      return ledger;
-    });
-    await this.finish(ledger);
-    await this.settleActive();
+    await this.aftermath.redecideStalled();
+    await this.aftermath.settleActive();
     return released;
-  }
-
-  private async release(
-    filter: InFlightFilter,
-    reason: CloseReason,
-    counter: string,
-  ): Promise<ReleaseOutcome> {
-    const { ledger, released } = await this.transaction(async (tx) => {
-      const ledger = new Ledger(tx, this.ledgerEnv);
-      const rows = await tx.inFlight(filter);
-      for (const row of rows) {
-        // A workload failing inside the loop has already closed its other replicas.
-        const current = await tx.replica(row.id);
-        if (current?.state === 'in_flight') await ledger.closeReplica(current, reason);
-      }
-      return { ledger, released: rows.length };
-    });
-    this.counters.inc(counter, {}, released);
-    await this.finish(ledger);
-    const failedWorkloads = [...ledger.ended].filter(([, s]) => s === 'failed').map(([id]) => id);
-    return { released, failedWorkloads };
-  }
-
-  /** Lets every active workload's kind settle (close ready rounds); after a crash, too. */
-  private async settleActive(): Promise<void> {
-    const active = await this.transaction((tx) => tx.activeWorkloads());
-    for (const w of active) await this.settle(w.id);
-  }
-
-  private async settle(workloadId: string): Promise<void> {
-    const meta = await this.transaction((tx) => this.meta(tx, workloadId));
-    const outcome = await this.plugin(meta).settle(meta);
-    if (outcome.opened || outcome.ended) this.emit('workload', workloadId);
-    if (outcome.ended) this.emit('workloadEnded', workloadId, outcome.ended);
-    else if (outcome.opened) this.emit('workAvailable');
-  }
-
-  /** After a commit: announce, let kinds settle, arbitrate contested units. */
-  private async finish(ledger: Ledger): Promise<void> {
-    for (const id of ledger.touched) this.emit('workload', id);
-    for (const id of ledger.reopened) this.emit('workload', id);
-    if (ledger.reopened.size > 0) this.counters.inc('tessera_recheck_reopened_total');
-    if (ledger.credited.size > 0) this.emit('credited', [...ledger.credited]);
-    for (const [id, status] of ledger.ended) this.emit('workloadEnded', id, status);
-    if (ledger.workAvailable || ledger.reopened.size > 0) this.emit('workAvailable');
-    for (const id of ledger.settle) await this.settle(id);
-    for (const unit of ledger.arbitrate) await this.arbitrate(unit.workloadId, unit.idx);
-  }
-
-  /** [Q6] The coordinator computes a contested unit itself; the votes equal to it are valid. */
-  private async arbitrate(workloadId: string, idx: number): Promise<void> {
-    const key = `${workloadId}:${idx}`;
-    if (this.arbitrating.has(key)) return;
-    this.arbitrating.add(key);
-    try {
-      const { meta, unit } = await this.transaction(async (tx) => ({
-        meta: await this.meta(tx, workloadId),
-        unit: await tx.unit(workloadId, idx),
-      }));
-      if (!unit || unit.state !== 'open') return;
-      const plugin = this.plugin(meta);
-      const reference = await plugin.reference!(meta, unit);
-      if (!reference) return;
-      this.counters.inc('tessera_units_arbitrated_total');
-      const ledger = await this.transaction(async (tx) => {
-        const ledger = new Ledger(tx, this.ledgerEnv);
-        const current = await tx.unit(workloadId, idx);
-        const workload = await tx.workload(workloadId);
-        if (!current || current.state !== 'open' || !workload) return ledger;
-        if (workload.status !== 'running' && workload.status !== 'queued') return ledger;
-        await ledger.settleUnit(meta, current, reference.result, reference.bytes, true, (r) =>
-          plugin.same(meta, plugin.decode(meta, r.result!), reference.result),
-        );
-        return ledger;
-      });
-      await this.finish(ledger);
-    } finally {
-      this.arbitrating.delete(key);
-    }
   }
 
   async volunteerSummary(volunteerId: string): Promise<VolunteerSummary | null> {

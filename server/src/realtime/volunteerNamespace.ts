@@ -276,15 +276,25 @@ export function attachVolunteerNamespace(
     });
   });
 
+  // Credit pushes are coalesced per event-loop tick: a batch of results credits the same few
+  // volunteers many times, and each push reads the volunteer's record once.
+  const creditDue = new Set<string>();
   coordinator.on('credited', (volunteerIds) => {
-    for (const id of new Set(volunteerIds)) {
-      coordinator
-        .volunteerSummary(id)
-        .then((summary) => {
-          if (summary) nsp.to(volunteerRoom(id)).emit('credit', summary);
-        })
-        .catch((error: unknown) => log(`credit push failed: ${String(error)}`));
-    }
+    const idle = creditDue.size === 0;
+    for (const id of volunteerIds) creditDue.add(id);
+    if (!idle) return;
+    setImmediate(() => {
+      const ids = [...creditDue];
+      creditDue.clear();
+      for (const id of ids) {
+        coordinator
+          .volunteerSummary(id)
+          .then((summary) => {
+            if (summary) nsp.to(volunteerRoom(id)).emit('credit', summary);
+          })
+          .catch((error: unknown) => log(`credit push failed: ${String(error)}`));
+      }
+    });
   });
   coordinator.on('workloadEnded', (workloadId) => {
     nsp.emit('workload:ended', { workloadId });
