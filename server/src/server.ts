@@ -74,6 +74,7 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
   const coordinator = new Coordinator(options.repository, options.clock, scheduler, options.random);
   const verifier = new TokenVerifier(options.repository, options.envToken);
   const online = new OnlineVolunteers();
+  coordinator.reads.online = online;
   const startedAt = Date.now();
 
   const app = express();

@@ -74,6 +74,11 @@ export interface WorkloadProgress {
   unitsInFlight: number;
   unitsFailed: number;
   fraction: number;
+  /**
+   * Units that want a replica but that no volunteer online may take (each already holds one):
+   * they wait for another volunteer to connect. Present on single-workload reads.
+   */
+  unitsWaiting?: number;
 }
 
 export interface WorkloadView {

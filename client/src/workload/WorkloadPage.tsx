@@ -17,18 +17,35 @@ import { TrainingResultValues } from './TrainingResultValues';
 import { trainingNow, trainingResultOf } from './trainingView';
 import { fetchWorkloadView, type LoadedView } from './workloadView';
 
+/** How often a running workload's REST view is read again. */
+const WAITING_REFRESH_MS = 5_000;
+
 export function WorkloadPage({ id }: { id: string }) {
   const [loaded, setLoaded] = useState<LoadedView>({ state: 'loading' });
   const feed = useDashboardFeed({ follow: id });
 
   useEffect(() => {
     const abort = new AbortController();
-    fetchWorkloadView(id, abort.signal)
-      .then(setLoaded)
-      .catch((error: unknown) => {
-        if (!abort.signal.aborted) setLoaded({ state: 'failed', message: String(error) });
-      });
-    return () => abort.abort();
+    const load = () => {
+      fetchWorkloadView(id, abort.signal)
+        .then((next) => {
+          setLoaded(next);
+          // The live feed carries progress; REST is read again, while the workload runs, for
+          // what only it tells: units waiting for a volunteer ([L2]).
+          const running =
+            next.state === 'loaded' && ['queued', 'running'].includes(next.view.status);
+          if (running && !abort.signal.aborted) timer = setTimeout(load, WAITING_REFRESH_MS);
+        })
+        .catch((error: unknown) => {
+          if (!abort.signal.aborted) setLoaded({ state: 'failed', message: String(error) });
+        });
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    load();
+    return () => {
+      abort.abort();
+      clearTimeout(timer);
+    };
   }, [id]);
 
   const live = feed.snapshot?.workloads.find((w) => w.id === id) ?? null;
@@ -37,6 +54,7 @@ export function WorkloadPage({ id }: { id: string }) {
   const result = followed?.result ?? null;
   const status = live?.status ?? view?.status ?? null;
   const progress = live?.progress ?? view?.progress ?? null;
+  const waiting = view?.progress.unitsWaiting ?? 0;
   const name = live?.name ?? view?.name ?? id;
   const createdAt = live?.createdAt ?? (view ? Date.parse(view.createdAt) : null);
   const endedAt = live?.completedAt ?? (view?.completedAt ? Date.parse(view.completedAt) : null);
@@ -99,6 +117,12 @@ export function WorkloadPage({ id }: { id: string }) {
                 {progress.unitsInFlight > 0 && ` · ${progress.unitsInFlight} in flight`}
                 {progress.unitsFailed > 0 && ` · ${progress.unitsFailed} failed`}
               </span>
+              {waiting > 0 && (
+                <span className="wl-waiting" data-testid="workload-waiting">
+                  {waiting} {waiting === 1 ? 'unit waits' : 'units wait'} for another volunteer:
+                  everyone online already computed them
+                </span>
+              )}
               {live && (
                 <span className="muted" data-testid="workload-eta">
                   {status === 'running' ? 'ETA ' : ''}

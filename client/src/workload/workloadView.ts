@@ -14,6 +14,7 @@ export const workloadViewSchema = z.looseObject({
     unitsInFlight: z.number(),
     unitsFailed: z.number(),
     fraction: z.number(),
+    unitsWaiting: z.number().int().min(0).optional(),
   }),
   spec: z.record(z.string(), z.unknown()),
   createdAt: z.string(),

@@ -11,12 +11,18 @@ export const THROUGHPUT_WINDOW_MS = 60_000;
 
 export async function platformStats(coordinator: Coordinator, online: OnlineVolunteers) {
   const counts = await coordinator.reads.counts(THROUGHPUT_WINDOW_MS);
+  let unitsWaiting = 0;
+  for (const w of await coordinator.reads.listWorkloads()) {
+    if (w.status === 'running') unitsWaiting += await coordinator.reads.unitsWaiting(w.id);
+  }
   const seconds = counts.recent.windowMs / 1000;
   return {
     volunteersOnline: online.total(),
     volunteersByBackend: online.byBackend(),
     volunteersTotal: counts.volunteersTotal,
     unitsValidated: counts.unitsValidated,
+    /** Units no volunteer online may take ([L2]): they wait for another volunteer. */
+    unitsWaitingForVolunteers: unitsWaiting,
     throughput: {
       windowSeconds: seconds,
       unitsPerSecond: counts.recent.units / seconds,

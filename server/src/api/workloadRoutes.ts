@@ -22,7 +22,11 @@ export function workloadRoutes(coordinator: Coordinator, verifier: TokenVerifier
   });
 
   router.get('/workloads/:id', async (req, res) => {
-    res.json(toWorkloadView(await coordinator.requireWorkload(req.params.id)));
+    const view = toWorkloadView(await coordinator.requireWorkload(req.params.id));
+    if (view.status === 'running' || view.status === 'queued') {
+      view.progress.unitsWaiting = await coordinator.reads.unitsWaiting(view.id);
+    }
+    res.json(view);
   });
 
   router.get('/workloads/:id/result', async (req, res) => {

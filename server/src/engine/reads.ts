@@ -12,12 +12,27 @@ export interface VolunteerStanding {
 }
 
 export class CoordinatorReads {
+  /** Who is connected now (set by the server): what "no eligible volunteer" is judged against. */
+  online: { volunteerIds(): Set<string> } | null = null;
+
   constructor(
     private readonly source: {
       repository: Repository;
       clock: { now(): number };
     },
   ) {}
+
+  /**
+   * Units of a workload that want a replica, have none in flight, and that no volunteer online
+   * may take (each holds a live replica of it, [L2]): they wait for a new volunteer. Zero when
+   * nobody is online (then every unit waits, and the page says no volunteers are connected).
+   */
+  async unitsWaiting(workloadId: string): Promise<number> {
+    const online = this.online?.volunteerIds();
+    if (!online || online.size === 0) return 0;
+    const units = await this.read((tx) => tx.waitingUnits(workloadId));
+    return units.filter((u) => [...online].every((id) => u.barred.includes(id))).length;
+  }
 
   private read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.source.repository.transaction(this.source.clock.now(), work);

@@ -12,6 +12,11 @@ export class OnlineVolunteers {
     this.connections.delete(connectionId);
   }
 
+  /** The volunteers with at least one connection here. */
+  volunteerIds(): Set<string> {
+    return new Set([...this.connections.values()].map((c) => c.volunteerId));
+  }
+
   total(): number {
     return this.connections.size;
   }
