@@ -90,6 +90,11 @@ export class EngineDriver {
     return this.coordinator();
   }
 
+  /** The engine itself, for kinds planned by their plug-in (gradient) rather than inserted here. */
+  engine(now: number): Coordinator {
+    return this.at(now);
+  }
+
   async createVolunteer(v: { id: string; secretHash: string; displayName: string; now: number }) {
     await this.repository.transaction(v.now, (tx) => tx.insertVolunteer(v));
   }

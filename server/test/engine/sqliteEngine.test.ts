@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SqliteRepository } from '../../src/repository/sqlite/sqliteRepository';
 import { tempDir } from '../support/testCoordinator';
 import { engineContract } from './engineContract';
+import { engineGradient } from './engineGradient';
 import { engineRules } from './engineRules';
 
 const dir = tempDir('tessera-sqlite-');
@@ -32,5 +33,19 @@ engineRules('SQLite', {
   },
   async dispose() {
     rmSync(rulesDir, { recursive: true, force: true });
+  },
+});
+
+const gradientDir = tempDir('tessera-sqlite-gradient-');
+engineGradient('SQLite', {
+  async open() {
+    return new SqliteRepository(join(gradientDir, 'tessera.sqlite'));
+  },
+  async reopen(repository) {
+    await repository.close();
+    return new SqliteRepository(join(gradientDir, 'tessera.sqlite'));
+  },
+  async dispose() {
+    rmSync(gradientDir, { recursive: true, force: true });
   },
 });

@@ -14,11 +14,15 @@ import {
   partitionSizes,
   partitionStepsPerEpoch,
   stepSlices,
+  taskExamples,
 } from '@tessera/shared/kinds/gradient/dataPartitions';
 import { gatherExamples, type ExampleSet } from '@tessera/shared/kinds/gradient/exampleSet';
 import { sameGradientResult } from '@tessera/shared/kinds/gradient/gradientCompare';
 import { parameterCount } from '@tessera/shared/kinds/gradient/gradientModel';
-import type { GradientResult } from '@tessera/shared/kinds/gradient/gradientReference';
+import {
+  computeGradient,
+  type GradientResult,
+} from '@tessera/shared/kinds/gradient/gradientReference';
 import {
   decodeGradientResult,
   encodeGradientResult,
@@ -32,7 +36,11 @@ import {
 import { initialOptimizerState } from '@tessera/shared/kinds/gradient/optimizer';
 import { encodeOptimizerState } from '@tessera/shared/kinds/gradient/optimizerStateCodec';
 import { initParameters } from '@tessera/shared/kinds/gradient/parameterInit';
-import { encodeShard, shardByteLength } from '@tessera/shared/kinds/gradient/shardCodec';
+import {
+  decodeShard,
+  encodeShard,
+  shardByteLength,
+} from '@tessera/shared/kinds/gradient/shardCodec';
 import type {
   KindContext,
   KindPlugin,
@@ -49,6 +57,7 @@ import {
   layoutOf,
   optimizerOf,
   ownBuffer,
+  paramsOf,
   sha256Hex,
   SHARD_CACHE_BYTES,
   stepsOf,
@@ -179,12 +188,8 @@ export class GradientKind implements KindPlugin {
       : 'fetched';
   }
 
-  toLease(
-    meta: WorkloadMeta,
-    unit: UnitRow,
-    replica: { id: number; deadline: number; leaseDurationMs: number },
-    connectionId: string,
-  ): Lease {
+  /** [G2] What a volunteer computes for `unit`: its partition slice at its pinned version. */
+  taskFor(meta: WorkloadMeta, unit: UnitRow): GradientTask {
     const spec = meta.spec as GradientSpec;
     const config = modelConfigOf(spec);
     const layout = layoutOf(spec);
@@ -207,10 +212,23 @@ export class GradientKind implements KindPlugin {
       },
       count: plan.count,
     };
+    return task;
+  }
+
+  toLease(
+    meta: WorkloadMeta,
+    unit: UnitRow,
+    replica: { id: number; deadline: number; leaseDurationMs: number },
+    connectionId: string,
+  ): Lease {
+    const spec = meta.spec as GradientSpec;
+    const task = this.taskFor(meta, unit);
+    const hash = task.partition.hash;
+    const partitionCount = task.partition.count;
     const partitionBytes = shardByteLength({
       dtype: featureDtypeOf(spec),
       count: partitionCount,
-      inputSize: config.inputSize,
+      inputSize: task.modelConfig.inputSize,
     });
     this.holdings.record(connectionId, hash, partitionBytes);
     return {
@@ -262,6 +280,27 @@ export class GradientKind implements KindPlugin {
       b as GradientResult,
       (meta.spec as GradientSpec).tolerance,
     );
+  }
+
+  /**
+   * [Q6] The coordinator computes the unit as a volunteer would (the same partition bytes, the
+   * same parameter version, the TypeScript reference), outside any transaction; null when the
+   * unit's parameter version is no longer held.
+   */
+  async reference(
+    meta: WorkloadMeta,
+    unit: UnitRow,
+  ): Promise<{ result: GradientResult; bytes: Uint8Array } | null> {
+    const task = this.taskFor(meta, unit);
+    let params: Uint8Array;
+    try {
+      params = await this.params(meta.id, task.version);
+    } catch {
+      return null;
+    }
+    const set = decodeShard(await this.shard(task.partition.hash));
+    const result = computeGradient(task.modelConfig, paramsOf(params), taskExamples(set, task));
+    return { result, bytes: new Uint8Array(encodeGradientResult(result)) };
   }
 
   async onValidated(tx: Tx, meta: WorkloadMeta, unit: UnitRow): Promise<ValidatedOutcome> {
