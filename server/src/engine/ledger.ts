@@ -339,7 +339,13 @@ export class Ledger {
     if (workload.status !== 'running' && workload.status !== 'queued') return;
     const failing = await this.tx.failingVolunteers(meta.id, unit.idx);
     const { maxErrors } = meta.redundancy;
-    if (failing.own >= Math.min(ERROR_VOLUNTEERS, maxErrors + 1) || failing.any > maxErrors) {
+    let fails = failing.any > maxErrors;
+    if (!fails && failing.own >= Math.min(ERROR_VOLUNTEERS, maxErrors + 1)) {
+      // A broken kernel fails for (nearly) everyone; saboteurs are a minority of the crowd.
+      const crowd = await this.tx.workloadFaults(meta.id);
+      fails = crowd.faulty * 2 >= crowd.leasers;
+    }
+    if (fails) {
       const n = Math.max(failing.own, failing.any);
       await this.failUnit(
         meta,

@@ -270,6 +270,11 @@ export interface Tx {
    * errors, expired leases) and by any fault (`any`: disconnects too).
    */
   failingVolunteers(workloadId: string, idx: number): Promise<{ own: number; any: number }>;
+  /**
+   * [E1] Distinct volunteers that leased units of this workload, and how many of them had a
+   * replica fail by their own fault.
+   */
+  workloadFaults(workloadId: string): Promise<{ faulty: number; leasers: number }>;
   /** Units of a workload that want replicas but have none in flight. */
   waitingUnits(workloadId: string): Promise<Array<{ idx: number; barred: string[] }>>;
 

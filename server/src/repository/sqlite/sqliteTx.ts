@@ -170,6 +170,16 @@ export class SqliteTx extends SqliteUnits implements Tx {
       .get(workloadId, idx) as { own: number; any: number };
   }
 
+  async workloadFaults(workloadId: string): Promise<{ faulty: number; leasers: number }> {
+    return this.sql
+      .get(
+        `SELECT COUNT(DISTINCT CASE WHEN fault = 'volunteer' THEN volunteer_id END) AS faulty,
+           COUNT(DISTINCT volunteer_id) AS leasers
+         FROM replicas INDEXED BY replicas_unit WHERE workload_id = ?`,
+      )
+      .get(workloadId) as { faulty: number; leasers: number };
+  }
+
   async waitingUnits(workloadId: string): Promise<Array<{ idx: number; barred: string[] }>> {
     this.flush();
     const rows = this.sql
