@@ -186,6 +186,8 @@ class VolunteerThread {
 
 interface Coordinator {
   server: CoordinatorServer;
+  /** How long each round's close took (aggregate, optimizer, evaluation, next round, commit). */
+  closeMs: number[];
   store: SqliteRepository;
   url: string;
   wire: WireCounter;
@@ -205,10 +207,20 @@ async function startCoordinator(idleMs: number): Promise<Coordinator> {
     log: (line) => process.stderr.write(`  .. coordinator: ${line}\n`),
   });
   const wire = new WireCounter(server.http);
+  const closeMs: number[] = [];
+  const kind = server.coordinator.kinds.gradient;
+  const settle = kind.settle.bind(kind);
+  kind.settle = async (meta) => {
+    const started = performance.now();
+    const outcome = await settle(meta);
+    if (outcome.opened || outcome.ended) closeMs.push(performance.now() - started);
+    return outcome;
+  };
   const port = await server.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   return {
     server,
+    closeMs,
     store,
     url,
     wire,
@@ -306,6 +318,7 @@ async function distributed(
   let unitMs = Number.NaN;
   try {
     const before = coordinator.wire.snapshot();
+    coordinator.closeMs.length = 0;
     const view = await submitRun(coordinator, name, c, options, quorum, 0);
     const submitted = epochMs();
     // Polls the store in process, so that no researcher traffic adds to the wire count.
@@ -358,6 +371,8 @@ async function distributed(
   const perRound = roundSeconds(boundaries);
   const seconds = perRound.reduce((sum, s) => sum + s, 0);
   const perRoundBytes = (bytes: number) => megabytes(bytes / options.steps);
+  const closes = coordinator.closeMs;
+  const closeMean = closes.reduce((sum, ms) => sum + ms, 0) / Math.max(1, closes.length);
   return {
     name,
     work: options.steps,
@@ -366,6 +381,7 @@ async function distributed(
     relative: baseline.row.seconds / seconds,
     note:
       `${roundFigures(perRound)}; unit lease to answer ${unitMs.toFixed(0)} ms mean; ` +
+      `round close ${closeMean.toFixed(0)} ms mean (${closes.length} closes); ` +
       `wire ${perRoundBytes(wire.in + wire.out)}/round ` +
       `(${perRoundBytes(wire.out)} down, ${perRoundBytes(wire.in)} up); ` +
       `params rel L2 ${error.toExponential(1)} vs one process`,
