@@ -63,32 +63,15 @@ import {
   stepsOf,
   unitsOf,
 } from './gradientPlan';
-import { GradientRounds, gradientStateOf, type StepMetrics } from './gradientRounds';
+import { GradientRounds, gradientStateOf } from './gradientRounds';
 import { PartitionHoldings } from './partitionHoldings';
+import { gradientSummary } from './gradientSummary';
 
 /** [G2] A unit's slice: positions [start, start + count) of partition `shard`'s epoch order. */
 export interface ShardPlan {
   shard: number;
   start: number;
   count: number;
-}
-
-export interface GradientResultSummary {
-  kind: 'gradient';
-  status: string;
-  final: boolean;
-  /** Parameter version reached (= steps completed). */
-  version: number;
-  stepsTotal: number;
-  /** `versions` (asynchronous rounds only): the parameter version of each shard's gradient. */
-  steps: Array<{ step: number; loss: number; accuracy?: number; versions?: number[] }>;
-  loss: number | null;
-  accuracy: number | null;
-  parameterCount: number;
-  /** GET this with ?format=bin (or the versioned URL) for the parameters as float32 bytes. */
-  paramsUrl: string;
-  unitsValidated: number;
-  unitsTotal: number;
 }
 
 export class GradientKind implements KindPlugin {
@@ -321,34 +304,7 @@ export class GradientKind implements KindPlugin {
   }
 
   async result(view: WorkloadView, tx: Tx): Promise<Record<string, unknown>> {
-    return { ...(await this.summary(view, tx)) };
-  }
-
-  async summary(view: WorkloadView, tx: Tx): Promise<GradientResultSummary> {
-    const spec = this.parseSpec(view.spec);
-    const state = gradientStateOf(view);
-    const metrics = (await tx.records(view.id)) as StepMetrics[];
-    const lastEval = [...metrics].reverse().find((m) => m.accuracy !== null);
-    return {
-      kind: 'gradient',
-      status: view.status,
-      final: view.status === 'completed',
-      version: state.version,
-      stepsTotal: state.steps,
-      steps: metrics.map((m) => ({
-        step: m.step,
-        loss: m.loss,
-        ...(m.accuracy !== null ? { accuracy: m.accuracy } : {}),
-        // [A3] which parameter version each shard used: with the spec, enough to replay the run.
-        ...(spec.maxStaleness > 0 ? { versions: m.versions } : {}),
-      })),
-      loss: metrics.at(-1)?.loss ?? null,
-      accuracy: lastEval?.accuracy ?? null,
-      parameterCount: parameterCount(modelConfigOf(spec)),
-      paramsUrl: `/api/workloads/${view.id}/result?format=bin`,
-      unitsValidated: view.unitsValidated,
-      unitsTotal: view.unitsTotal,
-    };
+    return { ...(await gradientSummary(view, this.parseSpec(view.spec), tx)) };
   }
 
   forgetConnection(connectionId: string): void {
