@@ -5,9 +5,9 @@
 // has its own tests. Rule ids refer to server/SPEC.md.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_REDUNDANCY, estimatorFor, type Redundancy } from '@tessera/shared';
+import { estimatorFor } from '@tessera/shared';
 import type { TrustPolicy } from '../../src/scheduler/trustPolicy';
-import { EngineDriver, type LeaseRequest, type NewWorkload } from './engineDriver';
+import { EngineDriver, piWorkload, type LeaseRequest, type NewWorkload } from './engineDriver';
 import type { Repository } from '../../src/engine/repository';
 
 export interface StoreHarness {
@@ -20,28 +20,6 @@ export interface StoreHarness {
 const pi = estimatorFor('pi');
 const T0 = 1_700_000_000_000;
 const LEASE = 1_000;
-let ids = 0;
-
-function piWorkload(
-  samples: number,
-  perUnit: number,
-  redundancy: Partial<Redundancy> = {},
-): NewWorkload {
-  const spec = pi.specSchema.parse({ estimator: 'pi', samples, seed: 11, samplesPerUnit: perUnit });
-  const units = pi.unitCount(spec);
-  ids += 1;
-  return {
-    id: `wl-contract-${ids}`,
-    name: `contract ${ids}`,
-    kind: 'montecarlo',
-    estimator: 'pi',
-    spec,
-    redundancy: { ...DEFAULT_REDUNDANCY, ...redundancy },
-    unitWork: Array.from({ length: units }, (_, i) => pi.workOf(pi.taskFor(spec, i))),
-    aggregate: pi.emptyAggregate(),
-  };
-}
-
 function req(volunteerId: string, now = T0, netGroup: string | null = null): LeaseRequest {
   return {
     volunteerId,

@@ -1,7 +1,13 @@
 // Drives the engine (a Coordinator over one repository) call by call at chosen instants, with
 // the scheduling draws a test chooses: what the contract suite (engineContract.ts) runs against
 // every repository implementation.
-import { TesseraError, estimatorFor, type ErrorCode, type Redundancy } from '@tessera/shared';
+import {
+  DEFAULT_REDUNDANCY,
+  TesseraError,
+  estimatorFor,
+  type ErrorCode,
+  type Redundancy,
+} from '@tessera/shared';
 import type { WorkloadKind } from '@tessera/shared/workloadSpec';
 import { Coordinator } from '../../src/coordinator';
 import { creditOf } from '../../src/engine/credit';
@@ -266,7 +272,26 @@ export class EngineDriver {
   }
 }
 
-export function estimatorWork(name: string, spec: unknown, units: number): number[] {
-  const e = estimatorFor(name);
-  return Array.from({ length: units }, (_, i) => e.workOf(e.taskFor(spec, i)));
+let workloadIds = 0;
+
+/** A pi workload to insert with createWorkload: `samples` in units of `perUnit`. */
+export function piWorkload(
+  samples: number,
+  perUnit: number,
+  redundancy: Partial<Redundancy> = {},
+  seed = 11,
+): NewWorkload {
+  const pi = estimatorFor('pi');
+  const spec = pi.specSchema.parse({ estimator: 'pi', samples, seed, samplesPerUnit: perUnit });
+  workloadIds += 1;
+  return {
+    id: `wl-engine-${workloadIds}`,
+    name: `engine test ${workloadIds}`,
+    kind: 'montecarlo',
+    estimator: 'pi',
+    spec,
+    redundancy: { ...DEFAULT_REDUNDANCY, ...redundancy },
+    unitWork: Array.from({ length: pi.unitCount(spec) }, (_, i) => pi.workOf(pi.taskFor(spec, i))),
+    aggregate: pi.emptyAggregate(),
+  };
 }

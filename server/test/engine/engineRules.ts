@@ -3,37 +3,15 @@
 // volunteers [E1][E2], exact credit [C2] and fair share between owners [S1]-[S3].
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_REDUNDANCY, estimatorFor, type Redundancy } from '@tessera/shared';
-import { EngineDriver, type NewWorkload } from './engineDriver';
+import { estimatorFor, type Redundancy } from '@tessera/shared';
+import { EngineDriver, piWorkload, type NewWorkload } from './engineDriver';
 import type { StoreHarness } from './engineContract';
 
 const pi = estimatorFor('pi');
 const T0 = 1_800_000_000_000;
-let ids = 0;
-
-function piWorkload(
-  units: number,
-  redundancy: Partial<Redundancy> = {},
-  perUnit = 1024,
-): NewWorkload {
-  const spec = pi.specSchema.parse({
-    estimator: 'pi',
-    samples: units * perUnit,
-    seed: 5,
-    samplesPerUnit: perUnit,
-  });
-  ids += 1;
-  return {
-    id: `wl-rules-${ids}`,
-    name: `rules ${ids}`,
-    kind: 'montecarlo',
-    estimator: 'pi',
-    spec,
-    redundancy: { ...DEFAULT_REDUNDANCY, ...redundancy },
-    unitWork: Array.from({ length: units }, (_, i) => pi.workOf(pi.taskFor(spec, i))),
-    aggregate: pi.emptyAggregate(),
-  };
-}
+/** `units` pi units of `perUnit` samples (seed 5). */
+const unitsWorkload = (units: number, redundancy: Partial<Redundancy> = {}, perUnit = 1024) =>
+  piWorkload(units * perUnit, perUnit, redundancy, 5);
 
 const truth = (w: NewWorkload, i: number) =>
   pi.runReference(pi.taskFor(w.spec, i)) as { hits: number; samples: number };
@@ -67,7 +45,7 @@ export function engineRules(name: string, harness: StoreHarness): void {
 
     test('[Q6] a contested unit is settled by the coordinator: the forger is caught at once', async () => {
       for (const v of ['q-h1', 'q-c1', 'q-c2']) await volunteer(v);
-      const w = piWorkload(1);
+      const w = unitsWorkload(1);
       await engine.createWorkload(w, T0);
       const right = truth(w, 0);
       const h = (await engine.leaseReplica(req('q-h1')))!;
@@ -89,7 +67,7 @@ export function engineRules(name: string, harness: StoreHarness): void {
 
     test('[Q6] when no vote matches the coordinator, its own result settles the unit', async () => {
       for (const v of ['q-l1', 'q-l2']) await volunteer(v);
-      const w = piWorkload(1);
+      const w = unitsWorkload(1);
       await engine.createWorkload(w, T0);
       const right = truth(w, 0);
       const a = (await engine.leaseReplica(req('q-l1')))!;
@@ -106,7 +84,7 @@ export function engineRules(name: string, harness: StoreHarness): void {
 
     test('[E1] a volunteer that errors on a unit is not sent it again, nor can it fail it alone', async () => {
       for (const v of ['e-sab', 'e-h1', 'e-h2']) await volunteer(v);
-      const w = piWorkload(2, { maxErrors: 8 });
+      const w = unitsWorkload(2, { maxErrors: 8 });
       await engine.createWorkload(w, T0);
       const first = (await engine.leaseReplica(req('e-sab')))!;
       await engine.reportError(first.replicaId, 'e-sab', 'boom', T0);
@@ -126,7 +104,7 @@ export function engineRules(name: string, harness: StoreHarness): void {
 
     test('[E1] a kernel that fails for every volunteer fails the workload with the reason', async () => {
       for (const v of ['k-1', 'k-2', 'k-3']) await volunteer(v);
-      const w = piWorkload(1);
+      const w = unitsWorkload(1);
       await engine.createWorkload(w, T0);
       for (const v of ['k-1', 'k-2']) {
         const l = (await engine.leaseReplica(req(v)))!;
@@ -144,7 +122,7 @@ export function engineRules(name: string, harness: StoreHarness): void {
       for (const v of ['e2-sab', 'e2-h1', 'e2-h2']) await volunteer(v);
       const at = T0 + 100_000;
       // A healthy crowd: 40 validated results.
-      const crowd = piWorkload(20);
+      const crowd = unitsWorkload(20);
       await engine.createWorkload(crowd, at);
       for (let i = 0; i < 20; i++) {
         for (const v of ['e2-h1', 'e2-h2']) {
@@ -154,7 +132,7 @@ export function engineRules(name: string, harness: StoreHarness): void {
       }
       // The crowd's error rate is read again past its reuse time: a tenth or so now.
       const late = at + 10_000;
-      const w = piWorkload(40, { maxErrors: 50 });
+      const w = unitsWorkload(40, { maxErrors: 50 });
       await engine.createWorkload(w, late);
       const fail = async () => {
         const l = (await engine.leaseReplica(req('e2-sab', late)))!;
@@ -173,7 +151,7 @@ export function engineRules(name: string, harness: StoreHarness): void {
 
     test('[C2] credit is exact integer millionths; the leaderboard shows only validated volunteers', async () => {
       for (const v of ['c-a', 'c-b']) await volunteer(v);
-      const w = piWorkload(3, {}, 1030);
+      const w = unitsWorkload(3, {}, 1030);
       await engine.createWorkload(w, T0);
       for (let i = 0; i < 3; i++) {
         for (const v of ['c-a', 'c-b']) {
@@ -194,9 +172,9 @@ export function engineRules(name: string, harness: StoreHarness): void {
       await volunteer('s-v');
       const light = await engine.addOwner('light', 1);
       const heavy = await engine.addOwner('heavy', 3);
-      const a = piWorkload(40);
-      const b = piWorkload(40);
-      const urgent = piWorkload(40);
+      const a = unitsWorkload(40);
+      const b = unitsWorkload(40);
+      const urgent = unitsWorkload(40);
       await engine.createWorkload(a, T0, { owner: light, priority: 0 });
       await engine.createWorkload(b, T0 + 1, { owner: heavy, priority: 0 });
       await engine.createWorkload(urgent, T0 + 2, { owner: heavy, priority: 5 });

@@ -1,51 +1,30 @@
+// The engine's contract, rule and gradient suites over the embedded SQLite repository, each on
+// a file of its own in a temp folder, removed after.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteRepository } from '../../src/repository/sqlite/sqliteRepository';
 import { tempDir } from '../support/testCoordinator';
-import { engineContract } from './engineContract';
+import { engineContract, type StoreHarness } from './engineContract';
 import { engineGradient } from './engineGradient';
 import { engineRules } from './engineRules';
 
-const dir = tempDir('tessera-sqlite-');
-const file = join(dir, 'tessera.sqlite');
+function sqliteHarness(prefix: string): StoreHarness {
+  const dir = tempDir(prefix);
+  const file = join(dir, 'tessera.sqlite');
+  return {
+    async open() {
+      return new SqliteRepository(file);
+    },
+    async reopen(repository) {
+      await repository.close();
+      return new SqliteRepository(file);
+    },
+    async dispose() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
-engineContract('SQLite', {
-  async open() {
-    return new SqliteRepository(file);
-  },
-  async reopen(store) {
-    await store.close();
-    return new SqliteRepository(file);
-  },
-  async dispose() {
-    rmSync(dir, { recursive: true, force: true });
-  },
-});
-
-const rulesDir = tempDir('tessera-sqlite-rules-');
-engineRules('SQLite', {
-  async open() {
-    return new SqliteRepository(join(rulesDir, 'tessera.sqlite'));
-  },
-  async reopen(repository) {
-    await repository.close();
-    return new SqliteRepository(join(rulesDir, 'tessera.sqlite'));
-  },
-  async dispose() {
-    rmSync(rulesDir, { recursive: true, force: true });
-  },
-});
-
-const gradientDir = tempDir('tessera-sqlite-gradient-');
-engineGradient('SQLite', {
-  async open() {
-    return new SqliteRepository(join(gradientDir, 'tessera.sqlite'));
-  },
-  async reopen(repository) {
-    await repository.close();
-    return new SqliteRepository(join(gradientDir, 'tessera.sqlite'));
-  },
-  async dispose() {
-    rmSync(gradientDir, { recursive: true, force: true });
-  },
-});
+engineContract('SQLite', sqliteHarness('tessera-sqlite-'));
+engineRules('SQLite', sqliteHarness('tessera-sqlite-rules-'));
+engineGradient('SQLite', sqliteHarness('tessera-sqlite-gradient-'));

@@ -11,7 +11,7 @@ import type {
   ValidatedOutcome,
   WorkloadMeta,
 } from '../../engine/kind';
-import type { Tx, UnitRow, WorkloadRow, WorkloadView } from '../../engine/repository';
+import type { Tx, UnitRow, WorkloadView } from '../../engine/repository';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -149,8 +149,4 @@ export class MontecarloKind implements KindPlugin {
   }
 
   forgetConnection(): void {}
-
-  refuseStale(_workload: WorkloadRow): string | null {
-    return null;
-  }
 }

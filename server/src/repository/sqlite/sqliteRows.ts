@@ -4,10 +4,8 @@ import type {
   ReplicaPatch,
   ReplicaRow,
   ReplicaState,
-  UnitPatch,
   UnitRow,
   UnitState,
-  VolunteerPatch,
   VolunteerRow,
   WorkloadRow,
 } from '../../engine/repository';
@@ -177,21 +175,8 @@ export function toVolunteerRow(row: SqlVolunteer): VolunteerRow {
   };
 }
 
-const UNIT_COLUMNS: Record<keyof UnitPatch, string> = {
-  state: 'state',
-  wanted: 'wanted',
-  quorum: 'quorum',
-  inFlight: 'in_flight',
-  returned: 'returned',
-  errors: 'errors',
-  canonical: 'canonical',
-  verified: 'verified',
-  pin: 'pin',
-  backups: 'backups',
-  validatedAt: 'validated_at',
-};
-
-const REPLICA_COLUMNS: Record<keyof ReplicaPatch, string> = {
+/** Column of each ReplicaPatch field (replica rows are written through, field by field). */
+export const REPLICA_COLUMNS: Record<keyof ReplicaPatch, string> = {
   state: 'state',
   deadline: 'deadline',
   returnedAt: 'returned_at',
@@ -203,22 +188,6 @@ const REPLICA_COLUMNS: Record<keyof ReplicaPatch, string> = {
   offense: 'offense',
   fault: 'fault',
 };
-
-const VOLUNTEER_COLUMNS: Record<keyof VolunteerPatch, string> = {
-  creditMicro: 'credit_micro',
-  unitsValid: 'units_valid',
-  unitsInvalid: 'units_invalid',
-  unitsErrored: 'units_errored',
-  consecutiveValid: 'consecutive_valid',
-  offenses: 'offenses',
-  suspendedUntil: 'suspended_until',
-};
-
-export const PATCH_COLUMNS = {
-  units: UNIT_COLUMNS,
-  replicas: REPLICA_COLUMNS,
-  volunteers: VOLUNTEER_COLUMNS,
-} as const;
 
 /** A patch value as SQLite binds it (booleans as 0/1, bytes as Buffers). */
 export function sqlValue(value: unknown): unknown {

@@ -1,35 +1,22 @@
 // The engine's transaction context on SQLite: every method is one or two prepared statements on
 // the repository's connection, run while the repository holds its transaction (sqliteRepository.ts).
-import type { WorkloadStatus } from '@tessera/shared';
 import type {
-  ActiveWorkload,
   InFlightFilter,
   LeasableQuery,
   NewReplica,
-  NewUnit,
   ReplicaPatch,
   ReplicaRow,
   StragglerQuery,
-  TokenRow,
   Tx,
-  UnitPatch,
   UnitRow,
-  VolunteerPatch,
-  VolunteerRow,
-  WorkloadRow,
 } from '../../engine/repository';
-import type { StatementCache } from './statementCache';
 import {
-  PATCH_COLUMNS,
+  REPLICA_COLUMNS,
   sqlValue,
   toReplicaRow,
   toUnitRow,
-  toVolunteerRow,
-  toWorkloadRow,
   type SqlReplica,
   type SqlUnit,
-  type SqlVolunteer,
-  type SqlWorkload,
 } from './sqliteRows';
 import { SqliteUnits } from './sqliteUnits';
 
@@ -37,22 +24,16 @@ import { SqliteUnits } from './sqliteUnits';
 export const BARRING = `(r.state IN ('in_flight', 'returned', 'valid', 'errored')
   OR (r.state = 'invalid' AND r.withdrawn = 0))`;
 
-const FINAL: readonly WorkloadStatus[] = ['completed', 'failed', 'cancelled'];
-
 export class SqliteTx extends SqliteUnits implements Tx {
-  private patch(
-    table: keyof typeof PATCH_COLUMNS,
-    where: string,
-    patch: Record<string, unknown>,
-    keys: unknown[],
-  ): void {
-    const columns = PATCH_COLUMNS[table] as Record<string, string>;
-    const names = Object.keys(patch).filter((k) => patch[k] !== undefined);
+  private patchReplica(id: number, patch: ReplicaPatch): void {
+    const names = (Object.keys(patch) as Array<keyof ReplicaPatch>).filter(
+      (k) => patch[k] !== undefined,
+    );
     if (names.length === 0) return;
-    const set = names.map((n) => `${columns[n]} = ?`).join(', ');
+    const set = names.map((n) => `${REPLICA_COLUMNS[n]} = ?`).join(', ');
     this.sql
-      .get(`UPDATE ${table} SET ${set} WHERE ${where}`)
-      .run(...names.map((n) => sqlValue(patch[n])), ...keys);
+      .get(`UPDATE replicas SET ${set} WHERE id = ?`)
+      .run(...names.map((n) => sqlValue(patch[n])), id);
   }
 
   // --- units ----------------------------------------------------------------------------------
@@ -222,7 +203,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
   }
 
   async updateReplica(id: number, patch: ReplicaPatch): Promise<void> {
-    this.patch('replicas', 'id = ?', patch, [id]);
+    this.patchReplica(id, patch);
   }
 
   async replicasOfUnit(workloadId: string, idx: number): Promise<ReplicaRow[]> {
