@@ -141,11 +141,22 @@ for (const { name, spec } of CASES) {
         }
         await Promise.all(crew.map((v) => v.connect()));
         const running = crew.map((v) => v.run());
+        // Each kill lands once the restarted process has validated something more (at a random
+        // moment after that), so it falls mid-run however fast the coordinator is.
         let kills = 0;
+        let validated = 0;
         for (; kills < 4; kills++) {
-          await new Promise((r) => setTimeout(r, 150 + Math.floor(random() * 500)));
-          const view = (await api(coordinator.url, 'GET', `/api/workloads/${id}`)).body;
+          const view = await waitFor(
+            async () => {
+              const v = (await api(coordinator.url, 'GET', `/api/workloads/${id}`)).body;
+              return v.status === 'completed' || v.progress.unitsValidated > validated ? v : null;
+            },
+            60_000,
+            'progress after a restart',
+          );
           if (view.status === 'completed') break;
+          validated = view.progress.unitsValidated;
+          await new Promise((r) => setTimeout(r, Math.floor(random() * 60)));
           await coordinator.kill();
           await coordinator.start();
         }

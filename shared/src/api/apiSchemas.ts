@@ -100,6 +100,8 @@ export const platformStatsSchema = z
     volunteersByBackend: z.object({ webgpu: count, cpu: count }).loose(),
     volunteersTotal: count,
     unitsValidated: count,
+    /** Units no volunteer online may take (server/SPEC.md L2): they wait for another volunteer. */
+    unitsWaitingForVolunteers: count.optional(),
     throughput: z
       .object({
         windowSeconds: z.number().positive(),
