@@ -8,15 +8,16 @@ import {
   ERROR_CODES,
   TesseraError,
   toErrorBody,
-  type ErrorBody,
   type Lease,
   type ResultReply,
   type SubmitWorkload,
   type VolunteerSummary,
-  type WorkloadStatus,
 } from '@tessera/shared';
 import type { Clock } from './clock';
-import { Counters } from './metrics';
+import type { BatchReply, CoordinatorEvents } from './coordinatorTypes';
+import { Counters, Timings } from './metrics';
+import { silentLogger, type Logger } from './ops/logger';
+import { arbitratedInvalid, invalidReplicas, logCaught, verdictOf } from './ops/resultVerdicts';
 import { trustPolicyOf, type SchedulerOptions } from './scheduler/schedulerOptions';
 import { ThroughputMeter } from './scheduler/throughputMeter';
 import type { TrustPolicy } from './scheduler/trustPolicy';
@@ -48,25 +49,12 @@ export {
   type WorkloadRecord,
 } from './engine/views';
 
-export interface CoordinatorEvents {
-  /** A workload changed state or progress. */
-  workload: [workloadId: string];
-  /** A workload reached a final status. */
-  workloadEnded: [workloadId: string, status: WorkloadStatus];
-  /** Volunteers whose validated credit changed. */
-  credited: [volunteerIds: string[]];
-  /** New units can be leased (a workload submitted, a round opened, leases released). */
-  workAvailable: [];
-}
-
 /** [E2] How long the crowd's error rate is reused before it is read again. */
 const CROWD_RATE_TTL_MS = 5_000;
 
-export type BatchReply =
-  { ok: true; verdict: ResultReply['verdict'] } | { ok: false; error: ErrorBody };
-
 export class Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly counters = new Counters();
+  readonly timings = new Timings(this.counters.registry);
   readonly trust: TrustPolicy;
   readonly throughput = new ThroughputMeter();
   readonly kinds: Kinds;
@@ -82,6 +70,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     readonly clock: Clock,
     readonly options: SchedulerOptions,
     private readonly random: RandomSource = cryptoRandom,
+    readonly logger: Logger = silentLogger,
   ) {
     super();
     this.trust = trustPolicyOf(options);
@@ -106,7 +95,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.repository.transaction(this.clock.now(), work);
+    return this.timings.transaction(() => this.repository.transaction(this.clock.now(), work));
   }
 
   plugin(meta: { kind: WorkloadMeta['kind'] }): KindPlugin {
@@ -223,7 +212,11 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
    * [L6] Leases a batch sized to the tab: as many units as fit in `leaseWorkSeconds` at its
    * measured throughput, at most `maxUnits`, in one transaction.
    */
-  async leaseBatch(identity: ConnectionIdentity, maxUnits = 1): Promise<Lease[]> {
+  leaseBatch(identity: ConnectionIdentity, maxUnits = 1): Promise<Lease[]> {
+    return this.timings.lease(() => this.leaseNow(identity, maxUnits));
+  }
+
+  private async leaseNow(identity: ConnectionIdentity, maxUnits: number): Promise<Lease[]> {
     const env: LeaseEnv = {
       trust: this.trust,
       leaseDurationMs: this.options.leaseDurationMs,
@@ -256,6 +249,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     });
     if (leases.length > 0) {
       this.counters.inc('tessera_replicas_leased_total', {}, leases.length);
+      this.logger.debug({ ...identity, replicaIds: leases.map((l) => l.replicaId) }, 'leased');
       for (const id of new Set(leases.map((l) => l.workloadId))) this.emit('workload', id);
     }
     return leases;
@@ -310,7 +304,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     connectionId: string | null,
     items: readonly ResultItem[],
   ): Promise<BatchReply[]> {
-    const { ledger, outcomes } = await this.transaction(async (tx) => {
+    const { ledger, outcomes, caught } = await this.transaction(async (tx) => {
       const ledger = new Ledger(tx, this.ledgerEnv);
       const env = {
         meta: (id: string) => this.meta(tx, id),
@@ -318,7 +312,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       };
       const outcomes = [];
       for (const item of items) outcomes.push(await takeResult(ledger, env, volunteerId, item));
-      return { ledger, outcomes };
+      return { ledger, outcomes, caught: await invalidReplicas(tx, ledger) };
     });
     const replies: BatchReply[] = outcomes.map((o, i) => {
       if (!o.ok) {
@@ -338,8 +332,11 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
           const state = (await tx.replica(items[i]!.replicaId))?.state;
           if (state === 'valid' || state === 'invalid') replies[i] = { ok: true, verdict: state };
         }
+        caught.push(...(await arbitratedInvalid(tx, ledger)));
       });
     }
+    logCaught(this.logger, caught);
+    for (const r of replies) this.counters.inc('tessera_results_total', { verdict: verdictOf(r) });
     return replies;
   }
 
@@ -367,21 +364,28 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   /**
-   * [L5] At start: the previous process's connections are all gone, so their leases are
+   * [L5] Leases granted by coordinator processes that are gone (the previous run of this one,
+   * or a dead peer on a shared store): their connections went with them, so the leases are
    * released at once instead of at their deadlines; rounds left ready to close are closed.
    */
   async releaseOrphanedLeases(): Promise<number> {
-    const { released } = await this.aftermath.release(
-      { all: true },
-      { state: 'timed_out', message: 'the coordinator restarted', fault: null },
-      'tessera_replicas_released_total',
-    );
+    const released = await this.releaseOrphans();
     await this.aftermath.settleActive();
     return released;
   }
 
-  /** The sweep: expired leases back to the pool, stalled units re-decided, rounds settled. */
+  private async releaseOrphans(): Promise<number> {
+    const { released } = await this.aftermath.release(
+      { orphaned: true },
+      { state: 'timed_out', message: 'the coordinator process holding it stopped', fault: null },
+      'tessera_replicas_released_total',
+    );
+    return released;
+  }
+
+  /** The sweep: expired and orphaned leases back to the pool, stalled units re-decided, rounds settled. */
   async expireLeases(): Promise<number> {
+    await this.releaseOrphans();
     const { released } = await this.aftermath.release(
       { deadlineBefore: this.clock.now() },
       { state: 'timed_out', message: 'lease expired', fault: 'volunteer' },

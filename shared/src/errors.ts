@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   rateLimited: 'RATE_LIMITED',
   suspended: 'SUSPENDED',
   notReady: 'NOT_READY',
+  /** The store is out of reach for a moment (PostgreSQL restarting): try again shortly. */
+  unavailable: 'UNAVAILABLE',
   internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -19,6 +19,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_LEASED: 409,
   LEASE_EXPIRED: 409,
   INVALID_RESULT: 400,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

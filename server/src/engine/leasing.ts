@@ -112,7 +112,7 @@ export async function leaseUnits(
       ? unitsForSeconds(env.rate, first.work, env.leaseWorkSeconds, picked.length)
       : 1;
     const unitMs = env.rate ? (first.work / env.rate) * 1000 : 0;
-    const workload = (await tx.workload(meta.id))!;
+    const workload = (await tx.peekWorkload(meta.id))!;
     const leased: LeasedUnit[] = [];
     for (const unit of picked.slice(0, count)) {
       await maybeRunAlone(tx, env, meta, unit, volunteer);

@@ -217,6 +217,11 @@ export interface VolunteerStanding {
 /** Which in-flight replicas a release takes. */
 export type InFlightFilter =
   | { all: true }
+  /**
+   * [L5] Leases granted by coordinator processes that are gone: on SQLite (one process per file)
+   * every other instance's; on PostgreSQL those whose instance stopped heart-beating.
+   */
+  | { orphaned: true }
   | { connectionId: string }
   | { deadlineBefore: number }
   | { volunteerId: string }
@@ -242,7 +247,13 @@ export interface Tx {
   readonly now: number;
 
   insertWorkload(row: Omit<WorkloadRow, 'updatedAt' | 'completedAt'>): Promise<void>;
+  /**
+   * The workload row, to decide what this transaction writes to it: where several processes
+   * share the store (PostgreSQL) it stays locked until the transaction ends.
+   */
   workload(id: string): Promise<WorkloadRow | null>;
+  /** The workload row as committed, without a lock: for decisions that write nothing to it. */
+  peekWorkload(id: string): Promise<WorkloadRow | null>;
   setWorkloadStatus(id: string, status: WorkloadStatus, reason: string | null): Promise<void>;
   /** queued -> running on the first lease; no change otherwise. */
   startWorkload(id: string): Promise<void>;
@@ -314,6 +325,8 @@ export interface Tx {
 }
 
 export interface Repository {
+  /** [L5] This process's id in the store: its leases carry it. */
+  readonly instanceId: string;
   /** Runs `work` in one transaction at time `now`; commits when it resolves, rolls back on throw. */
   transaction<T>(now: number, work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;

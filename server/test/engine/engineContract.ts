@@ -69,6 +69,8 @@ export function engineContract(name: string, harness: StoreHarness): void {
       const w = await store.createWorkload(spec, T0);
       const a = (await store.leaseReplica(req('va')))!;
       const b = (await store.leaseReplica(req('vb')))!;
+      // The process that granted them is gone; the one that starts on the same data frees them.
+      store = new EngineDriver(await harness.reopen(store.repository));
       const out = await store.releaseAllConnections(T0 + 1);
       assert.equal(out.released, 2);
       for (const l of [a, b]) {

@@ -296,4 +296,9 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       ALTER TABLE workloads ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    // [L5] Leases carry the coordinator process (instance) that granted them.
+    version: 10,
+    sql: `ALTER TABLE replicas ADD COLUMN instance_id TEXT;`,
+  },
 ];

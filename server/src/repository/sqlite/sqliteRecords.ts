@@ -11,7 +11,7 @@ import type {
   VolunteerRow,
   WorkloadRow,
 } from '../../engine/repository';
-import { toVolunteerRow, toWorkloadRow, type SqlVolunteer, type SqlWorkload } from './sqliteRows';
+import { toVolunteerRow, toWorkloadRow, type SqlVolunteer, type SqlWorkload } from '../rows';
 import { SqliteViews } from './sqliteViews';
 
 const FINAL: readonly WorkloadStatus[] = ['completed', 'failed', 'cancelled'];
@@ -103,6 +103,11 @@ export class SqliteRecords extends SqliteViews {
     const parsed = toWorkloadRow(row);
     this.workloads.set(id, parsed);
     return parsed;
+  }
+
+  async peekWorkload(id: string): Promise<WorkloadRow | null> {
+    // One process, one transaction at a time: a read needs no lock.
+    return this.workload(id);
   }
 
   /** The row to change, marked to be written at flush. */

@@ -2,6 +2,7 @@
 // statements synchronously on one connection, so the repository runs one transaction at a time:
 // each waits its turn (a promise queue), opens BEGIN IMMEDIATE, and commits when the engine's
 // work resolves. A SIGKILL leaves either all of a state change or none of it.
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Repository, Tx } from '../../engine/repository';
 import { SQLITE_MIGRATIONS } from './migrations';
@@ -14,6 +15,8 @@ export class SqliteRepository implements Repository {
   /** The tail of the queue of transactions waiting for the connection. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** [L5] This process; leases of any other instance in the file were granted before a restart. */
+  readonly instanceId = `sqlite:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   constructor(readonly path: string) {
     this.db = new Database(path);
@@ -63,7 +66,7 @@ export class SqliteRepository implements Repository {
       if (this.closed) throw new Error('the repository is closed');
       this.sql.get('BEGIN IMMEDIATE').run();
       try {
-        const tx = new SqliteTx(this.sql, now);
+        const tx = new SqliteTx(this.sql, now, this.instanceId);
         const result = await work(tx);
         tx.flush();
         this.sql.get('COMMIT').run();

@@ -17,7 +17,7 @@ import {
   toUnitRow,
   type SqlReplica,
   type SqlUnit,
-} from './sqliteRows';
+} from '../rows';
 import { SqliteUnits } from './sqliteUnits';
 
 /** [L2] Replica states that bar their volunteer (and network group) from another of the unit. */
@@ -181,14 +181,15 @@ export class SqliteTx extends SqliteUnits implements Tx {
   async insertReplica(r: NewReplica): Promise<number> {
     const info = this.sql
       .get(
-        `INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, net_group, state,
-           leased_at, deadline) VALUES (?, ?, ?, ?, ?, 'in_flight', ?, ?)`,
+        `INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, instance_id,
+           net_group, state, leased_at, deadline) VALUES (?, ?, ?, ?, ?, ?, 'in_flight', ?, ?)`,
       )
       .run(
         r.workloadId,
         r.unitIdx,
         r.volunteerId,
         r.connectionId,
+        this.instanceId,
         r.netGroup,
         r.leasedAt,
         r.deadline,
@@ -224,6 +225,13 @@ export class SqliteTx extends SqliteUnits implements Tx {
           `SELECT * FROM replicas INDEXED BY replicas_deadline WHERE state = 'in_flight' ORDER BY id`,
         )
         .all() as SqlReplica[];
+    } else if ('orphaned' in filter) {
+      rows = this.sql
+        .get(
+          `SELECT * FROM replicas INDEXED BY replicas_deadline WHERE state = 'in_flight'
+             AND (instance_id IS NULL OR instance_id <> ?) ORDER BY id`,
+        )
+        .all(this.instanceId) as SqlReplica[];
     } else if ('connectionId' in filter) {
       rows = this.sql
         .get(

@@ -3,7 +3,7 @@
 // each unit of its results, so a unit is read once, changed in memory and written once at flush.
 // Queries over the units table flush first; clearCanonicals drops what it makes stale.
 import type { NewUnit, UnitPatch, UnitRow } from '../../engine/repository';
-import { sqlValue, toUnitRow, type SqlUnit } from './sqliteRows';
+import { sqlValue, toUnitRow, type SqlUnit } from '../rows';
 import { SqliteRecords } from './sqliteRecords';
 
 const key = (workloadId: string, idx: number) => `${idx}\u0000${workloadId}`;

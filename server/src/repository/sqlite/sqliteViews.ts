@@ -10,7 +10,7 @@ import {
   type WorkloadView,
 } from '../../engine/repository';
 import type { StatementCache } from './statementCache';
-import { toWorkloadRow, type SqlWorkload } from './sqliteRows';
+import { toWorkloadRow, type SqlWorkload } from '../rows';
 
 const VIEW_COLUMNS = `w.*, (SELECT COUNT(*) FROM units u INDEXED BY units_in_flight
   WHERE u.workload_id = w.id AND u.state = 'open' AND u.in_flight > 0) AS units_in_flight`;
@@ -19,6 +19,8 @@ export class SqliteViews {
   constructor(
     protected readonly sql: StatementCache,
     readonly now: number,
+    /** [L5] The process whose transaction this is: leases carry it. */
+    protected readonly instanceId: string,
   ) {}
 
   /** Writes rows changed in memory before a query reads their tables (sqliteRecords.ts). */

@@ -1,4 +1,5 @@
-// Row shapes of the SQLite tables and their mapping to the engine's records (engine/repository.ts).
+// Row shapes of the repository tables (SQLite and PostgreSQL share column names and types that map
+// alike) and their mapping to the engine's records (engine/repository.ts).
 import type { Redundancy, WorkloadStatus } from '@tessera/shared';
 import type {
   ReplicaPatch,
@@ -8,7 +9,7 @@ import type {
   UnitState,
   VolunteerRow,
   WorkloadRow,
-} from '../../engine/repository';
+} from '../engine/repository';
 
 export interface SqlWorkload {
   id: string;
