@@ -56,6 +56,7 @@ export default defineConfig({
       TESSERA_TOKEN: process.env.TESSERA_E2E_TOKEN,
       // One coordinator on SQLite, whatever the machine's environment says.
       DATABASE_URL: '',
+      REDIS_URL: '',
     },
     url: `${baseURL}/healthz`,
     timeout: 180_000,

@@ -1,6 +1,7 @@
 // The client app's entry: picks the page by pathname. The coordinator serves index.html for
 // every unknown path (SPA fallback), so the routing happens here. Each page is its own chunk,
 // loaded on demand: a volunteer's tab does not download the charts and the submit forms.
+import './app/zodWithoutEval';
 import { StrictMode, Suspense, lazy, type ComponentType, type ReactElement } from 'react';
 import { createRoot } from 'react-dom/client';
 import { NotFoundPage } from './app/NotFoundPage';

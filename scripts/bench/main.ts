@@ -10,6 +10,7 @@ import { benchGradientRounds } from './gradientRounds';
 import { benchPiKernels } from './kernels';
 import { benchIsingKernels } from './isingKernels';
 import { benchOptionKernels } from './optionKernels';
+import { benchScale } from './scale';
 
 const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
 
@@ -45,6 +46,12 @@ const SECTIONS: BenchSection[] = [
     title:
       'gradient rounds over the coordinator, rounds/s: 2 and 8 volunteer threads vs one process (relative)',
     run: () => benchGradientRounds({ log: progress }),
+  },
+  {
+    id: 'scale',
+    title:
+      'coordinator processes on SQLite and PostgreSQL + Redis, validated units/s (relative to 1 process on SQLite)',
+    run: () => benchScale({ log: progress }),
   },
 ];
 

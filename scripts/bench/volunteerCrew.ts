@@ -1,16 +1,27 @@
 // A crew of simulated volunteers in a process of its own, so the coordinator's CPU can be read
-// apart from theirs: `node --import tsx scripts/bench/volunteerCrew.ts URL COUNT MAX_UNITS`.
+// apart from theirs: `node --import tsx scripts/bench/volunteerCrew.ts URL[,URL...] COUNT MAX_UNITS`
+// (with several URLs, the volunteers are dealt round-robin over the coordinator processes).
 // Prints "ready" once every volunteer is connected, then runs until its parent sends "stop".
 import { SimulatedVolunteer } from '../../server/src/sim/simulatedVolunteer';
 
-const [url, countText, maxUnitsText] = process.argv.slice(2);
+const [urlList, countText, maxUnitsText] = process.argv.slice(2);
+const urls = (urlList ?? '').split(',').filter(Boolean);
 const count = Number(countText);
 const maxUnits = Number(maxUnitsText);
-if (!url || !Number.isInteger(count) || count < 1 || !Number.isInteger(maxUnits) || maxUnits < 1) {
-  console.error('usage: volunteerCrew.ts URL COUNT MAX_UNITS');
+if (
+  urls.length === 0 ||
+  !Number.isInteger(count) ||
+  count < 1 ||
+  !Number.isInteger(maxUnits) ||
+  maxUnits < 1
+) {
+  console.error('usage: volunteerCrew.ts URL[,URL...] COUNT MAX_UNITS');
   process.exit(2);
 }
-const crew = Array.from({ length: count }, () => new SimulatedVolunteer({ url, maxUnits }));
+const crew = Array.from(
+  { length: count },
+  (_, i) => new SimulatedVolunteer({ url: urls[i % urls.length]!, maxUnits }),
+);
 let stopping = false;
 process.on('message', (message) => {
   if (message === 'stop') stopping = true;

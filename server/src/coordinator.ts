@@ -17,7 +17,7 @@ import type { Clock } from './clock';
 import type { BatchReply, CoordinatorEvents } from './coordinatorTypes';
 import { Counters, Timings } from './metrics';
 import { silentLogger, type Logger } from './ops/logger';
-import { arbitratedInvalid, invalidReplicas, logCaught, verdictOf } from './ops/resultVerdicts';
+import { arbitratedInvalid, invalidReplicas, reportVerdicts } from './ops/resultVerdicts';
 import { trustPolicyOf, type SchedulerOptions } from './scheduler/schedulerOptions';
 import { ThroughputMeter } from './scheduler/throughputMeter';
 import type { TrustPolicy } from './scheduler/trustPolicy';
@@ -335,8 +335,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
         caught.push(...(await arbitratedInvalid(tx, ledger)));
       });
     }
-    logCaught(this.logger, caught);
-    for (const r of replies) this.counters.inc('tessera_results_total', { verdict: verdictOf(r) });
+    reportVerdicts(this.logger, this.counters, caught, replies);
     return replies;
   }
 
@@ -368,24 +367,19 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
    * or a dead peer on a shared store): their connections went with them, so the leases are
    * released at once instead of at their deadlines; rounds left ready to close are closed.
    */
-  async releaseOrphanedLeases(): Promise<number> {
-    const released = await this.releaseOrphans();
-    await this.aftermath.settleActive();
-    return released;
-  }
-
-  private async releaseOrphans(): Promise<number> {
+  async releaseOrphanedLeases(settle = true): Promise<number> {
     const { released } = await this.aftermath.release(
       { orphaned: true },
       { state: 'timed_out', message: 'the coordinator process holding it stopped', fault: null },
       'tessera_replicas_released_total',
     );
+    if (settle) await this.aftermath.settleActive();
     return released;
   }
 
-  /** The sweep: expired and orphaned leases back to the pool, stalled units re-decided, rounds settled. */
+  /** The sweep: expired and orphaned leases back, stalled units re-decided, rounds settled. */
   async expireLeases(): Promise<number> {
-    await this.releaseOrphans();
+    await this.releaseOrphanedLeases(false);
     const { released } = await this.aftermath.release(
       { deadlineBefore: this.clock.now() },
       { state: 'timed_out', message: 'lease expired', fault: 'volunteer' },

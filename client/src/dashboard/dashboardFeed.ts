@@ -69,6 +69,9 @@ export class DashboardFeed {
   constructor(baseUrl = '') {
     this.socket = io(`${baseUrl}${DASHBOARD_NAMESPACE}`, {
       auth: { dashboardVersion: DASHBOARD_PROTOCOL_VERSION },
+      // WebSocket only (as the volunteer's connection): one TCP connection that stays on one
+      // coordinator process, so a cluster behind any load balancer needs no sticky sessions.
+      transports: ['websocket'],
       reconnectionDelay: RECONNECT_DELAY_MS,
       reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
       randomizationFactor: 0.5,

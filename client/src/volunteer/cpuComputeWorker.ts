@@ -1,6 +1,7 @@
 // A CPU compute worker: the volunteer worker starts one per core it may use and sends each a
 // unit at a time. The reference computation holds this thread for the unit's length, which is
 // why it runs here and not on the thread that talks to the coordinator.
+import '../app/zodWithoutEval';
 import { estimatorFor } from '@tessera/shared/kinds/registry';
 import type { ComputeRequest, ComputeResponse } from './computeWorkerMessages';
 import { toPlainError } from './workerMessages';

@@ -3,6 +3,7 @@
 // the page keeps it responsive while units run. The GPU backend, the unit counters and the
 // controls (throttle, pause) belong to the tab and survive stop/start; the coordinator session
 // does not.
+import '../app/zodWithoutEval';
 import type { ComputeBackend } from './computeBackend';
 import { ContributionControls } from './contributionControls';
 import { StatusReporter } from './statusReporter';

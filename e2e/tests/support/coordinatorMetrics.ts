@@ -4,13 +4,16 @@
 import { expect, type APIRequestContext } from '@playwright/test';
 import { RESEARCHER_TOKEN } from './coordinatorApi';
 
-/** The value of an unlabelled counter in the coordinator's Prometheus text; 0 when absent. */
+/**
+ * The value of a counter without labels of its own in the coordinator's Prometheus text (every
+ * series carries the node's `instance` label, nothing else); 0 when absent.
+ */
 export async function metricValue(api: APIRequestContext, name: string): Promise<number> {
   const response = await api.get('/metrics');
   expect(response.status(), 'GET /metrics').toBe(200);
   const text = await response.text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.slice(name.length + 1)) : 0;
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
 export async function cancelWorkload(api: APIRequestContext, id: string): Promise<void> {

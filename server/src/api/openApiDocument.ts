@@ -61,6 +61,40 @@ const unauthorized = errorResponse('The bearer token is missing or unknown.', [
   ERROR_CODES.unauthorized,
 ]);
 
+/** The answer of a call over the operator's rate limits (server/src/ops/rateLimit.ts). */
+const rateLimited = {
+  ...errorResponse(
+    'Too many calls from this address in the last minute, where the operator set limits (`TESSERA_RATE_LIMIT`: every /api call, and a stricter limit on submitting). `details`: `{ limit, windowSeconds, retryAfterSeconds }`.',
+    [ERROR_CODES.rateLimited],
+  ),
+  headers: {
+    'Retry-After': {
+      description: 'Seconds until a call is taken again.',
+      schema: { type: 'integer' },
+    },
+  },
+};
+
+interface Operation {
+  tags?: string[];
+  responses: Record<string, unknown>;
+}
+
+/**
+ * Every /api operation may answer 429, except the bytes gradient volunteers download (tag
+ * `gradient`), which the limits leave out.
+ */
+function withRateLimits<T extends Record<string, object>>(paths: T): T {
+  for (const [path, item] of Object.entries(paths)) {
+    if (!path.startsWith('/api/')) continue;
+    for (const [key, op] of Object.entries(item as Record<string, Operation>)) {
+      if (key === 'parameters' || op.tags?.includes('gradient')) continue;
+      op.responses = { ...op.responses, '429': rateLimited };
+    }
+  }
+  return paths;
+}
+
 export function buildOpenApiDocument(): Record<string, unknown> {
   return {
     openapi: OPENAPI_VERSION,
@@ -79,7 +113,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           'The bytes gradient volunteers fetch: a parameter version and a data partition, both immutable.',
       },
     ],
-    paths: {
+    paths: withRateLimits({
       '/api/workloads': {
         post: {
           tags: ['workloads'],
@@ -280,7 +314,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
-    },
+    }),
     components: {
       securitySchemes: {
         researcherToken: {

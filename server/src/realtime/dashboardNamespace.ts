@@ -21,7 +21,8 @@ import type { Coordinator } from '../coordinator';
 import { DashboardPublisher } from './dashboard/dashboardPublisher';
 import type { DashboardOptions } from './dashboard/dashboardOptions';
 import type { Timers } from './dashboard/timers';
-import type { OnlineVolunteers } from './onlineVolunteers';
+import type { RemoteChanges } from './cluster/clusterRelay';
+import type { OnlineView } from './onlineVolunteers';
 import { TokenBucket } from './rateLimiter';
 
 /** A watcher switches workloads now and then; only a misbehaving client comes near these. */
@@ -60,26 +61,40 @@ export interface DashboardHandle {
 export function attachDashboardNamespace(
   io: Server,
   coordinator: Coordinator,
-  online: OnlineVolunteers,
+  online: OnlineView,
   options: DashboardOptions,
   timers: Timers,
   log: (message: string) => void,
+  remote: RemoteChanges | null = null,
 ): DashboardHandle {
   const nsp: DashboardNsp = io.of(DASHBOARD_NAMESPACE);
+  // Every node of a cluster runs its own publisher for its own watchers (`local`: with the
+  // Redis adapter a plain emit would reach every node's watchers, who would get one copy per
+  // node). Its figures are cluster-wide all the same: workloads, throughput and the leaderboard
+  // come from the shared store, volunteers from the cluster online view, and the other nodes'
+  // changes arrive as `remote` notices. So each tab gets one stream, from the node it is
+  // connected to; a tab that reconnects elsewhere starts over with that node's full snapshot.
+  // This needs no leader to elect and keeps working on each node while Redis is away.
   const publisher = new DashboardPublisher(
     coordinator,
     online,
     options,
     {
       watchers: () => nsp.sockets.size,
-      broadcast: (snapshot) => nsp.emit('snapshot', snapshot),
+      broadcast: (snapshot) => nsp.local.emit('snapshot', snapshot),
       hasDetailWatchers: (id) => (nsp.adapter.rooms.get(workloadRoom(id))?.size ?? 0) > 0,
       sendDetail: (detail) =>
-        nsp.to(workloadRoom(detail.workloadId)).emit('workload:detail', detail),
+        nsp.local.to(workloadRoom(detail.workloadId)).emit('workload:detail', detail),
     },
     timers,
     log,
   );
+  const onRemoteWorkload = (id: string) => publisher.noteWorkload(id);
+  const onRemoteCredited = () => publisher.noteCredited();
+  const onResync = () => publisher.resync();
+  remote?.on('workload', onRemoteWorkload);
+  remote?.on('credited', onRemoteCredited);
+  remote?.on('resync', onResync);
 
   nsp.use((socket, next) => {
     const auth = dashboardHandshakeSchema.safeParse(socket.handshake.auth);
@@ -164,6 +179,11 @@ export function attachDashboardNamespace(
   return {
     namespace: nsp,
     publisher,
-    close: () => publisher.close(),
+    close: () => {
+      remote?.off('workload', onRemoteWorkload);
+      remote?.off('credited', onRemoteCredited);
+      remote?.off('resync', onResync);
+      publisher.close();
+    },
   };
 }

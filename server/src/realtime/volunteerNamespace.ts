@@ -28,7 +28,8 @@ import {
 import type { ConnectionIdentity, Coordinator } from '../coordinator';
 import { toVolunteerSummary } from '../coordinator';
 import { networkGroup } from '../scheduler/networkGroup';
-import type { OnlineVolunteers } from './onlineVolunteers';
+import type { RemoteChanges } from './cluster/clusterRelay';
+import type { OnlineTable } from './onlineVolunteers';
 import { TokenBucket } from './rateLimiter';
 
 /**
@@ -79,8 +80,9 @@ export const IDLE_ROOM = 'idle';
 export function attachVolunteerNamespace(
   io: Server,
   coordinator: Coordinator,
-  online: OnlineVolunteers,
+  online: OnlineTable,
   log: (message: string) => void,
+  remote: RemoteChanges | null = null,
 ): VolunteerNamespace {
   const nsp: VolunteerNamespace = io.of(VOLUNTEER_NAMESPACE);
 
@@ -301,16 +303,25 @@ export function attachVolunteerNamespace(
   });
   // [L10] One wake-up per tick however many units appeared in it; the woken leave the room and
   // join it again if they still find nothing, so each wake-up reaches a tab at most once.
+  // Both steps are `local`, so they happen together in this tick. In a cluster each node wakes
+  // its own idle tabs: for work that appeared here, and when another node's notice says some
+  // appeared there (`remote`). Through the Redis adapter instead, the emit and the leave would
+  // reach other nodes as two stream entries, and a tab could be woken, ask, find nothing, rejoin
+  // the room and then be taken out by the late leave, missing the next wake-up. A tab woken by
+  // two nodes at once asks twice; an extra ask is harmless (the client counts wake-ups).
   let wakePending = false;
-  coordinator.on('workAvailable', () => {
+  const wakeIdleTabs = () => {
     if (wakePending) return;
     wakePending = true;
     setImmediate(() => {
       wakePending = false;
-      nsp.to(IDLE_ROOM).emit('work:available');
-      nsp.in(IDLE_ROOM).socketsLeave(IDLE_ROOM);
+      nsp.local.to(IDLE_ROOM).emit('work:available');
+      nsp.local.in(IDLE_ROOM).socketsLeave(IDLE_ROOM);
     });
-  });
+  };
+  coordinator.on('workAvailable', wakeIdleTabs);
+  remote?.on('workAvailable', wakeIdleTabs);
+  remote?.on('resync', wakeIdleTabs);
 
   return nsp;
 }

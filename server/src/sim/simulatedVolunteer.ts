@@ -77,9 +77,10 @@ export class SimulatedVolunteer extends VolunteerConnection {
       );
       if (!reply.ok) {
         this.count(reply.error.code);
-        // Told to slow down: back off for a while, as the browser client does.
+        // Told to slow down, or the store is out of reach for a moment: back off for a while,
+        // as the browser client does.
         await sleep(
-          reply.error.code === 'RATE_LIMITED' || reply.error.code === 'SUSPENDED'
+          ['RATE_LIMITED', 'SUSPENDED', 'UNAVAILABLE'].includes(reply.error.code)
             ? RATE_LIMIT_BACKOFF_MS
             : (this.options.idleMs ?? 50),
         );

@@ -78,11 +78,29 @@ export class VolunteerConnection {
       // The namespace's own 'connect' (not the manager's 'reconnect', which comes before the
       // namespace is ready): greet again with the same identity.
       socket.on('connect', () => {
-        this.greeted = this.hello().catch(() => this.close());
+        this.greeted = this.helloAgain(socket);
       });
       socket.on('disconnect', () => {
         this.greeted = new Promise(() => undefined);
       });
+    }
+  }
+
+  /**
+   * Greets a reconnected socket; while the coordinator cannot answer (its store restarting) it
+   * tries again every second, as the browser client does; a refusal closes this volunteer.
+   */
+  private async helloAgain(socket: ClientSocket): Promise<void> {
+    for (;;) {
+      try {
+        return await this.hello();
+      } catch (error) {
+        if (!/UNAVAILABLE|INTERNAL/.test(String(error)) || !socket.connected) {
+          if (socket.connected) this.close();
+          return;
+        }
+        await new Promise((resume) => setTimeout(resume, 1_000));
+      }
     }
   }
 

@@ -151,7 +151,8 @@ describe('REST API', () => {
     assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
     const text = await metrics.text();
     assert.match(text, /^# TYPE tessera_volunteers_online gauge$/m);
-    assert.match(text, /^tessera_workloads\{status="cancelled"\} \d+$/m);
-    assert.match(text, /^tessera_workloads_submitted_total \d+$/m);
+    // Every series carries the node's instance id (ops/prometheus.ts).
+    assert.match(text, /^tessera_workloads\{status="cancelled",instance="[^"]+"\} \d+$/m);
+    assert.match(text, /^tessera_workloads_submitted_total\{instance="[^"]+"\} \d+$/m);
   });
 });

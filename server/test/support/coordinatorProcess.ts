@@ -27,6 +27,11 @@ export class CoordinatorProcess {
     private readonly env: Record<string, string>,
   ) {}
 
+  /** The running process's id (null when stopped). */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -37,6 +42,8 @@ export class CoordinatorProcess {
       env: {
         ...process.env,
         DATABASE_URL: '',
+        // Tests poll the REST API far faster than a person: no per-address limits.
+        TESSERA_RATE_LIMIT: '0',
         PORT: String(this.port),
         HOST: '127.0.0.1',
         ...this.env,

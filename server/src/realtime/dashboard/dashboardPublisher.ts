@@ -17,7 +17,7 @@ import type { Coordinator } from '../../coordinator';
 import type { PlatformCounts } from '../../engine/repository';
 import type { VolunteerStanding } from '../../engine/reads';
 import type { WorkloadRecord } from '../../engine/views';
-import type { OnlineVolunteers } from '../onlineVolunteers';
+import type { OnlineView } from '../onlineVolunteers';
 import { BoundedSeries } from './boundedSeries';
 import { CoalescingThrottle } from './coalescingThrottle';
 import type { DashboardOptions } from './dashboardOptions';
@@ -88,7 +88,7 @@ export class DashboardPublisher {
 
   constructor(
     private readonly coordinator: Coordinator,
-    private readonly online: OnlineVolunteers,
+    private readonly online: OnlineView,
     private readonly options: DashboardOptions,
     private readonly sink: DashboardSink,
     private readonly timers: Timers,
@@ -142,15 +142,31 @@ export class DashboardPublisher {
     return track.fullDetail();
   }
 
-  private readonly onWorkload = (workloadId: string): void => {
+  /** A workload changed (here, or on another node of a cluster). */
+  noteWorkload(workloadId: string): void {
     this.dirty.add(workloadId);
     if (this.sink.watchers() > 0) this.throttle.request();
-  };
+  }
 
-  private readonly onCredited = (): void => {
+  /** Someone's validated credit changed (here, or on another node of a cluster). */
+  noteCredited(): void {
     this.leaderboardDirty = true;
     if (this.sink.watchers() > 0) this.throttle.request();
-  };
+  }
+
+  /**
+   * Changes may have gone unannounced (a cluster's notices lost while Redis was away): the next
+   * build rereads every workload and the leaderboard from the store.
+   */
+  resync(): void {
+    this.loaded = false;
+    this.leaderboardDirty = true;
+    if (this.sink.watchers() > 0) this.throttle.request();
+  }
+
+  private readonly onWorkload = (workloadId: string): void => this.noteWorkload(workloadId);
+
+  private readonly onCredited = (): void => this.noteCredited();
 
   private scheduleHeartbeat(): void {
     this.heartbeat = this.timers.setTimeout(() => {
@@ -240,6 +256,7 @@ export class DashboardPublisher {
     this.sampleDue = false;
 
     const counts = await store.counts(this.options.throughputWindowMs);
+    await this.online.refresh();
     await this.refreshWorkloads(now, heartbeat);
     if (this.leaderboardDirty) {
       this.leaderboardDirty = false;

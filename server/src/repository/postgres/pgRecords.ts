@@ -23,7 +23,7 @@ import {
   type WorkloadView,
 } from '../../engine/repository';
 import { toVolunteerRow, toWorkloadRow, type SqlVolunteer, type SqlWorkload } from '../rows';
-import type { PgSession } from './pgSession';
+import { PgViews } from './pgViews';
 
 const FINAL: readonly WorkloadStatus[] = ['completed', 'failed', 'cancelled'];
 const COUNTERS = [
@@ -35,10 +35,7 @@ const COUNTERS = [
   ['offenses', 'offenses'],
 ] as const;
 
-const VIEW_COLUMNS = `w.*, (SELECT COUNT(*) FROM units u
-  WHERE u.workload_id = w.id AND u.state = 'open' AND u.in_flight > 0) AS units_in_flight`;
-
-export class PgRecords {
+export class PgRecords extends PgViews {
   /** Workload rows this transaction holds locked, changed in memory until flush. */
   private readonly workloads = new Map<string, WorkloadRow>();
   private readonly dirtyWorkloads = new Set<string>();
@@ -46,19 +43,15 @@ export class PgRecords {
   private readonly volunteers = new Map<string, { read: VolunteerRow; now: VolunteerRow }>();
   private readonly dirtyVolunteers = new Set<string>();
 
-  constructor(
-    protected readonly sql: PgSession,
-    readonly now: number,
-    protected readonly instanceId: string,
-  ) {}
+  /** Ids of the workload rows this transaction holds locked. */
+  protected lockedWorkloads(): string[] {
+    return [...this.workloads.keys()];
+  }
 
-  /** Writes changed unit rows (pgTx.ts) before a query reads the units table. */
-  async flushUnits(): Promise<void> {}
-
-  async flushWorkloads(): Promise<void> {
+  override async flushWorkloads(): Promise<void> {
     for (const id of this.dirtyWorkloads) {
       const w = this.workloads.get(id)!;
-      await this.sql.run(
+      this.sql.send(
         `UPDATE workloads SET status = $1, failure_reason = $2, units_validated = $3,
            units_failed = $4, aggregate = $5, updated_at = $6, completed_at = $7 WHERE id = $8`,
         [
@@ -77,7 +70,7 @@ export class PgRecords {
   }
 
   /** Volunteers last and in id order: the lock order that keeps transactions from deadlocking. */
-  async flushVolunteers(): Promise<void> {
+  override async flushVolunteers(): Promise<void> {
     for (const id of [...this.dirtyVolunteers].sort()) {
       const { read, now } = this.volunteers.get(id)!;
       const sets: string[] = [];
@@ -98,17 +91,11 @@ export class PgRecords {
         sets.push(`suspended_until = $${values.length}`);
       }
       if (sets.length > 0) {
-        await this.sql.run(`UPDATE volunteers SET ${sets.join(', ')} WHERE id = $1`, values);
+        this.sql.send(`UPDATE volunteers SET ${sets.join(', ')} WHERE id = $1`, values);
       }
       this.volunteers.set(id, { read: { ...now }, now });
     }
     this.dirtyVolunteers.clear();
-  }
-
-  async flush(): Promise<void> {
-    await this.flushUnits();
-    await this.flushWorkloads();
-    await this.flushVolunteers();
   }
 
   // --- workloads ------------------------------------------------------------------------------
@@ -183,7 +170,7 @@ export class PgRecords {
       return;
     }
     // A lease does not lock the workload: only the first one, on a queued workload, writes it.
-    await this.sql.run(
+    this.sql.send(
       `UPDATE workloads SET status = 'running', updated_at = $2 WHERE id = $1 AND status = 'queued'`,
       [id, this.now],
     );
@@ -258,7 +245,7 @@ export class PgRecords {
   }
 
   async touchVolunteer(id: string, displayName?: string): Promise<void> {
-    await this.sql.run(
+    this.sql.send(
       'UPDATE volunteers SET last_seen = $2, display_name = COALESCE($3, display_name) WHERE id = $1',
       [id, this.now, displayName ?? null],
     );
@@ -295,122 +282,5 @@ export class PgRecords {
 
   async countTokens(): Promise<number> {
     return (await this.sql.row<{ n: number }>('SELECT COUNT(*) AS n FROM tokens'))!.n;
-  }
-
-  // --- a kind's own storage -------------------------------------------------------------------
-
-  async blob(workloadId: string, name: string): Promise<Uint8Array | null> {
-    const row = await this.sql.row<{ bytes: Buffer }>(
-      'SELECT bytes FROM workload_blobs WHERE workload_id = $1 AND name = $2',
-      [workloadId, name],
-    );
-    return row?.bytes ?? null;
-  }
-
-  async putBlob(workloadId: string, name: string, bytes: Uint8Array): Promise<void> {
-    await this.sql.run(
-      `INSERT INTO workload_blobs (workload_id, name, bytes) VALUES ($1, $2, $3)
-       ON CONFLICT (workload_id, name) DO UPDATE SET bytes = EXCLUDED.bytes`,
-      [workloadId, name, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)],
-    );
-  }
-
-  async deleteBlob(workloadId: string, name: string): Promise<void> {
-    await this.sql.run('DELETE FROM workload_blobs WHERE workload_id = $1 AND name = $2', [
-      workloadId,
-      name,
-    ]);
-  }
-
-  async records(workloadId: string): Promise<unknown[]> {
-    const rows = await this.sql.rows<{ body: string }>(
-      'SELECT body FROM workload_records WHERE workload_id = $1 ORDER BY seq',
-      [workloadId],
-    );
-    return rows.map((r) => JSON.parse(r.body) as unknown);
-  }
-
-  async putRecord(workloadId: string, seq: number, body: unknown): Promise<void> {
-    await this.sql.run(
-      `INSERT INTO workload_records (workload_id, seq, body) VALUES ($1, $2, $3)
-       ON CONFLICT (workload_id, seq) DO UPDATE SET body = EXCLUDED.body`,
-      [workloadId, seq, JSON.stringify(body)],
-    );
-  }
-
-  // --- views ----------------------------------------------------------------------------------
-
-  async workloadViews(id?: string): Promise<WorkloadView[]> {
-    await this.flushUnits();
-    await this.flushWorkloads();
-    const rows =
-      id === undefined
-        ? await this.sql.rows<SqlWorkload>(
-            `SELECT ${VIEW_COLUMNS} FROM workloads w ORDER BY w.created_at DESC, w.id`,
-          )
-        : await this.sql.rows<SqlWorkload>(
-            `SELECT ${VIEW_COLUMNS} FROM workloads w WHERE w.id = $1`,
-            [id],
-          );
-    return rows.map((row) => ({ ...toWorkloadRow(row), unitsInFlight: row.units_in_flight ?? 0 }));
-  }
-
-  async counts(windowMs: number): Promise<PlatformCounts> {
-    await this.flush();
-    const workloadsByStatus = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
-    for (const row of await this.sql.rows<{ status: WorkloadStatus; n: number }>(
-      'SELECT status, COUNT(*) AS n FROM workloads GROUP BY status',
-    )) {
-      workloadsByStatus[row.status] = row.n;
-    }
-    const replicasByState = Object.fromEntries(REPLICA_STATES.map((s) => [s, 0])) as Record<
-      ReplicaState,
-      number
-    >;
-    for (const row of await this.sql.rows<{ state: ReplicaState; n: number }>(
-      'SELECT state, COUNT(*) AS n FROM replicas GROUP BY state',
-    )) {
-      replicasByState[row.state] = row.n;
-    }
-    const validated = (await this.sql.row<{ n: number }>(
-      'SELECT COALESCE(SUM(units_validated), 0)::bigint AS n FROM workloads',
-    ))!;
-    // Monte Carlo work is samples; gradient units count as units, not samples (as on SQLite).
-    const recent = (await this.sql.row<{ units: number; work: number }>(
-      `SELECT COUNT(*) AS units,
-         COALESCE(SUM(CASE WHEN w.kind = 'montecarlo' THEN u.work END), 0)::bigint AS work
-       FROM units u JOIN workloads w ON w.id = u.workload_id
-       WHERE u.validated_at IS NOT NULL AND u.validated_at > $1`,
-      [this.now - windowMs],
-    ))!;
-    const volunteers = (await this.sql.row<{ n: number }>('SELECT COUNT(*) AS n FROM volunteers'))!;
-    return {
-      workloadsByStatus,
-      unitsValidated: validated.n,
-      replicasByState,
-      volunteersTotal: volunteers.n,
-      recent: { windowMs, units: recent.units, work: recent.work },
-    };
-  }
-
-  async leaderboard(limit: number): Promise<VolunteerStanding[]> {
-    await this.flushVolunteers();
-    const rows = await this.sql.rows<{
-      id: string;
-      display_name: string;
-      credit_micro: number;
-      units_valid: number;
-    }>(
-      `SELECT id, display_name, credit_micro, units_valid FROM volunteers
-       WHERE units_valid > 0 AND credit_micro > 0
-       ORDER BY credit_micro DESC, units_valid DESC, created_at ASC, id ASC LIMIT $1`,
-      [Math.max(0, Math.floor(limit))],
-    );
-    return rows.map((row) => ({
-      volunteerId: row.id,
-      displayName: row.display_name,
-      creditMicro: row.credit_micro,
-      unitsValidated: row.units_valid,
-    }));
   }
 }

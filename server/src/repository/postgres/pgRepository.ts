@@ -16,7 +16,8 @@ import { migratePostgres } from './pgMigrations';
 import { PgSession } from './pgSession';
 import { PgTx } from './pgTx';
 
-const HEARTBEAT_MS = 2_000;
+// [L5] A heartbeat a second; a process silent for INSTANCE_DEAD_MS (5 s) is dead.
+const HEARTBEAT_MS = 1_000;
 const MAX_ATTEMPTS = 8;
 /** PostgreSQL aborts one of two transactions that deadlock or conflict: run it again. */
 const RETRYABLE = new Set(['40P01', '40001', '55P03']);
@@ -71,6 +72,8 @@ export class PgRepository implements Repository {
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      // Writes go out without waiting for each answer (pgSession.ts).
+      pipeline: true,
       // 64-bit counts and times fit a double exactly far past any value Tessera writes.
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -132,10 +135,12 @@ export class PgRepository implements Repository {
       }
       let broken = false;
       try {
-        await client.query('BEGIN');
-        const tx = new PgTx(new PgSession(client), now, this.instanceId);
+        const session = new PgSession(client);
+        session.send('BEGIN');
+        const tx = new PgTx(session, now, this.instanceId);
         const result = await work(tx);
         await tx.flush();
+        await session.settle();
         await client.query('COMMIT');
         return result;
       } catch (error) {

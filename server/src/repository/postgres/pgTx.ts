@@ -24,13 +24,10 @@ import {
   type SqlUnit,
 } from '../rows';
 import { PgRecords } from './pgRecords';
-
-/** [L2] Replica states that bar their volunteer (and network group) from another of the unit. */
-const BARRING = `(r.state IN ('in_flight', 'returned', 'valid', 'errored')
-  OR (r.state = 'invalid' AND r.withdrawn = 0))`;
+import { BARRING, STRAGGLER_SQL } from './pgQueries';
 
 /** [L5] A coordinator process whose heartbeat is older than this is dead. */
-export const INSTANCE_DEAD_MS = 10_000;
+export const INSTANCE_DEAD_MS = 5_000;
 
 const key = (workloadId: string, idx: number) => `${idx}\u0000${workloadId}`;
 
@@ -47,7 +44,7 @@ export class PgTx extends PgRecords implements Tx {
   override async flushUnits(): Promise<void> {
     for (const k of this.dirtyUnits) {
       const u = this.units.get(k)!;
-      await this.sql.run(
+      this.sql.send(
         `UPDATE units SET state = $1, wanted = $2, quorum = $3, in_flight = $4, returned = $5,
            errors = $6, canonical = $7, verified = $8, pin = $9, backups = $10, validated_at = $11
          WHERE workload_id = $12 AND idx = $13`,
@@ -150,6 +147,8 @@ export class PgTx extends PgRecords implements Tx {
        ORDER BY u.round, ${preferred}u.idx LIMIT $4
        FOR NO KEY UPDATE OF u SKIP LOCKED`,
       values,
+      // A generic plan cannot use the partial index for this workload and sorts every unit.
+      'each',
     );
     const round = rows[0]?.round;
     return this.seed(rows.filter((r) => r.round === round).map(toUnitRow));
@@ -157,32 +156,15 @@ export class PgTx extends PgRecords implements Tx {
 
   async stragglerUnit(q: StragglerQuery): Promise<UnitRow | null> {
     await this.flushUnits();
-    const row = await this.sql.row<SqlUnit>(
-      `WITH first_round AS (
-         SELECT MIN(round) AS round FROM units WHERE workload_id = $1 AND state = 'open'),
-       pace AS (
-         SELECT AVG(r.returned_at - r.leased_at) AS mean FROM replicas r
-         JOIN units a ON a.workload_id = r.workload_id AND a.idx = r.unit_idx
-         WHERE r.workload_id = $1 AND a.round = (SELECT round FROM first_round)
-           AND r.state IN ('returned', 'valid', 'invalid'))
-       SELECT u.* FROM units u
-       WHERE u.workload_id = $1 AND u.state = 'open' AND u.in_flight > 0 AND u.backups = 0
-         AND u.wanted < $5 AND u.round = (SELECT round FROM first_round)
-         AND (SELECT COUNT(*) FROM units o WHERE o.workload_id = u.workload_id
-                AND o.round = u.round AND o.state = 'open')
-             <= GREATEST(1, (SELECT COUNT(*) FROM units a WHERE a.workload_id = u.workload_id
-                               AND a.round = u.round) / 4)
-         AND (SELECT mean FROM pace) IS NOT NULL
-         AND (SELECT MIN(r.leased_at) FROM replicas r WHERE r.workload_id = u.workload_id
-                AND r.unit_idx = u.idx AND r.state = 'in_flight')
-             < $4 - GREATEST($6, $7 * (SELECT mean FROM pace))
-         AND NOT EXISTS (SELECT 1 FROM replicas r
-           WHERE r.workload_id = u.workload_id AND r.unit_idx = u.idx AND ${BARRING}
-             AND (r.volunteer_id = $2 OR r.net_group = $3))
-       ORDER BY u.idx LIMIT 1
-       FOR NO KEY UPDATE OF u SKIP LOCKED`,
-      [q.workloadId, q.volunteerId, q.netGroup, q.now, q.maxReplicas, q.floorMs, q.factor],
-    );
+    const row = await this.sql.row<SqlUnit>(STRAGGLER_SQL, [
+      q.workloadId,
+      q.volunteerId,
+      q.netGroup,
+      q.now,
+      q.maxReplicas,
+      q.floorMs,
+      q.factor,
+    ]);
     return row ? this.seed([toUnitRow(row)])[0]! : null;
   }
 
@@ -285,16 +267,22 @@ export class PgTx extends PgRecords implements Tx {
   async replica(id: string | number): Promise<ReplicaRow | null> {
     const replicaId = replicaIdOf(id);
     if (replicaId === null) return null;
-    const head = await this.sql.row<{ workload_id: string }>(
-      'SELECT workload_id FROM replicas WHERE id = $1',
-      [replicaId],
+    // Most replicas a transaction reads belong to a workload it already holds: lock at once.
+    const locked = this.lockedWorkloads();
+    let row = await this.sql.row<SqlReplica>(
+      locked.length > 0
+        ? 'SELECT * FROM replicas WHERE id = $1 AND workload_id = ANY($2::text[]) FOR NO KEY UPDATE'
+        : 'SELECT * FROM replicas WHERE id = $1 AND $2::text[] IS NOT NULL',
+      [replicaId, locked],
     );
+    if (row && locked.includes(row.workload_id)) return toReplicaRow(row);
+    const head =
+      row ?? (await this.sql.row<SqlReplica>('SELECT * FROM replicas WHERE id = $1', [replicaId]));
     if (!head) return null;
     await this.workload(head.workload_id);
-    const row = await this.sql.row<SqlReplica>(
-      'SELECT * FROM replicas WHERE id = $1 FOR NO KEY UPDATE',
-      [replicaId],
-    );
+    row = await this.sql.row<SqlReplica>('SELECT * FROM replicas WHERE id = $1 FOR NO KEY UPDATE', [
+      replicaId,
+    ]);
     return row ? toReplicaRow(row) : null;
   }
 
@@ -304,7 +292,7 @@ export class PgTx extends PgRecords implements Tx {
     );
     if (names.length === 0) return;
     const set = names.map((n, i) => `${REPLICA_COLUMNS[n]} = $${i + 2}`).join(', ');
-    await this.sql.run(`UPDATE replicas SET ${set} WHERE id = $1`, [
+    this.sql.send(`UPDATE replicas SET ${set} WHERE id = $1`, [
       id,
       ...names.map((n) => sqlValue(patch[n])),
     ]);
