@@ -3,6 +3,7 @@
 import type { Redundancy, WorkloadStatus } from '@tessera/shared';
 import type {
   ReplicaPatch,
+  UnitPatch,
   ReplicaRow,
   ReplicaState,
   UnitRow,
@@ -197,4 +198,11 @@ export function sqlValue(value: unknown): unknown {
     return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   }
   return value === undefined ? null : value;
+}
+
+/** Applies a unit patch to a cached row in place (fields left undefined keep their value). */
+export function applyUnitPatch(row: UnitRow, patch: UnitPatch): void {
+  for (const [name, value] of Object.entries(patch)) {
+    if (value !== undefined) (row as unknown as Record<string, unknown>)[name] = value;
+  }
 }

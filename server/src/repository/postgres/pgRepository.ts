@@ -147,6 +147,7 @@ export class PgRepository implements Repository {
         broken = isUnavailable(error);
         if (!broken) await client.query('ROLLBACK').catch(() => undefined);
         if (RETRYABLE.has(codeOf(error) ?? '') && attempt < MAX_ATTEMPTS) {
+          // Jitter only (which retry goes first), never part of a result.
           await new Promise((resume) => setTimeout(resume, 2 + Math.random() * 8 * attempt));
           continue;
         }

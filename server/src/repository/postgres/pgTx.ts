@@ -16,6 +16,7 @@ import type {
   UnitRow,
 } from '../../engine/repository';
 import {
+  applyUnitPatch,
   REPLICA_COLUMNS,
   sqlValue,
   toReplicaRow,
@@ -122,9 +123,7 @@ export class PgTx extends PgRecords implements Tx {
     if (!(await this.unit(workloadId, idx))) return;
     const k = key(workloadId, idx);
     const cached = this.units.get(k)!;
-    for (const [name, value] of Object.entries(patch)) {
-      if (value !== undefined) (cached as unknown as Record<string, unknown>)[name] = value;
-    }
+    applyUnitPatch(cached, patch);
     this.dirtyUnits.add(k);
   }
 

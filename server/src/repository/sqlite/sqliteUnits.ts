@@ -3,7 +3,7 @@
 // each unit of its results, so a unit is read once, changed in memory and written once at flush.
 // Queries over the units table flush first; clearCanonicals drops what it makes stale.
 import type { NewUnit, UnitPatch, UnitRow } from '../../engine/repository';
-import { sqlValue, toUnitRow, type SqlUnit } from '../rows';
+import { applyUnitPatch, sqlValue, toUnitRow, type SqlUnit } from '../rows';
 import { SqliteRecords } from './sqliteRecords';
 
 const key = (workloadId: string, idx: number) => `${idx}\u0000${workloadId}`;
@@ -91,9 +91,7 @@ export class SqliteUnits extends SqliteRecords {
     if (!(await this.unit(workloadId, idx))) return;
     const k = key(workloadId, idx);
     const cached = this.units.get(k)!;
-    for (const [name, value] of Object.entries(patch)) {
-      if (value !== undefined) (cached as unknown as Record<string, unknown>)[name] = value;
-    }
+    applyUnitPatch(cached, patch);
     this.dirtyUnits.add(k);
   }
 }
