@@ -61,7 +61,8 @@ function skipped(name: string, samples: number, why: string): BenchRow {
   return { name, work: samples, unit: 'samples', seconds: Number.NaN, note: `skipped: ${why}` };
 }
 
-async function benchNative(
+/** native/pi.c, checked on `task` against `reference` hits, timed on `samples` (also wgsl.ts's baseline). */
+export async function benchNative(
   task: PiTask,
   reference: number,
   samples: number,

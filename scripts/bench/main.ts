@@ -11,6 +11,7 @@ import { benchPiKernels } from './kernels';
 import { benchIsingKernels } from './isingKernels';
 import { benchOptionKernels } from './optionKernels';
 import { benchScale } from './scale';
+import { benchWgslKernels } from './wgslKernels';
 
 const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
 
@@ -19,6 +20,12 @@ const SECTIONS: BenchSection[] = [
     id: 'pi',
     title: 'pi kernel, samples/s: fastest of 3 runs, relative to native C',
     run: () => benchPiKernels({ log: progress }),
+  },
+  {
+    id: 'wgsl',
+    title:
+      'pi as a researcher WGSL kernel vs the built-in pi kernel, samples/s: fastest of 3, relative to native C',
+    run: () => benchWgslKernels({ log: progress }),
   },
   {
     id: 'ising',

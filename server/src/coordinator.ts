@@ -11,7 +11,6 @@ import {
   type Lease,
   type ResultReply,
   type SubmitWorkload,
-  type VolunteerSummary,
 } from '@tessera/shared';
 import type { Clock } from './clock';
 import type { BatchReply, CoordinatorEvents } from './coordinatorTypes';
@@ -24,13 +23,12 @@ import type { TrustPolicy } from './scheduler/trustPolicy';
 import type { KindPlugin, WorkloadMeta } from './engine/kind';
 import { Ledger, type LedgerEnv } from './engine/ledger';
 import { Aftermath, type ReleaseOutcome } from './engine/aftermath';
-import { leaseUnits, type LeaseEnv } from './engine/leasing';
+import { leaseUnits, renewLease, type LeaseEnv } from './engine/leasing';
 import type { Repository, Tx, VolunteerRow } from './engine/repository';
 import { takeResult, type ResultItem } from './engine/results';
 import {
   cryptoRandom,
   newId,
-  toVolunteerSummary,
   type ConnectionIdentity,
   type RandomSource,
   type WorkloadRecord,
@@ -38,6 +36,8 @@ import {
 import { createKinds, type Kinds } from './kinds/registry';
 import { identifyVolunteer } from './engine/identities';
 import { CoordinatorReads } from './engine/reads';
+import { SpotChecks } from './engine/spotChecks';
+import { mulberry32 } from './sim/seededRandom';
 
 export {
   cryptoRandom,
@@ -64,6 +64,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   private crowd = { rate: 0, at: -Infinity };
   readonly ledgerEnv: LedgerEnv;
   private readonly aftermath: Aftermath;
+  /** [R9] Sub-range spot checks, run after the results they check are committed. */
+  readonly spotChecks: SpotChecks;
 
   constructor(
     readonly repository: Repository,
@@ -83,6 +85,12 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       plugin: (meta) => this.plugin(meta),
       canArbitrate: (meta, idx) => options.arbitration && this.aftermath.canArbitrate(meta, idx),
     };
+    this.spotChecks = new SpotChecks(this, this.aftermath, {
+      enabled: options.blockChecks,
+      rate: options.blockCheckRate,
+      // Seeded scheduling (tests, the simulator) gets a seeded stream of its own.
+      random: random === cryptoRandom ? cryptoRandom : mulberry32(0x5b07c4ec),
+    });
   }
 
   /** The announcements (EngineCore): this coordinator is its own event emitter. */
@@ -262,21 +270,19 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
 
   async renew(volunteerId: string, replicaId: number): Promise<number> {
     const deadline = this.clock.now() + this.options.leaseDurationMs;
-    const renewed = await this.transaction(async (tx) => {
-      const r = await tx.replica(replicaId);
-      if (!r || r.volunteerId !== volunteerId || r.state !== 'in_flight' || r.deadline < tx.now) {
-        return false;
-      }
-      await tx.updateReplica(replicaId, { deadline });
-      return true;
-    });
-    if (!renewed) {
+    if (!(await this.transaction((tx) => renewLease(tx, volunteerId, replicaId, deadline)))) {
       throw new TesseraError(
         ERROR_CODES.leaseExpired,
         'this lease is not held any more: drop the unit',
       );
     }
     return deadline;
+  }
+
+  /** Stops what runs beside the engine: queued spot checks finish, the kernel lab closes. */
+  async close(): Promise<void> {
+    await this.spotChecks.drain();
+    await this.kinds.montecarlo.close();
   }
 
   /** One result; a refusal throws its protocol error. */
@@ -309,6 +315,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       const env = {
         meta: (id: string) => this.meta(tx, id),
         plugin: (m: WorkloadMeta) => this.plugin(m),
+        spotCheck: (_m: WorkloadMeta, lone: boolean) => this.spotChecks.wants(lone),
       };
       const outcomes = [];
       for (const item of items) outcomes.push(await takeResult(ledger, env, volunteerId, item));
@@ -324,6 +331,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       return { ok: true, verdict: o.verdict };
     });
     await this.aftermath.finish(ledger);
+    this.spotChecks.enqueue(ledger.spotChecks);
     if (ledger.arbitrate.length > 0) {
       // [Q6] arbitration settled contested units after the commit: report the final verdicts.
       await this.transaction(async (tx) => {
@@ -388,10 +396,5 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     await this.aftermath.redecideStalled();
     await this.aftermath.settleActive();
     return released;
-  }
-
-  async volunteerSummary(volunteerId: string): Promise<VolunteerSummary | null> {
-    const v = await this.transaction((tx) => tx.volunteer(volunteerId));
-    return v ? toVolunteerSummary(v) : null;
   }
 }

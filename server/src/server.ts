@@ -164,7 +164,7 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
   app.use(statsRoutes(coordinator, online, startedAt));
   app.use(openApiRoutes());
   app.use('/api', gradientRoutes(coordinator));
-  app.use('/api', workloadRoutes(coordinator, verifier));
+  app.use('/api', workloadRoutes(coordinator, verifier, online));
   app.use('/api', (req) => {
     throw new TesseraError(ERROR_CODES.notFound, `no such endpoint: ${req.method} /api${req.path}`);
   });
@@ -250,6 +250,7 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
       await cluster?.close();
       if (http.listening) await new Promise<void>((done) => http.close(() => done()));
       await limits.close();
+      await coordinator.close();
     },
   };
 }

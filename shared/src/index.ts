@@ -114,7 +114,12 @@ export {
   type PlatformStats,
   type WorkloadResult,
 } from './api/apiSchemas';
-export { fieldErrorsFromIssues, firstErrorByPath } from './api/fieldErrors';
+export {
+  fieldErrorsFromIssues,
+  firstErrorByPath,
+  messageWithoutLocation,
+  sourceLocationWords,
+} from './api/fieldErrors';
 export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   TesseraClient,

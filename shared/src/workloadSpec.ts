@@ -93,4 +93,9 @@ export interface WorkloadView {
   updatedAt: string;
   completedAt: string | null;
   failureReason: string | null;
+  /**
+   * Monte Carlo workloads: the volunteer tabs online now that can run its units (WebGPU tabs
+   * for an estimator that needs a GPU, a researcher's WGSL kernel; every tab otherwise).
+   */
+  capableVolunteers?: number | undefined;
 }

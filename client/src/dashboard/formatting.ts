@@ -74,7 +74,11 @@ export function stepsWords(done: number, total: number): string {
   return `${wholeNumber(done)} / ${wholeNumber(total)} ${total === 1 ? 'step' : 'steps'}`;
 }
 
-/** "pi · montecarlo"; a kind with no estimator of its own ("gradient") said once. */
+/** Estimators whose registry name does not say what they are to a reader. */
+const ESTIMATOR_WORDS: Record<string, string> = { wgsl: 'WGSL kernel' };
+
+/** "pi · montecarlo", "WGSL kernel · montecarlo"; a kind with no estimator of its own said once. */
 export function kindWords(w: { kind: string; estimator: string }): string {
-  return w.estimator === w.kind ? w.kind : `${w.estimator} · ${w.kind}`;
+  if (w.estimator === w.kind) return w.kind;
+  return `${ESTIMATOR_WORDS[w.estimator] ?? w.estimator} · ${w.kind}`;
 }

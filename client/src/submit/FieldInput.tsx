@@ -1,7 +1,10 @@
-// One form field: its label, the input that suits its kind, its limits and default beside it,
-// and its error (from the form's own check or from the coordinator) right under it.
+// One form field: its label, the input that suits its kind (a code editor for a kernel's source),
+// its limits and default beside it, and its error (from the form's own check or from the
+// coordinator) right under it; a compile error also marks its line in the editor.
+import { CodeEditor } from './CodeEditor';
 import type { FormField } from './formFields';
 import type { FieldHint } from './estimatorHints';
+import type { TextLocation } from './formValues';
 import { limitWords, numberWords } from './limitWords';
 
 export interface FieldInputProps {
@@ -9,6 +12,8 @@ export interface FieldInputProps {
   hint: FieldHint | undefined;
   value: string;
   error: string | undefined;
+  /** Where the error points in the field's text (a kernel's compile error), if anywhere. */
+  location?: TextLocation | undefined;
   onChange(value: string): void;
 }
 
@@ -21,7 +26,7 @@ function lastSegment(key: string): string {
   return key.slice(key.lastIndexOf('.') + 1);
 }
 
-export function FieldInput({ field, hint, value, error, onChange }: FieldInputProps) {
+export function FieldInput({ field, hint, value, error, location, onChange }: FieldInputProps) {
   const id = fieldId(field.key);
   const describedBy = [
     `${id}-limits`,
@@ -83,13 +88,27 @@ export function FieldInput({ field, hint, value, error, onChange }: FieldInputPr
       );
       break;
     case 'string':
+    case 'list':
       input = (
         <input
           {...common}
           type="text"
           maxLength={field.maxLength}
+          autoComplete="off"
+          spellCheck={field.kind === 'string'}
           value={value}
           onChange={(e) => onChange(e.target.value)}
+        />
+      );
+      break;
+    case 'code':
+      input = (
+        <CodeEditor
+          inputProps={common}
+          value={value}
+          location={error ? location : undefined}
+          maxLength={field.maxLength}
+          onChange={onChange}
         />
       );
       break;

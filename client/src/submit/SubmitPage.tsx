@@ -66,15 +66,18 @@ export function SubmitPage() {
 
   function change(key: string, value: string) {
     setValues((old) => ({ ...old, [key]: value }));
-    setErrors((old) => old.filter((e) => e.path !== key));
+    // A list's item errors (spec.outputs.1) go with the list.
+    setErrors((old) => old.filter((e) => e.path !== key && !e.path.startsWith(`${key}.`)));
   }
 
-  /** Moves focus to the first field that needs attention, after React has drawn the errors. */
-  function focusFirstError() {
-    requestAnimationFrame(() => {
-      formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-    });
-  }
+  // Focus moves to the first field that needs attention once React has drawn the errors: an
+  // effect runs after that commit (a frame callback could run before it and find no field).
+  const [focusRequest, setFocusRequest] = useState(0);
+  useEffect(() => {
+    if (focusRequest === 0) return;
+    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [focusRequest]);
+  const focusFirstError = () => setFocusRequest((n) => n + 1);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -120,6 +123,7 @@ export function SubmitPage() {
         hint={form.hints[f.key]}
         value={values[f.key] ?? ''}
         error={placed.byField.get(f.key)}
+        location={placed.locations.get(f.key)}
         onChange={(value) => change(f.key, value)}
       />
     );
@@ -177,7 +181,7 @@ export function SubmitPage() {
           {field(form.nameField)}
           {form.advancedFields.length > 0 && (
             <details className="advanced" open={advancedHasError || undefined}>
-              <summary>Training details (advanced)</summary>
+              <summary>{form.advancedTitle}</summary>
               <p className="field-help">Left empty, each takes the default beside it.</p>
               {form.advancedFields.map(field)}
             </details>

@@ -13,13 +13,27 @@ export interface FieldHint {
   shownWhen?: ShownWhen;
   /** Kept in the form's folded "advanced" section. */
   advanced?: boolean;
+  /** A string that is program text: edited in the code editor, sent exactly as typed. */
+  code?: boolean;
 }
 
 export interface EstimatorHint {
   title: string;
   summary: string;
+  /** The folded section of advanced fields. Default "Training details (advanced)". */
+  advancedTitle?: string;
   fields: Record<string, FieldHint>;
 }
+
+/** The kernel a new "Your WGSL kernel" form opens with: pi, as a kernel. */
+export const STARTER_KERNEL = `// One sample: a random point (x, y) in the unit square. It returns
+// 4 inside the quarter circle, else 0: the mean estimates pi.
+fn sample() -> array<f32, 1> {
+  let x = uniform();
+  let y = uniform();
+  return array<f32, 1>(select(0.0, 4.0, x * x + y * y < 1.0));
+}
+`;
 
 const SEED: FieldHint = {
   label: 'Seed',
@@ -61,6 +75,36 @@ export const ESTIMATOR_HINTS: Record<string, EstimatorHint> = {
       seed: SEED,
       samplesPerUnit: { label: 'Samples per unit', help: 'Paths in one work unit.' },
     },
+  },
+  wgsl: {
+    title: 'Your WGSL kernel',
+    summary:
+      'Your own Monte Carlo kernel in WGSL: fn sample() returns K numbers per sample, and the result is the mean of each over all samples, with its standard error and 95% interval. Units run only in volunteers’ tabs that have WebGPU.',
+    fields: {
+      source: {
+        label: 'Kernel (WGSL)',
+        help: 'Define fn sample() -> array<f32, K>, K = the number of outputs. uniform() returns the next random f32 in [0, 1), random_u32() the next 32 random bits: the same sample gets the same numbers on every device. A kernel that does not compile is refused with the line it points at.',
+        initial: STARTER_KERNEL,
+        code: true,
+      },
+      outputs: {
+        label: 'Outputs',
+        help: 'A name for each value sample() returns, in order, comma-separated (e.g. hit, steps).',
+        initial: 'pi',
+      },
+      samples: { label: 'Samples', help: 'Calls of sample() in all.', initial: '2^24' },
+      seed: SEED,
+      samplesPerUnit: {
+        label: 'Samples per unit',
+        help: 'Calls of sample() in one work unit. Empty: the coordinator times a trial run of the kernel and picks about 2 seconds of GPU work.',
+      },
+      tolerance: {
+        label: 'Agreement tolerance',
+        help: 'Relative difference within which two volunteers’ results for a unit agree. Empty: exact for a kernel built only from +, −, × and comparisons (they round the same on every GPU), else 0.001, since exp, log, sqrt and the like may differ in their last bits from one GPU to another.',
+        advanced: true,
+      },
+    },
+    advancedTitle: 'Kernel details (advanced)',
   },
   'ising-2d': {
     title: '2D Ising model',

@@ -3,9 +3,19 @@
 // these, so a new estimator's spec gets a form without new form code. A union of objects told
 // apart by one literal field (`optimizer: { name: 'sgd', ... } | { name: 'adam', ... }`) becomes
 // a choice for that field plus every option's fields, each shown only while its option is chosen.
+// A list of strings (a kernel's output names) is one input of comma-separated items; a string a
+// hint marks as code (a WGSL kernel's source) gets a code editor (estimatorHints.ts).
 import { z } from 'zod';
 
-export const FIELD_KINDS = ['integer', 'number', 'string', 'boolean', 'choice'] as const;
+export const FIELD_KINDS = [
+  'integer',
+  'number',
+  'string',
+  'code',
+  'list',
+  'boolean',
+  'choice',
+] as const;
 export type FieldKind = (typeof FIELD_KINDS)[number];
 
 export interface FormField {
@@ -23,6 +33,9 @@ export interface FormField {
   exclusiveMaximum?: boolean;
   minLength?: number;
   maxLength?: number;
+  /** A list's bounds on its number of items. */
+  minItems?: number;
+  maxItems?: number;
   options?: string[];
   description?: string;
   /** Shown (and sent) only while the field `key` holds one of `values`. */
@@ -60,6 +73,9 @@ type JsonSchema = {
   exclusiveMaximum?: number;
   minLength?: number;
   maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  items?: JsonSchema;
   description?: string;
 };
 
@@ -97,6 +113,15 @@ function leaf(path: string[], node: JsonSchema, required: boolean): FormField | 
         kind: 'string',
         ...(node.minLength !== undefined ? { minLength: node.minLength } : {}),
         ...(node.maxLength !== undefined ? { maxLength: node.maxLength } : {}),
+      };
+    case 'array':
+      // Only lists of plain strings have an input: typed as "a, b, c".
+      if (node.items?.type !== 'string') return null;
+      return {
+        ...base,
+        kind: 'list',
+        ...(node.minItems !== undefined ? { minItems: node.minItems } : {}),
+        ...(node.maxItems !== undefined ? { maxItems: node.maxItems } : {}),
       };
     default:
       return null;
@@ -165,7 +190,7 @@ function walk(node: JsonSchema, path: string[], required: boolean, shape: FormSh
     return;
   }
   const field = leaf(path, node, required);
-  // A shape the form cannot draw (arrays, unions) is left to the schema's default.
+  // A shape the form cannot draw (arrays of numbers, unions) is left to the schema's default.
   if (field) shape.fields.push(field);
 }
 

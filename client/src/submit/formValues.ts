@@ -1,7 +1,10 @@
 // From what the person typed to a request body, and from zod's or the server's complaints to a
-// message per field. Numbers may be written 1e9, 2^30 or 1,000,000.
+// message per field. Numbers may be written 1e9, 2^30 or 1,000,000; lists as "a, b, c". A
+// kernel's compile error keeps the line it points at, for the code editor to mark.
 import {
   fieldErrorsFromIssues,
+  messageWithoutLocation,
+  sourceLocationWords,
   type FieldError,
   type SubmitWorkloadInput,
   submitWorkloadSchema,
@@ -24,6 +27,14 @@ export function parseNumber(text: string): number | null {
   if (power) return Number(power[1]) ** Number(power[2]);
   if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(compact)) return null;
   return Number(compact);
+}
+
+/** `hit, steps` → ['hit', 'steps']; empty items (a trailing comma) are dropped. */
+export function listItems(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function setIn(target: Record<string, unknown>, path: string[], value: unknown): void {
@@ -67,6 +78,15 @@ export function buildBody(
       if (field.required) errors.push({ path: field.key, message: 'required' });
       continue;
     }
+    if (field.kind === 'code') {
+      // Sent exactly as typed: trimming leading lines would shift the compiler's line numbers.
+      setIn(body, field.path, raw);
+      continue;
+    }
+    if (field.kind === 'list') {
+      setIn(body, field.path, listItems(raw));
+      continue;
+    }
     if (field.kind === 'integer' || field.kind === 'number') {
       const n = parseNumber(raw);
       if (n === null) {
@@ -100,20 +120,60 @@ export function checkForm(
   return { ok: true, body: body as SubmitWorkloadInput };
 }
 
+/** Where in a field's text (a kernel's source) an error points: 1-based. */
+export interface TextLocation {
+  line: number;
+  column?: number;
+}
+
+export interface PlacedErrors {
+  byField: Map<string, string>;
+  /** The line (and column) each field's error points at, for fields whose error has one. */
+  locations: Map<string, TextLocation>;
+  general: string[];
+}
+
+/**
+ * The field an error belongs to: its own path, or the list it names an item of
+ * (`spec.outputs.1` belongs to `spec.outputs`, said as "item 2: ...").
+ */
+function fieldOf(
+  error: FieldError,
+  keys: ReadonlySet<string>,
+): [key: string, message: string] | null {
+  if (keys.has(error.path)) return [error.path, error.message];
+  const item = /^(.*)\.(\d+)$/.exec(error.path);
+  if (item && keys.has(item[1]!))
+    return [item[1]!, `item ${Number(item[2]) + 1}: ${error.message}`];
+  return null;
+}
+
 /** Splits errors into those a field shows and those that belong to no field on the form. */
 export function placeErrors(
   errors: readonly FieldError[],
   fields: readonly FormField[],
-): { byField: Map<string, string>; general: string[] } {
+): PlacedErrors {
   const keys = new Set(fields.map((f) => f.key));
   const byField = new Map<string, string>();
+  const locations = new Map<string, TextLocation>();
   const general: string[] = [];
   for (const error of errors) {
-    if (keys.has(error.path)) {
-      if (!byField.has(error.path)) byField.set(error.path, error.message);
-    } else {
+    const placed = fieldOf(error, keys);
+    if (!placed) {
       general.push(error.path ? `${error.path}: ${error.message}` : error.message);
+      continue;
+    }
+    const [key, message] = placed;
+    if (byField.has(key)) continue;
+    const where = sourceLocationWords(error);
+    // "line 3, column 10: ..." however the server worded it, so the place is always said.
+    byField.set(key, where ? `${where}: ${messageWithoutLocation(error)}` : message);
+    if (error.line !== undefined) {
+      locations.set(key, {
+        line: error.line,
+        ...(error.column !== undefined ? { column: error.column } : {}),
+      });
     }
   }
-  return { byField, general };
+  return { byField, locations, general };
 }

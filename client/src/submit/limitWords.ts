@@ -37,7 +37,10 @@ function defaultWords(value: unknown): string {
   return String(value);
 }
 
-/** The limits part: "integer, 1 to 2^50", "number, > 0 and ≤ 100", "call or put", "a, b or c". */
+/**
+ * The limits part: "integer, 1 to 2^50", "number, > 0 and ≤ 100", "call or put", "a, b or c",
+ * "comma-separated, 1 to 8 names".
+ */
 export function limitWords(field: FormField): string {
   const parts: string[] = [];
   switch (field.kind) {
@@ -48,8 +51,28 @@ export function limitWords(field: FormField): string {
       break;
     }
     case 'string':
-      if (field.maxLength !== undefined) parts.push(`up to ${field.maxLength} characters`);
+    case 'code':
+      if (field.maxLength !== undefined) {
+        parts.push(`up to ${number.format(field.maxLength)} characters`);
+      }
       break;
+    case 'list': {
+      const { minItems: lo, maxItems: hi } = field;
+      const count =
+        lo !== undefined && hi !== undefined
+          ? lo === hi
+            ? `${lo}`
+            : `${lo} to ${hi}`
+          : lo !== undefined
+            ? `at least ${lo}`
+            : hi !== undefined
+              ? `up to ${hi}`
+              : null;
+      parts.push(
+        count ? `comma-separated, ${count} ${hi === 1 ? 'name' : 'names'}` : 'comma-separated',
+      );
+      break;
+    }
     case 'choice': {
       const options = field.options ?? [];
       parts.push(

@@ -21,6 +21,8 @@ export interface WorkloadForm {
   /** What the select shows, grouped by kind. */
   title: string;
   summary: string;
+  /** The folded section of the spec's advanced fields. */
+  advancedTitle: string;
   /** The spec's own fields, then the name, then the spec's advanced fields and redundancy. */
   specFields: FormField[];
   nameField: FormField;
@@ -55,13 +57,16 @@ function formOf(
   );
   const fields = spec.fields.map((f) => {
     const shownWhen = f.shownWhen ?? specHints[f.key]?.shownWhen;
-    return shownWhen ? { ...f, shownWhen } : f;
+    // A string the hint marks as code gets the code editor and is sent untrimmed.
+    const kind = f.kind === 'string' && specHints[f.key]?.code ? 'code' : f.kind;
+    return { ...f, kind, ...(shownWhen ? { shownWhen } : {}) };
   });
   return {
     id,
     kind,
     title: hint?.title ?? fallback.title,
     summary: hint?.summary ?? fallback.summary,
+    advancedTitle: hint?.advancedTitle ?? 'Training details (advanced)',
     specFields: fields.filter((f) => !specHints[f.key]?.advanced),
     nameField: name,
     advancedFields: fields.filter((f) => specHints[f.key]?.advanced),

@@ -3,7 +3,10 @@
 // reports a broken kernel as an error event rather than a throw, and races the device's loss,
 // because a lost device may otherwise leave the readback waiting forever; the throttle rests
 // between dispatches and that rest is not counted as busy time. On the CPU it is the
-// estimator's TypeScript reference, on the lane's compute worker where there is one.
+// estimator's TypeScript reference, on the lane's compute worker where there is one. A unit
+// whose estimator cuts it into blocks runs block by block, and its result carries each block's
+// result beside the totals, for the coordinator's sub-range spot checks (SPEC R9).
+import { runInBlocks } from '@tessera/shared/kinds/blockResults';
 import type { AnyEstimator } from '@tessera/shared/kinds/estimator';
 import type { ComputeBackend, WebGpuBackend } from './computeBackend';
 import type { CpuWorkerPool } from './cpuWorkerPool';
@@ -34,11 +37,28 @@ export async function runUnit(
   signal: AbortSignal,
   options: RunUnitOptions = {},
 ): Promise<UnitRun> {
+  const { result, runs } = await runInBlocks(estimator, task, (part) =>
+    runTask(backend, estimator, part, signal, options),
+  );
+  return { result, busyMs: runs.reduce((sum, run) => sum + run.busyMs, 0) };
+}
+
+/** One task (a whole unit, or one of its blocks) on the tab's backend. */
+async function runTask(
+  backend: ComputeBackend,
+  estimator: AnyEstimator,
+  task: unknown,
+  signal: AbortSignal,
+  options: RunUnitOptions,
+): Promise<UnitRun> {
   throwIfAborted(signal);
   switch (backend.kind) {
     case 'webgpu':
       return runOnGpu(backend, estimator, task, signal, options.dutyCycle);
     case 'cpu': {
+      if (estimator.requiresGpu) {
+        throw new Error(`${estimator.estimator} units run on WebGPU only, and this tab has none`);
+      }
       if (options.cpu) {
         return options.cpu.pool.run(options.cpu.slot, estimator.estimator, task, signal);
       }

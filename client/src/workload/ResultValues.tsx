@@ -1,7 +1,9 @@
 // A workload's public result as a readable list, whatever the estimator: numbers with their
 // full precision, intervals as [lo, hi], nested quantities (mean, stderr) indented under
-// their name. Bookkeeping fields are left to the progress panel.
+// their name; a WGSL kernel's outputs as a table (KernelOutputs.tsx). Bookkeeping fields are
+// left to the progress panel.
 import { Fragment } from 'react';
+import { KernelOutputs, kernelOutputsOf } from './KernelOutputs';
 
 const SHOWN_ELSEWHERE = new Set(['final', 'status', 'unitsValidated', 'unitsTotal']);
 
@@ -41,12 +43,18 @@ function Entries({ record }: { record: Record<string, unknown> }) {
 }
 
 export function ResultValues({ result }: { result: Record<string, unknown> }) {
+  const outputs = kernelOutputsOf(result);
   const shown = Object.fromEntries(
-    Object.entries(result).filter(([key]) => !SHOWN_ELSEWHERE.has(key)),
+    Object.entries(result).filter(
+      ([key]) => !SHOWN_ELSEWHERE.has(key) && !(outputs && key === 'outputs'),
+    ),
   );
   return (
-    <dl className="result-values" data-testid="result-values">
-      <Entries record={shown} />
-    </dl>
+    <>
+      {outputs && <KernelOutputs rows={outputs} />}
+      <dl className="result-values" data-testid="result-values">
+        <Entries record={shown} />
+      </dl>
+    </>
   );
 }

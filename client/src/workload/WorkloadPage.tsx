@@ -10,6 +10,7 @@ import { SiteNav } from '../dashboard/SiteNav';
 import { StatusBadge } from '../dashboard/StatusBadge';
 import { useDashboardFeed } from '../dashboard/useDashboardFeed';
 import { etaWords } from '../dashboard/WorkloadsPanel';
+import { CapableVolunteers } from './CapableVolunteers';
 import { RunningAnswerPanel } from './RunningAnswerPanel';
 import { ResultValues } from './ResultValues';
 import { TrainingPanel } from './TrainingPanel';
@@ -59,6 +60,8 @@ export function WorkloadPage({ id }: { id: string }) {
   const createdAt = live?.createdAt ?? (view ? Date.parse(view.createdAt) : null);
   const endedAt = live?.completedAt ?? (view?.completedAt ? Date.parse(view.completedAt) : null);
   const training = (live?.kind ?? view?.kind) === 'gradient';
+  const kernel = (live?.estimator ?? view?.spec.estimator) === 'wgsl';
+  const capable = view?.capableVolunteers;
   const trainingResult = training ? trainingResultOf(result) : null;
   const trainingFigures = training ? trainingNow(live?.training ?? null, trainingResult) : null;
 
@@ -138,6 +141,9 @@ export function WorkloadPage({ id }: { id: string }) {
               status={status}
               label={`${percent(progress.fraction)} validated`}
             />
+            {capable !== undefined && (status === 'queued' || status === 'running') && (
+              <CapableVolunteers count={capable} webgpuOnly={kernel} />
+            )}
             {(view?.failureReason ?? live?.failureReason) && (
               <p className="wl-failure">{view?.failureReason ?? live?.failureReason}</p>
             )}
@@ -159,7 +165,8 @@ export function WorkloadPage({ id }: { id: string }) {
             />
           )}
 
-          <section className="panel" aria-label="Result">
+          {/* A kernel's outputs table wants the whole width; so, below it, does its source. */}
+          <section className={kernel ? 'panel wide' : 'panel'} aria-label="Result">
             <h2 className="panel-title">
               Result{' '}
               <span className="panel-note" data-testid="result-state">
@@ -187,7 +194,7 @@ export function WorkloadPage({ id }: { id: string }) {
             )}
           </section>
 
-          <section className="panel" aria-label="Specification">
+          <section className={kernel ? 'panel wide' : 'panel'} aria-label="Specification">
             <h2 className="panel-title">Specification</h2>
             {view ? (
               <dl className="result-values">
@@ -220,13 +227,17 @@ export function WorkloadPage({ id }: { id: string }) {
   );
 }
 
-/** A spec value: nested options (params, optimizer, blobs) as "name: value" pairs. */
+/**
+ * A spec value: nested options (params, optimizer, blobs) as "name: value" pairs, a list of
+ * names (a kernel's outputs) as "a, b".
+ */
 function specWords(value: unknown): string {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     return Object.entries(value)
       .map(([key, inner]) => `${key}: ${specWords(inner)}`)
       .join(', ');
   }
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(', ');
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
@@ -234,7 +245,16 @@ function FragmentRow({ name, value }: { name: string; value: unknown }) {
   return (
     <>
       <dt>{name}</dt>
-      <dd className="num">{specWords(value)}</dd>
+      {typeof value === 'string' && value.includes('\n') ? (
+        // A kernel's source, as code.
+        <dd className="spec-source-cell">
+          <pre className="spec-source" data-testid={`spec-${name}`}>
+            {value}
+          </pre>
+        </dd>
+      ) : (
+        <dd className="num">{specWords(value)}</dd>
+      )}
     </>
   );
 }

@@ -20,6 +20,8 @@ export const workloadViewSchema = z.looseObject({
   createdAt: z.string(),
   completedAt: z.string().nullable(),
   failureReason: z.string().nullable(),
+  /** Monte Carlo workloads: tabs online that can run its units (WebGPU tabs for a kernel). */
+  capableVolunteers: z.number().int().min(0).optional(),
 });
 export type WorkloadViewData = z.infer<typeof workloadViewSchema>;
 

@@ -24,6 +24,7 @@ describe('training figures in words', () => {
     assert.equal(stepsWords(1, 1), '1 / 1 step');
     assert.equal(kindWords({ kind: 'gradient', estimator: 'gradient' }), 'gradient');
     assert.equal(kindWords({ kind: 'montecarlo', estimator: 'pi' }), 'pi · montecarlo');
+    assert.equal(kindWords({ kind: 'montecarlo', estimator: 'wgsl' }), 'WGSL kernel · montecarlo');
     assert.equal(parameterBytesWords(68), '272 bytes');
     assert.equal(parameterBytesWords(7_850), '30.7 KB');
     assert.equal(parameterBytesWords(1_000_000), '3.8 MB');

@@ -4,7 +4,11 @@
 // the oldest unsent result never held past the flush interval. A lone lease keeps unit:result.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runPiReference } from '@tessera/shared/kinds/pi/piReference';
+import { referenceWithBlocks } from '@tessera/shared/kinds/blockResults';
+import { piEstimator } from '@tessera/shared/kinds/pi/piEstimator';
+
+/** What a tab sends for a pi unit: the reference's totals with its blocks (SPEC R9). */
+const runPiReference = (task: unknown) => referenceWithBlocks(piEstimator, task);
 import type { Lease, ResultItemReply } from '@tessera/shared/protocol/volunteerProtocol';
 import { ContributionControls } from '../../src/volunteer/contributionControls';
 import { ResultBatch } from '../../src/volunteer/resultBatch';

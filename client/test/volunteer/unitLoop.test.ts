@@ -3,7 +3,11 @@
 // CPU backend runs the real pi reference, so the result checked is the real one.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runPiReference } from '@tessera/shared/kinds/pi/piReference';
+import { referenceWithBlocks } from '@tessera/shared/kinds/blockResults';
+import { piEstimator } from '@tessera/shared/kinds/pi/piEstimator';
+
+/** What a tab sends for a pi unit: the reference's totals with its blocks (SPEC R9). */
+const runPiReference = (task: unknown) => referenceWithBlocks(piEstimator, task);
 import type { Lease } from '@tessera/shared/protocol/volunteerProtocol';
 import { StatusReporter } from '../../src/volunteer/statusReporter';
 import { ThroughputMeter } from '../../src/volunteer/throughputMeter';

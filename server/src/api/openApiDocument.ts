@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   ERROR_CODES,
   errorResponseSchema,
+  fieldErrorSchema,
   healthSchema,
   platformStatsSchema,
   submitWorkloadSchema,
@@ -120,7 +121,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           operationId: 'submitWorkload',
           summary: 'Submit a workload',
           description:
-            "`kind` is `montecarlo` (spec per estimator: pi, european-option, ising-2d) or `gradient` (spec: model, dataset, optimizer, batchSize, steps or epochs, shards, seed, ...). The body is validated against the kind's spec schema; a refused field is named in `error.details[].path` (e.g. `spec.samples`).",
+            "`kind` is `montecarlo` (spec per estimator: pi, european-option, ising-2d, or `wgsl`: a researcher's own kernel, `{ source, outputs, samples, seed, samplesPerUnit? }` where `source` defines `fn sample() -> array<f32, K>`, K = number of `outputs`) or `gradient` (spec: model, dataset, optimizer, batchSize, steps or epochs, shards, seed, ...). The body is validated against the kind's spec schema; a refused field is named in `error.details[]` (`FieldError`: `path`, e.g. `spec.samples`, and `message`). A `wgsl` source that does not compile is refused with `path` `spec.source` and, when the compiler points at one, the `line` and `column` (1-based) in the source; the message then opens with `line L, column C: `.",
           security: [{ researcherToken: [] }],
           requestBody: { required: true, content: json(ref('SubmitWorkload')) },
           responses: {
@@ -152,6 +153,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           tags: ['workloads'],
           operationId: 'getWorkload',
           summary: 'Read one workload: status and progress',
+          description:
+            'A Monte Carlo workload also says `capableVolunteers`: the volunteer tabs online now that can run its units (tabs with WebGPU for a `wgsl` kernel, every tab otherwise). While it runs, `progress.unitsWaiting` counts units no volunteer online may take.',
           responses: {
             '200': { description: 'The workload.', content: json(ref('WorkloadView')) },
             '404': notFound,
@@ -189,7 +192,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: {
             '200': {
               description:
-                'JSON: the aggregate; `final` is true once every unit is validated. pi and european-option: `{ estimate, stderr, ci95, samples }`; ising-2d: `{ magnetization, energy, ... }`; gradient: `{ version, stepsTotal, steps: [{ step, loss, accuracy? }], loss, accuracy, parameterCount, paramsUrl }`. With `?format=bin`: the parameters, `parameterCount` float32 values, little-endian.',
+                'JSON: the aggregate; `final` is true once every unit is validated. pi and european-option: `{ estimate, stderr, ci95, samples }`; ising-2d: `{ magnetization, energy, ... }`; wgsl: `{ outputs: { <name>: { mean, stderr, ci95, rejected } }, samples }`; gradient: `{ version, stepsTotal, steps: [{ step, loss, accuracy? }], loss, accuracy, parameterCount, paramsUrl }`. With `?format=bin`: the parameters, `parameterCount` float32 values, little-endian.',
               headers: {
                 'X-Tessera-Version': {
                   description: '`?format=bin` only: the parameter version sent (steps completed).',
@@ -332,6 +335,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         PlatformStats: jsonSchema(platformStatsSchema, 'output'),
         Health: jsonSchema(healthSchema, 'output'),
         Error: jsonSchema(errorResponseSchema, 'output'),
+        FieldError: jsonSchema(fieldErrorSchema, 'output'),
       },
     },
   };

@@ -14,6 +14,11 @@ const OPTIONS = {
   name: { type: 'string' },
   data: { type: 'string' },
   share: { type: 'string' },
+  wgsl: { type: 'string' },
+  outputs: { type: 'string' },
+  samples: { type: 'string' },
+  seed: { type: 'string' },
+  'samples-per-unit': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -33,6 +38,11 @@ export interface CliArgs {
     name?: string | undefined;
     data?: string | undefined;
     share?: string | undefined;
+    wgsl?: string | undefined;
+    outputs?: string | undefined;
+    samples?: string | undefined;
+    seed?: string | undefined;
+    'samples-per-unit'?: string | undefined;
     help?: boolean | undefined;
   };
 }

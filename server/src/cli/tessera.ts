@@ -6,7 +6,7 @@ import { parseCliArgs, type CliArgs } from './cliArgs';
 import { cancelCommand } from './commands/cancel';
 import { resultCommand } from './commands/result';
 import { statusCommand } from './commands/status';
-import { submitCommand } from './commands/submit';
+import { fieldErrorLine, submitCommand } from './commands/submit';
 import { tokenCreateCommand } from './commands/tokenCreate';
 import { resolveConnection } from './connection';
 import { EXIT, ReportedFailure, UsageError, exitCodeFor, type ExitCode } from './exitCodes';
@@ -43,7 +43,7 @@ function explain(error: unknown, args: CliArgs | null, io: CliIO): void {
     return;
   }
   io.stderr.write(`tessera: ${message}${error.status === null ? '' : ` (${error.code})`}\n`);
-  for (const field of error.fieldErrors) io.stderr.write(`  ${field.path}: ${field.message}\n`);
+  for (const field of error.fieldErrors) io.stderr.write(`  ${fieldErrorLine(field)}\n`);
   if (error.code === ERROR_CODES.unauthorized && args) {
     const { url, tokenSource } = resolveConnection({ ...args.values, env: io.env, cwd: io.cwd });
     io.stderr.write(

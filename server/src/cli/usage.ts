@@ -10,6 +10,14 @@ Researcher commands (talk to a coordinator over its REST API):
       total, percentage, ETA; for a gradient workload also its step, training loss and
       held-out accuracy) until the workload ends, then prints its result as JSON (or writes
       it to --out FILE). --interval: seconds between progress polls (default 1).
+  submit --wgsl KERNEL.wgsl --outputs NAMES --samples N --seed S [--samples-per-unit U]
+         [--name NAME] [--wait] [--interval SECONDS] [--out FILE]
+      Submit your own Monte Carlo kernel: KERNEL.wgsl defines fn sample() -> array<f32, K>
+      and may call uniform() (next f32 in [0, 1)) and random_u32(). --outputs names the K
+      values it returns, comma-separated (1 to 8, e.g. hit,steps); the result is the mean of
+      each over N samples with its standard error and 95% interval. Numbers may be written
+      100000000, 1e8 or 2^27. Only volunteers whose tab has WebGPU run kernel units. A kernel
+      that does not compile is refused with the line and column the compiler points at.
   status [ID] [--json]
       One workload in detail (a gradient workload with its step, loss and accuracy), or a
       table of every workload.
@@ -39,7 +47,7 @@ Exit codes:
   0    success
   1    the coordinator refused the request (invalid spec, unknown id, already ended),
        or the workload failed or was cancelled
-  2    usage error: bad arguments, or FILE cannot be read as JSON (nothing was sent)
+  2    usage error: bad arguments, or FILE cannot be read (as JSON) (nothing was sent)
   3    cannot reach the coordinator (or what answered is not one), or it refused the token
   130  interrupted (Ctrl-C) while waiting; the workload goes on
 
@@ -47,6 +55,7 @@ Examples:
   tessera submit examples/pi.json --wait
   tessera status
   tessera result 3hVq0x9tYk2b --out pi-result.json
+  tessera submit --wgsl walk.wgsl --outputs hit,steps --samples 1e8 --seed 1 --wait
   tessera submit examples/mnist-softmax.json --wait --out mnist-result.json
   tessera result 7mXc2pQa9LwE --format bin --out params.bin
   TESSERA_URL=http://lab-server:8080 TESSERA_TOKEN=tsr_... tessera cancel 3hVq0x9tYk2b

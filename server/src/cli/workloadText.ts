@@ -1,5 +1,6 @@
 // Workloads and results in words for a terminal: the detail block of `tessera status ID`, the
-// table of `tessera status`, and a one-line summary of a result (an estimate, a trained model).
+// table of `tessera status`, and a summary of a result (an estimate, a WGSL kernel's outputs, a
+// trained model).
 import {
   gradientResultSchema,
   type GradientWorkloadResult,
@@ -25,12 +26,17 @@ function specWords(view: WorkloadView): string {
     head = String(estimator);
     rest = others;
   }
-  const fields = Object.entries(rest).map(([key, value]) =>
-    typeof value === 'number'
-      ? // Grouped digits for counts; a fraction (a tolerance of 1e-4) as written, never rounded.
-        `${key} ${Number.isInteger(value) ? number.format(value) : String(value)}`
-      : `${key} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
-  );
+  const fields = Object.entries(rest).map(([key, value]) => {
+    if (typeof value === 'number') {
+      // Grouped digits for counts; a fraction (a tolerance of 1e-4) as written, never rounded.
+      return `${key} ${Number.isInteger(value) ? number.format(value) : String(value)}`;
+    }
+    if (typeof value === 'string' && value.includes('\n')) {
+      // A kernel's source would bury the line: its size stands in (`tessera status --json` has it).
+      return `${key} (${number.format(value.split('\n').length)} lines)`;
+    }
+    return `${key} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`;
+  });
   return `${head}: ${fields.join(', ')}`;
 }
 
@@ -43,6 +49,22 @@ function progressWords(view: WorkloadView): string {
 function trainingWords(training: GradientWorkloadResult | null): string {
   if (!training) return 'no unit validated yet';
   return `${trainingParts(trainingProgress(training)).join(', ')}; ${number.format(training.parameterCount)} parameters`;
+}
+
+/** `Volunteers  2 WebGPU tabs online can run its units`, while a Monte Carlo workload runs. */
+function capableRow(view: WorkloadView): Array<[string, string]> {
+  const count = view.capableVolunteers;
+  if (count === undefined || (view.status !== 'queued' && view.status !== 'running')) return [];
+  const kernel = (view.spec as { estimator?: unknown }).estimator === 'wgsl';
+  const tabs = `${kernel ? 'WebGPU ' : ''}${count === 1 ? 'tab' : 'tabs'}`;
+  return [
+    [
+      'Volunteers',
+      count === 0
+        ? `no ${tabs.replace(/s$/, '')} online${kernel ? ' (kernel units run only where WebGPU is)' : ''}: its units wait`
+        : `${number.format(count)} ${tabs} online can run its units`,
+    ],
+  ];
 }
 
 /**
@@ -59,6 +81,7 @@ export function workloadDetail(
     ['Status', view.status + (view.failureReason ? ` (${view.failureReason})` : '')],
     ['Progress', progressWords(view)],
     ...(training !== undefined ? [['Training', trainingWords(training)] as [string, string]] : []),
+    ...capableRow(view),
     ['Spec', `${view.kind} ${specWords(view)}`],
     [
       'Redundancy',
@@ -97,25 +120,64 @@ export function workloadTable(views: readonly WorkloadView[]): string {
   );
 }
 
-/** What a result is in one line, when it is an estimate or a gradient workload's training. */
+/** What a result is in words, when it is an estimate, a kernel's outputs or a training run. */
 export function resultSummary(result: WorkloadResult): string | null {
   if (result.kind === 'gradient') {
     const gradient = gradientResultSchema.safeParse(result);
     return gradient.success ? gradientSummary(gradient.data) : null;
   }
-  return estimateSummary(result);
+  return outputsSummary(result) ?? estimateSummary(result);
+}
+
+const isNumber = (x: unknown): x is number => typeof x === 'number';
+
+/**
+ * `3.14159 ± 0.00021 (95% CI 3.14118 to 3.14200)`: the value and interval to the decimal
+ * place of the standard error's third significant digit (at least two decimals).
+ */
+export function valueWithError(value: number, stderr: number, ci95: unknown): string {
+  const digits = stderr > 0 ? Math.max(2, 2 - Math.floor(Math.log10(stderr))) : 6;
+  const fixed = (x: number) => x.toFixed(Math.min(digits, 12));
+  const interval =
+    Array.isArray(ci95) && isNumber(ci95[0]) && isNumber(ci95[1])
+      ? ` (95% CI ${fixed(ci95[0])} to ${fixed(ci95[1])})`
+      : '';
+  return `${fixed(value)} ± ${fixed(stderr)}${interval}`;
 }
 
 /** `estimate 3.14159 ± 0.00021 (95% CI 3.14118 to 3.14200), 1,000,000 samples`, when it is one. */
 export function estimateSummary(result: WorkloadResult): string | null {
   const { estimate, stderr, ci95, samples } = result as Record<string, unknown>;
-  if (typeof estimate !== 'number' || typeof stderr !== 'number') return null;
-  const digits = stderr > 0 ? Math.max(2, 2 - Math.floor(Math.log10(stderr))) : 6;
-  const fixed = (x: number) => x.toFixed(Math.min(digits, 12));
-  const interval =
-    Array.isArray(ci95) && typeof ci95[0] === 'number' && typeof ci95[1] === 'number'
-      ? ` (95% CI ${fixed(ci95[0])} to ${fixed(ci95[1])})`
-      : '';
-  const count = typeof samples === 'number' ? `, ${number.format(samples)} samples` : '';
-  return `estimate ${fixed(estimate)} ± ${fixed(stderr)}${interval}${count}`;
+  if (!isNumber(estimate) || !isNumber(stderr)) return null;
+  const count = isNumber(samples) ? `, ${number.format(samples)} samples` : '';
+  return `estimate ${valueWithError(estimate, stderr, ci95)}${count}`;
+}
+
+/**
+ * A WGSL kernel's answer (`{ outputs: { name: { mean, stderr, ci95, rejected } }, samples }`),
+ * one output a line, names aligned, then the sample count:
+ *   hit    mean 0.785412 ± 0.000411 (95% CI 0.784606 to 0.786218)
+ *   steps  mean 12.3141 ± 0.0123 (95% CI 12.2900 to 12.3382), 3 samples rejected
+ *   100,000,000 samples
+ */
+export function outputsSummary(result: WorkloadResult): string | null {
+  const { outputs, samples } = result as Record<string, unknown>;
+  if (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs)) return null;
+  const entries = Object.entries(outputs as Record<string, unknown>);
+  if (entries.length === 0) return null;
+  const width = Math.max(...entries.map(([name]) => name.length));
+  const lines = entries.map(([name, value]) => {
+    const { mean, stderr, ci95, rejected } = (value ?? {}) as Record<string, unknown>;
+    const figures =
+      isNumber(mean) && isNumber(stderr)
+        ? `mean ${valueWithError(mean, stderr, ci95)}`
+        : `mean ${isNumber(mean) ? String(mean) : '-'}`;
+    const dropped =
+      isNumber(rejected) && rejected > 0
+        ? `, ${number.format(rejected)} ${rejected === 1 ? 'sample' : 'samples'} rejected`
+        : '';
+    return `${name.padEnd(width)}  ${figures}${dropped}`;
+  });
+  if (isNumber(samples)) lines.push(`${number.format(samples)} samples`);
+  return lines.join('\n');
 }

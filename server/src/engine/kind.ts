@@ -4,7 +4,7 @@
 // pinned versions), what validating a unit does to the answer, and what a caught volunteer's
 // settled unit means (taken back out, or nothing). Adding a kind: a folder in server/src/kinds/
 // implementing this, and a line in kinds/registry.ts.
-import type { Lease, SubmitWorkload } from '@tessera/shared';
+import type { Backend, Lease, SubmitWorkload } from '@tessera/shared';
 import type { WorkloadKind } from '@tessera/shared/workloadSpec';
 import type { NewUnit, Repository, Tx, UnitRow, WorkloadRow, WorkloadView } from './repository';
 
@@ -31,6 +31,15 @@ export interface PlannedWorkload {
   aggregate: unknown;
   blobs?: Record<string, Uint8Array>;
   records?: Array<{ seq: number; body: unknown }>;
+}
+
+/** [R9] A result taken in a transaction, to be spot-checked after it. */
+export interface SpotCheckItem {
+  replicaId: number;
+  meta: WorkloadMeta;
+  idx: number;
+  /** The result as the kind parsed it (totals and blocks). */
+  result: unknown;
 }
 
 export type ParsedResult = { result: unknown; bytes: Uint8Array } | { problem: string };
@@ -109,6 +118,19 @@ export interface KindPlugin {
   settle(meta: WorkloadMeta): Promise<SettleOutcome>;
   /** The public answer of a workload so far. */
   result(view: WorkloadView, tx: Tx): Promise<Record<string, unknown>>;
+  /** [L12] Whether a tab with this backend can run the workload's units (default: any). */
+  runsOn?(meta: WorkloadMeta, backend: Backend): boolean;
+  /**
+   * [R9] Recomputes one block of a returned result (the `draw` in [0, 1) picks which), outside
+   * any transaction, and says whether the result's claim for it is right; null when the kind or
+   * this result cannot be checked that way.
+   */
+  spotCheck?(
+    meta: WorkloadMeta,
+    unitIdx: number,
+    result: unknown,
+    draw: number,
+  ): Promise<{ block: number; blocks: number; ok: boolean } | null>;
   /** The connection closed: forget what it held. */
   forgetConnection(connectionId: string): void;
 }

@@ -1,5 +1,5 @@
-// [L1]-[L9][R1][R2][E2][S1]-[S3] Leasing, in one transaction: refuse suspended volunteers, pick
-// the workload by fair share, take a batch of its leasable units (randomized among the lowest,
+// [L1]-[L12][R1][R2][E2][S1]-[S3] Leasing, in one transaction: refuse suspended volunteers, pick
+// the workload by fair share among those the tab can run, take a batch of its leasable units (randomized among the lowest,
 // preferring held partitions, straggler backups when nothing else is open), and lease a replica
 // of each with deadlines staggered by the tab's throughput.
 import { runsAlone, type TrustPolicy } from '../scheduler/trustPolicy';
@@ -7,6 +7,7 @@ import { unitsForSeconds } from '../scheduler/throughputMeter';
 import { fairShareOrder } from './fairShare';
 import type { KindPlugin, WorkloadMeta } from './kind';
 import type { Tx, UnitRow, VolunteerRow } from './repository';
+import type { ConnectionIdentity } from './views';
 
 /** A unit computing this many times longer than its round's mean unit is a straggler... */
 export const STRAGGLER_FACTOR = 3;
@@ -17,11 +18,7 @@ export const ERROR_THROTTLE_AFTER = 5;
 /** [E2] Errors past which a volunteer far above the crowd's error rate is suspended. */
 export const ERROR_SUSPEND_AFTER = 10;
 
-export interface LeaseIdentity {
-  volunteerId: string;
-  connectionId: string;
-  netGroup: string | null;
-}
+export type LeaseIdentity = ConnectionIdentity;
 
 export interface LeaseEnv {
   trust: TrustPolicy;
@@ -75,6 +72,8 @@ export async function leaseUnits(
   for (const active of fairShareOrder(await tx.activeWorkloads())) {
     const meta = await env.meta(tx, active.id);
     const plugin = env.plugin(meta);
+    // [L12] capability routing: a CPU-only tab is never sent a unit only WebGPU can run.
+    if (who.backend && plugin.runsOn && !plugin.runsOn(meta, who.backend)) continue;
     const wanted = plugin.batchLeases ? room : 1;
     const candidates = await tx.leasableUnits({
       workloadId: meta.id,
@@ -171,4 +170,19 @@ async function maybeRunAlone(
   unit.quorum = 1;
   unit.wanted = 1;
   await tx.updateUnit(meta.id, unit.idx, { quorum: 1, wanted: 1 });
+}
+
+/** [L4] Pushes a lease's deadline out, when its volunteer still holds it in flight. */
+export async function renewLease(
+  tx: Tx,
+  volunteerId: string,
+  replicaId: number,
+  deadline: number,
+): Promise<boolean> {
+  const r = await tx.replica(replicaId);
+  if (!r || r.volunteerId !== volunteerId || r.state !== 'in_flight' || r.deadline < tx.now) {
+    return false;
+  }
+  await tx.updateReplica(replicaId, { deadline });
+  return true;
 }

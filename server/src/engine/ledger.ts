@@ -5,7 +5,7 @@
 import type { WorkloadStatus } from '@tessera/shared';
 import { isEstablished, suspendedUntil, type TrustPolicy } from '../scheduler/trustPolicy';
 import { creditMicroFor } from './credit';
-import type { KindPlugin, WorkloadMeta } from './kind';
+import type { KindPlugin, SpotCheckItem, WorkloadMeta } from './kind';
 import { decideQuorum } from './quorum';
 import type { ReplicaFault, ReplicaRow, Tx, UnitRow } from './repository';
 
@@ -42,6 +42,8 @@ export class Ledger {
   readonly ended = new Map<string, WorkloadStatus>();
   readonly settle = new Set<string>();
   readonly arbitrate: Array<{ workloadId: string; idx: number }> = [];
+  /** [R9] Results taken in this transaction that get a sub-range spot check after it. */
+  readonly spotChecks: SpotCheckItem[] = [];
   /** The verdict of every replica judged in this transaction. */
   readonly verdicts = new Map<number, 'valid' | 'invalid'>();
   /** Replicas left flight or units reopened: idle tabs may find work. */

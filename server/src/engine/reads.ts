@@ -1,7 +1,8 @@
 // Reads for views (REST, the dashboard, /api/stats): each one short transaction.
 import { creditOf } from './credit';
 import type { PlatformCounts, Repository, Tx } from './repository';
-import type { WorkloadRecord } from './views';
+import type { VolunteerSummary } from '@tessera/shared';
+import { toVolunteerSummary, type WorkloadRecord } from './views';
 
 /** A volunteer's place on the public leaderboard (validated credit only). */
 export interface VolunteerStanding {
@@ -21,6 +22,11 @@ export class CoordinatorReads {
       clock: { now(): number };
     },
   ) {}
+
+  async volunteerSummary(volunteerId: string): Promise<VolunteerSummary | null> {
+    const v = await this.read((tx) => tx.volunteer(volunteerId));
+    return v ? toVolunteerSummary(v) : null;
+  }
 
   /**
    * Units of a workload that want a replica, have none in flight, and that no volunteer online

@@ -1,4 +1,4 @@
-// [V1][V2][L4][Q5] A returned result, inside the batch's transaction: refused unless its
+// [V1][V2][L4][Q5][R9] A returned result, inside the batch's transaction: refused unless its
 // volunteer holds the replica in flight and within its deadline; parsed and checked by the
 // kind; then a vote on its unit (quorum), or judged against the canonical result when the unit
 // was already settled.
@@ -24,6 +24,8 @@ export type ItemOutcome =
 export interface ResultEnv {
   meta(workloadId: string): Promise<WorkloadMeta>;
   plugin(meta: WorkloadMeta): KindPlugin;
+  /** [R9] Whether this result gets a sub-range spot check (every lone one, a share of the rest). */
+  spotCheck(meta: WorkloadMeta, lone: boolean): boolean;
 }
 
 function refused(code: ErrorCode, message: string): ItemOutcome {
@@ -107,6 +109,14 @@ export async function takeResult(
   });
   await tx.updateUnit(meta.id, unit.idx, returnedUnit);
   ledger.touched.add(meta.id);
+  if (plugin.spotCheck && env.spotCheck(meta, unit.quorum === 1)) {
+    ledger.spotChecks.push({
+      replicaId: replica.id,
+      meta,
+      idx: unit.idx,
+      result: parsed.result,
+    });
+  }
   if (unit.state === 'validated' && unit.canonical !== null) {
     // [Q5] a late replica of a settled unit is judged against the canonical result.
     const agrees = plugin.same(meta, parsed.result, plugin.decode(meta, unit.canonical));

@@ -1,7 +1,11 @@
 // How the engine's records read to the outside: the REST workload view, the volunteer summary,
 // ids and scheduling randomness.
 import { randomBytes } from 'node:crypto';
-import type { VolunteerSummary, WorkloadView as PublicWorkloadView } from '@tessera/shared';
+import type {
+  Backend,
+  VolunteerSummary,
+  WorkloadView as PublicWorkloadView,
+} from '@tessera/shared';
 import { creditOf } from './credit';
 import type { VolunteerRow, WorkloadView } from './repository';
 
@@ -12,6 +16,11 @@ export interface ConnectionIdentity {
   volunteerId: string;
   connectionId: string;
   netGroup: string | null;
+  /**
+   * [L12] What the tab computes with, from its hello. Absent only for callers inside the
+   * process (tests, benchmarks), which can run anything.
+   */
+  backend?: Backend;
 }
 
 /** A random id; never starting with '-' or '_', so a command line never reads it as an option. */

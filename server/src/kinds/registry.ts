@@ -3,16 +3,20 @@
 import type { WorkloadKind } from '@tessera/shared/workloadSpec';
 import type { KindContext, KindPlugin } from '../engine/kind';
 import { GradientKind } from './gradient/gradientKind';
-import { MontecarloKind } from './montecarlo/montecarloKind';
+import { MontecarloKind, type KernelRunner } from './montecarlo/montecarloKind';
+import { KernelLab } from './montecarlo/wgsl/kernelLab';
 
 export interface Kinds extends Record<WorkloadKind, KindPlugin> {
   montecarlo: MontecarloKind;
   gradient: GradientKind;
 }
 
-export function createKinds(context: KindContext): Kinds {
+export function createKinds(
+  context: KindContext,
+  kernels: () => KernelRunner = () => new KernelLab(),
+): Kinds {
   return {
-    montecarlo: new MontecarloKind(),
+    montecarlo: new MontecarloKind(kernels),
     gradient: new GradientKind(context),
   };
 }

@@ -189,7 +189,12 @@ export function attachVolunteerNamespace(
           'this connection already said hello as another volunteer',
         );
       }
-      socket.data.identity = { volunteerId: volunteer.id, connectionId: socket.id, netGroup };
+      socket.data.identity = {
+        volunteerId: volunteer.id,
+        connectionId: socket.id,
+        netGroup,
+        backend: hello.device.backend,
+      };
       socket.data.backend = hello.device.backend;
       online.add(socket.id, volunteer.id, hello.device.backend);
       await socket.join(volunteerRoom(volunteer.id));
@@ -289,7 +294,7 @@ export function attachVolunteerNamespace(
       const ids = [...creditDue];
       creditDue.clear();
       for (const id of ids) {
-        coordinator
+        coordinator.reads
           .volunteerSummary(id)
           .then((summary) => {
             if (summary) nsp.to(volunteerRoom(id)).emit('credit', summary);

@@ -24,6 +24,13 @@ export const schedulerOptionsSchema = z
     trustAfter: z.number().int().min(1).max(10_000).default(10),
     /** Share of would-be lone units replicated anyway as spot checks. Default 0.05. */
     spotCheckRate: z.number().min(0).max(1).default(0.05),
+    /**
+     * [R9] Share of replicated results whose block the coordinator recomputes (every result of
+     * a unit running alone is checked). Default 0.05; 0 checks lone results only.
+     */
+    blockCheckRate: z.number().min(0).max(1).default(0.05),
+    /** [R9] Sub-range spot checks on (default) or off entirely. */
+    blockChecks: z.boolean().default(true),
     /** Consecutive valid results after which a volunteer's agreement verifies a result. Default 3. */
     establishedAfter: z.number().int().min(1).max(10_000).default(3),
     /** Invalid results before a volunteer is suspended. Default 3. */

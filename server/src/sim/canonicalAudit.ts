@@ -3,6 +3,11 @@
 // reads the coordinator's SQLite file through its own read-only connection, so what it reports
 // is what the store holds, not what any volunteer or the coordinator believes.
 import Database from 'better-sqlite3';
+import {
+  parseWithBlocks,
+  referenceWithBlocks,
+  sameWithBlocks,
+} from '@tessera/shared/kinds/blockResults';
 import { estimatorFor } from '@tessera/shared';
 
 export interface WorkloadAudit {
@@ -85,11 +90,13 @@ export function auditRun(databasePath: string, workloadIds: readonly string[]): 
       const wrongAccepted: number[] = [];
       let reference = estimator.emptyAggregate();
       for (const unit of units) {
-        const truth = estimator.runReference(estimator.taskFor(spec, unit.idx));
+        const task = estimator.taskFor(spec, unit.idx);
+        const truth = referenceWithBlocks(estimator, task);
         reference = estimator.fold(reference, truth);
         if (unit.state !== 'validated') continue;
-        const canonical = estimator.resultSchema.parse(JSON.parse(unit.canonical!));
-        if (!estimator.sameResult(canonical, truth)) wrongAccepted.push(unit.idx);
+        const canonical = parseWithBlocks(estimator, task, JSON.parse(unit.canonical!));
+        if ('problem' in canonical) throw new Error(`unit ${unit.idx}: ${canonical.problem}`);
+        if (!sameWithBlocks(estimator, canonical.result, truth)) wrongAccepted.push(unit.idx);
         if (unit.quorum === 1) loneUnits += 1;
         if (ordinalBase + unit.idx >= half) secondHalf.units += 1;
       }

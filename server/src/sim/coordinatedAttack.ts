@@ -40,9 +40,28 @@ export const KERNEL_FAILURE = {
 
 /**
  * Plausible but wrong, and the same for everyone who corrupts the same result: passes the schema
- * and range checks, only a replica (or the coordinator's own reference) can catch it.
+ * and range checks, only a replica (or the coordinator's own reference) can catch it. A result
+ * with blocks (R9) gets the same one-step change in one block, so its totals stay the sum of its
+ * blocks: the subtlest lie, which a sub-range check catches only when it picks that block.
  */
 export function plausibleWrongAnswer(result: Record<string, unknown>): Record<string, unknown> {
+  const forged = forgeTotals(result);
+  const blocks = Array.isArray(result.blocks) ? (result.blocks as Record<string, unknown>[]) : null;
+  if (!blocks || blocks.length === 0) return forged;
+  // The block changed the same way as the totals: one that is not zero when the totals are not.
+  const zero = isZeroResult(result);
+  const i = Math.max(
+    0,
+    blocks.findIndex((b) => isZeroResult(b) === zero),
+  );
+  return { ...forged, blocks: blocks.map((b, j) => (j === i ? forgeTotals(b) : b)) };
+}
+
+function isZeroResult(result: Record<string, unknown>): boolean {
+  return result.hits === 0 || result.sum === '0' || result.sumE === 0;
+}
+
+function forgeTotals(result: Record<string, unknown>): Record<string, unknown> {
   if (typeof result.hits === 'number')
     return { ...result, hits: result.hits > 0 ? result.hits - 1 : result.hits + 1 };
   // ising-2d: Σ E moved 4 toward 0 keeps it a multiple of 4 and inside Cauchy–Schwarz.

@@ -208,6 +208,8 @@ export async function runSimulation(
         }
       }
       await Promise.all(running);
+      // [R9] spot checks still queued may catch a volunteer and reopen a workload.
+      await server.coordinator.spotChecks.drain();
       if (await allFinal()) break;
     }
     const seconds = ((timedOut ? performance.now() : finished) - started) / 1000;

@@ -28,7 +28,7 @@ export const USAGE = `usage: npm run simulate -- --mode ${SIM_MODES.join('|')} [
   --max-replicas N      redundancy.maxReplicas of every workload (10, the platform default)
   --max-errors N        redundancy.maxErrors of every workload (8)
   --trust-after N, --spot-check-rate F, --established-after N, --offense-limit N,
-  --suspension-ms N, --lease-ms N
+  --suspension-ms N, --lease-ms N, --block-check-rate F, --no-block-checks
                         coordinator scheduler options (defaults: schedulerOptions.ts)
   --timeout-s N         give up on a run after this long (600)
   --keep                keep the coordinator's data folder (SQLite file) and print its path
@@ -53,6 +53,8 @@ const OPTIONS = {
   'max-errors': { type: 'string' },
   'trust-after': { type: 'string' },
   'spot-check-rate': { type: 'string' },
+  'block-check-rate': { type: 'string' },
+  'no-block-checks': { type: 'boolean' },
   'established-after': { type: 'string' },
   'offense-limit': { type: 'string' },
   'suspension-ms': { type: 'string' },
@@ -105,6 +107,8 @@ export function commandFromArgs(argv: string[]): SimulateCommand {
   const scheduler: SchedulerOptionsInput = defined({
     trustAfter: num(values, 'trust-after'),
     spotCheckRate: num(values, 'spot-check-rate'),
+    blockCheckRate: num(values, 'block-check-rate'),
+    blockChecks: values['no-block-checks'] ? false : undefined,
     establishedAfter: num(values, 'established-after'),
     offenseLimit: num(values, 'offense-limit'),
     suspensionMs: num(values, 'suspension-ms'),
@@ -169,6 +173,7 @@ export function formatReport(r: SimulationReport): string {
     `time to completion      ${r.seconds.toFixed(1)} s`,
     `replicas by state       ${list(a.replicasByState)}`,
     `refused events          ${list(r.refused)}`,
+    `spot checks (R9)        ${list(r.spotChecks)}`,
     `crowd                   leases ${int(r.crowd.leases)}, results ${int(r.crowd.results)}, errors reported ${int(r.crowd.errorsReported)}, tabs closed ${int(r.crowd.closed)}, dropped by coordinator ${int(r.crowd.dropped)}, flood events ${int(r.crowd.flooded)}`,
     ...(r.crowd.flooded > 0 ? [`flood answered with     ${list(r.crowd.floodAnswers)}`] : []),
     ...(r.ring

@@ -8,7 +8,7 @@
 import type { Lease, ResultsReply, UnitRequestReply, UnitResult } from '@tessera/shared';
 import { floodBurst, type ReturnedResult } from './eventFlood';
 import { TimedColluderTab } from './timedColluderTab';
-import { claimedAnswer } from './volunteerAnswers';
+import { claimedAnswer, referenceResult } from './volunteerAnswers';
 import type { SimulatedVolunteerOptions } from './volunteerBehaviors';
 import { VolunteerConnection } from './volunteerConnection';
 
@@ -42,9 +42,15 @@ export class SimulatedVolunteer extends VolunteerConnection {
         : null;
   }
 
-  /** Computes the answer this volunteer will claim for a lease. */
-  answer(lease: Lease): unknown {
-    return claimedAnswer(this.behavior, lease, this.random, this.options.lieRate ?? 1);
+  /**
+   * Computes the answer this volunteer will claim for a lease: the true result by its device
+   * (`compute`, or the TypeScript reference with its blocks), or its behavior's lie.
+   */
+  async answer(lease: Lease): Promise<unknown> {
+    const truth = this.options.compute
+      ? ((await this.options.compute(lease)) as Record<string, unknown>)
+      : referenceResult(lease);
+    return claimedAnswer(this.behavior, lease, truth, this.random, this.options.lieRate ?? 1);
   }
 
   /** Takes and runs units until `until()` is true, the connection drops, or stop() is called. */
@@ -120,11 +126,11 @@ export class SimulatedVolunteer extends VolunteerConnection {
           await this.rejoin();
           return;
         }
-        await this.submit(lease, this.answer(lease), performance.now());
+        await this.submit(lease, await this.answer(lease), performance.now());
         return;
       case 'slow': {
         const started = performance.now();
-        const result = this.answer(lease);
+        const result = await this.answer(lease);
         const [lo, hi] = this.options.slowness ?? [0.5, 1.25];
         await sleep(lease.leaseDurationMs * (lo + (hi - lo) * this.random()));
         await this.submit(lease, result, started);
@@ -132,7 +138,7 @@ export class SimulatedVolunteer extends VolunteerConnection {
       }
       case 'flood': {
         const started = performance.now();
-        const result = this.answer(lease);
+        const result = await this.answer(lease);
         await this.submit(lease, result, started);
         const burst = this.options.floodBurst ?? 20;
         await floodBurst(this, lease, result, this.history, this.random, burst);
@@ -157,7 +163,7 @@ export class SimulatedVolunteer extends VolunteerConnection {
       case 'honest':
       case 'liar': {
         const started = performance.now();
-        const result = this.answer(lease);
+        const result = await this.answer(lease);
         const delay = this.options.resultDelayMs?.() ?? 0;
         if (delay > 0) await sleep(delay);
         if (this.options.reconnect) await Promise.race([this.greeted, sleep(5_000)]);
@@ -189,7 +195,7 @@ export class SimulatedVolunteer extends VolunteerConnection {
     for (const lease of leases) {
       this.tally.leases += 1;
       const started = performance.now();
-      const result = this.answer(lease);
+      const result = await this.answer(lease);
       const delay = this.options.resultDelayMs?.() ?? 0;
       if (delay > 0) await sleep(delay);
       const elapsedMs = performance.now() - started;

@@ -45,6 +45,8 @@ export interface SimulationReport {
   unitsPerSecond: number;
   /** Events the coordinator refused, by error code (its own counters). */
   refused: Record<string, number>;
+  /** [R9] Sub-range spot checks by outcome (passed, failed, skipped, error). */
+  spotChecks: Record<string, number>;
   hostile: HostileRecord;
   /** Totals over the crowd's own tallies. */
   crowd: {
@@ -98,6 +100,11 @@ export async function summarizeRun(run: FinishedRun): Promise<SimulationReport> 
     const code = /^tessera_events_refused_total\{code="([A-Z_]+)"\}$/.exec(key)?.[1];
     if (code) refused[code] = n;
   }
+  const spotChecks: Record<string, number> = {};
+  for (const [key, n] of run.counters.entries()) {
+    const outcome = /^tessera_spot_checks_total\{outcome="([a-z]+)"\}$/.exec(key)?.[1];
+    if (outcome) spotChecks[outcome] = n;
+  }
   if (run.internalErrors.length > 0) refused.LOGGED_ERRORS = run.internalErrors.length;
   const sum = (pick: (v: CrowdMember) => number) => crowd.reduce((n, v) => n + pick(v), 0);
   const workloadsByStatus: Record<string, number> = {};
@@ -122,6 +129,7 @@ export async function summarizeRun(run: FinishedRun): Promise<SimulationReport> 
         : audit.secondHalf.units / audit.secondHalf.resultBearing,
     unitsPerSecond: audit.unitsValidated / seconds,
     refused,
+    spotChecks,
     hostile: hostileRecord,
     crowd: {
       leases: sum((v) => v.tally.leases),

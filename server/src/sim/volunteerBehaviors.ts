@@ -1,5 +1,6 @@
 // What a simulated volunteer (simulatedVolunteer.ts) can be told to be and what it counts: the
 // behaviors, honest and hostile, the options that tune them, and the tally a run reads back.
+import type { Backend, Lease } from '@tessera/shared';
 import type { ColluderBlackboard } from './coordinatedAttack';
 
 export const BEHAVIORS = [
@@ -52,6 +53,13 @@ export interface SimulatedVolunteerOptions {
    * like a real tab. Off by default: tests of disconnects want the connection to stay closed.
    */
   reconnect?: boolean;
+  /** What its hello says it computes with. Default 'cpu'. */
+  backend?: Backend;
+  /**
+   * Its device: the true result of a lease (a kernel on Dawn, a port with other rounding).
+   * Default: the estimator's TypeScript reference, with blocks.
+   */
+  compute?: (lease: Lease) => unknown;
   /** Units it takes per request at most; the coordinator sizes the batch to its speed. Default 1. */
   maxUnits?: number;
   /**

@@ -116,7 +116,7 @@ export class VolunteerConnection {
     const reply = await this.call<HelloReply>('hello', {
       ...(credentials ? { credentials } : {}),
       ...(this.options.displayName ? { displayName: this.options.displayName } : {}),
-      device: { backend: 'cpu', cores: 1 },
+      device: { backend: this.options.backend ?? 'cpu', cores: 1 },
     });
     if (!reply.ok) throw new Error(`hello refused: ${reply.error.code} ${reply.error.message}`);
     this.volunteerId = reply.volunteer.volunteerId;

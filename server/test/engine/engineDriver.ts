@@ -267,7 +267,13 @@ export class EngineDriver {
     return this.coordinator().reads.leaderboard(limit);
   }
 
+  /** [R9] Waits for every queued sub-range spot check to have run. */
+  async drainSpotChecks(): Promise<void> {
+    for (const c of this.coordinators.values()) await c.spotChecks.drain();
+  }
+
   async close(): Promise<void> {
+    await this.drainSpotChecks();
     await this.repository.close();
   }
 }

@@ -1,9 +1,11 @@
 // The engine's rules against coordinated attacks and between researchers, run over every
 // repository like the contract suite: arbitration of contested units [Q6], errors charged to
-// volunteers [E1][E2], exact credit [C2] and fair share between owners [S1]-[S3].
+// volunteers [E1][E2], exact credit [C2], fair share between owners [S1]-[S3] and sub-range spot
+// checks [R9].
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { estimatorFor, type Redundancy } from '@tessera/shared';
+import { referenceWithBlocks } from '@tessera/shared/kinds/blockResults';
 import { EngineDriver, piWorkload, type NewWorkload } from './engineDriver';
 import type { StoreHarness } from './engineContract';
 
@@ -190,5 +192,74 @@ export function engineRules(name: string, harness: StoreHarness): void {
       assert.equal(held.get(b.id) ?? 0, 0);
       for (const w of [a, b, urgent]) await engine.cancelWorkload(w.id, T0);
     });
+    test('[R9] a lone result whose blocks were made up is caught by the spot check and recomputed', async () => {
+      for (const v of ['b-liar', 'b-honest']) await volunteer(v);
+      const w = unitsWorkload(1, { quorum: 1, maxReplicas: 4 });
+      await engine.createWorkload(w, T0);
+      const task = pi.taskFor(w.spec, 0);
+      const right = referenceWithBlocks(pi, task) as { hits: number; blocks: PiBlock[] };
+      // A fabricator: every block made up, the totals their sum (so V2 cannot tell).
+      const blocks = right.blocks.map((b) => ({ ...b, hits: b.hits === 0 ? 1 : b.hits - 1 }));
+      const forged = {
+        hits: blocks.reduce((n, b) => n + b.hits, 0),
+        samples: (task as { count: number }).count,
+        blocks,
+      };
+      const lie = (await engine.leaseReplica(req('b-liar')))!;
+      const out = await submit(lie.replicaId, 'b-liar', forged);
+      assert.equal(out.kind === 'accepted' && out.verdict, 'valid', 'quorum 1: settled at once');
+      assert.equal((await engine.getWorkload(w.id))!.status, 'completed');
+      await engine.drainSpotChecks();
+      const liar = (await engine.getVolunteer('b-liar'))!;
+      assert.equal(liar.offenses, 1);
+      assert.equal(liar.creditMicro, 0);
+      const reopened = (await engine.getWorkload(w.id))!;
+      assert.equal(reopened.status, 'running', 'the unit it settled is taken back');
+      assert.equal(reopened.unitsValidated, 0);
+      assert.deepEqual(reopened.aggregate, pi.emptyAggregate());
+      // An honest result settles it; its check passes and the answer is the reference.
+      const honest = (await engine.leaseReplica(req('b-honest')))!;
+      assert.equal(honest.unitIndex, 0);
+      const ok = await submit(honest.replicaId, 'b-honest', right);
+      assert.equal(ok.kind === 'accepted' && ok.verdict, 'valid');
+      await engine.drainSpotChecks();
+      const done = (await engine.getWorkload(w.id))!;
+      assert.equal(done.status, 'completed');
+      assert.deepEqual(done.aggregate, pi.fold(pi.emptyAggregate(), right));
+      assert.equal((await engine.getVolunteer('b-honest'))!.offenses, 0);
+      assert.equal((await engine.getVolunteer('b-honest'))!.creditMicro, 1024);
+      const checks = engine.engine(T0).counters;
+      assert.equal(checks.get('tessera_spot_checks_total', { outcome: 'failed' }), 1);
+      assert.equal(checks.get('tessera_spot_checks_total', { outcome: 'passed' }), 1);
+    });
+
+    test('[R9][V2] totals that are not the sum of the blocks, or blocks that miss the unit, are refused', async () => {
+      await volunteer('b-sloppy');
+      const w = unitsWorkload(3, { quorum: 1, maxReplicas: 8 });
+      await engine.createWorkload(w, T0);
+      const right = referenceWithBlocks(pi, pi.taskFor(w.spec, 0)) as {
+        hits: number;
+        samples: number;
+        blocks: PiBlock[];
+      };
+      const cases: Array<[unknown, RegExp]> = [
+        [{ ...right, hits: right.hits + 1 }, /not the sum of the blocks/],
+        [{ ...right, blocks: right.blocks.slice(1) }, /expected an array of 16 block results/],
+        [
+          { ...right, blocks: right.blocks.map((b, i) => (i === 15 ? { ...b, samples: 62 } : b)) },
+          /blocks\.15: result covers 62 samples, the unit has 64/,
+        ],
+      ];
+      for (const [result, message] of cases) {
+        const lease = (await engine.leaseReplica({ ...req('b-sloppy'), pickDraw: 0 }))!;
+        const out = await submit(lease.replicaId, 'b-sloppy', result);
+        assert.equal(out.kind, 'refused');
+        assert.ok(out.kind === 'refused' && out.code === 'INVALID_RESULT');
+        assert.match(out.kind === 'refused' ? out.message : '', message);
+      }
+      await engine.cancelWorkload(w.id, T0);
+    });
   });
 }
+
+type PiBlock = { hits: number; samples: number };

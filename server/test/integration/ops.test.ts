@@ -138,7 +138,7 @@ describe('GET /metrics', () => {
       const reply = await tab.call<UnitRequestReply>('unit:request', {});
       assert.ok(reply.ok && reply.lease, 'a unit is leased');
       const lease: Lease = reply.lease;
-      const result = await tab.submit(lease, tab.answer(lease), performance.now());
+      const result = await tab.submit(lease, await tab.answer(lease), performance.now());
       assert.equal((result as { ok: true } & ResultReply).verdict, 'valid');
 
       const response = await fetch(`${node.url}/metrics`);
@@ -220,8 +220,12 @@ describe('logs', () => {
         leases.push(reply.lease);
       }
       assert.equal(leases[0]!.unitIndex, leases[1]!.unitIndex, 'two replicas of one unit');
-      await liar.submit(leases[0]!, liar.answer(leases[0]!), performance.now());
-      const verdict = await honest.submit(leases[1]!, honest.answer(leases[1]!), performance.now());
+      await liar.submit(leases[0]!, await liar.answer(leases[0]!), performance.now());
+      const verdict = await honest.submit(
+        leases[1]!,
+        await honest.answer(leases[1]!),
+        performance.now(),
+      );
       assert.equal(
         (verdict as { ok: true } & ResultReply).verdict,
         'valid',

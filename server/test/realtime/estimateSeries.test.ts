@@ -45,6 +45,26 @@ describe('estimateSeriesOf', () => {
     assert.ok(series[1]!.lo! < -1.7 && series[1]!.hi! > -1.7);
   });
 
+  test("a WGSL kernel's outputs each become a series, in the kernel's order, with their intervals", () => {
+    const series = estimateSeriesOf({
+      outputs: {
+        hit: { mean: 0.785, stderr: 0.001, ci95: [0.783, 0.787], rejected: 0 },
+        steps: { mean: 12.5, stderr: 0.5, rejected: 2 },
+      },
+      samples: 1000,
+      final: false,
+      unitsValidated: 1,
+      unitsTotal: 4,
+    });
+    assert.deepEqual(series[0], { name: 'hit', value: 0.785, lo: 0.783, hi: 0.787 });
+    assert.equal(series[1]!.name, 'steps');
+    assert.ok(Math.abs(series[1]!.lo! - (12.5 - 0.5 * 1.959963984540054)) < 1e-12);
+    assert.equal(series.length, 2);
+    assert.deepEqual(headlineOf(series), { series: 'hit', value: 0.785, lo: 0.783, hi: 0.787 });
+    // An output whose mean is not a number yet (no finite sample) is left out, not charted as 0.
+    assert.deepEqual(estimateSeriesOf({ outputs: { a: { mean: null, stderr: null } } }), []);
+  });
+
   test('an unknown shape falls back to its first non-bookkeeping number, without an interval', () => {
     const series = estimateSeriesOf({ samples: 10, unitsTotal: 3, price: 4.2, other: 1 });
     assert.deepEqual(series, [{ name: 'price', value: 4.2, lo: null, hi: null }]);

@@ -73,6 +73,7 @@ function report(bad: number, seed: number, wrong: number): SimulationReport {
     workloadsByStatus: wrong === 0 ? { completed: 1 } : { failed: 1 },
     unitsFailed: wrong === 0 ? 0 : 1,
     unitsOpen: 0,
+    spotChecks: {},
     timedOut: false,
     seconds: 12.5,
     audit: {

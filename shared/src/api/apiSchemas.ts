@@ -38,6 +38,11 @@ export const workloadViewSchema = z.object({
   updatedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
   failureReason: z.string().nullable(),
+  /**
+   * Monte Carlo workloads: volunteer tabs online now that can run its units (WebGPU tabs for an
+   * estimator that needs a GPU, `wgsl`; every tab otherwise). Absent for gradient workloads.
+   */
+  capableVolunteers: count.optional(),
 });
 
 /**
@@ -118,8 +123,17 @@ export type PlatformStats = z.infer<typeof platformStatsSchema>;
 /** GET /healthz. */
 export const healthSchema = z.object({ status: z.literal('ok'), uptimeSeconds: z.number() });
 
-/** One offending field of a refused request body; `path` is dotted (`spec.samples`). */
-export const fieldErrorSchema = z.object({ path: z.string(), message: z.string() });
+/**
+ * One offending field of a refused request body; `path` is dotted (`spec.samples`). A refused
+ * WGSL kernel (`spec.source`) also names the line and column (1-based) the compiler pointed at,
+ * when it pointed at one; `message` then opens with "line L, column C: ".
+ */
+export const fieldErrorSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+  line: z.number().int().min(1).optional(),
+  column: z.number().int().min(1).optional(),
+});
 export type FieldError = z.infer<typeof fieldErrorSchema>;
 
 const errorCodeValues = Object.values(ERROR_CODES) as [

@@ -60,3 +60,20 @@ export function firstErrorByPath(errors: readonly FieldError[]): Map<string, str
   for (const error of errors) if (!byPath.has(error.path)) byPath.set(error.path, error.message);
   return byPath;
 }
+
+/** `line 3, column 10` (or `line 3`) for an error that points into a source text, else null. */
+export function sourceLocationWords(error: FieldError): string | null {
+  if (error.line === undefined) return null;
+  return error.column === undefined
+    ? `line ${error.line}`
+    : `line ${error.line}, column ${error.column}`;
+}
+
+/**
+ * The message without the location it opens with ("line 3, column 10: x" → "x"), for a display
+ * that shows the location apart (a gutter mark, the CLI's `spec.source line 3, column 10: x`).
+ */
+export function messageWithoutLocation(error: FieldError): string {
+  if (error.line === undefined) return error.message;
+  return error.message.replace(/^line \d+(, column \d+)?:\s*/, '');
+}

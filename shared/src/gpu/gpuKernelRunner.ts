@@ -18,6 +18,12 @@ function paramsSlotBytes(plan: GpuPlan): number {
   return Math.ceil(bytes / 16) * 16;
 }
 
+/**
+ * Pipelines kept per device at most: every built-in kernel, and the researchers' kernels a tab
+ * ran most recently (each workload's own source), least recently used dropped first.
+ */
+export const MAX_CACHED_PIPELINES = 32;
+
 export class GpuKernelRunner {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
 
@@ -30,15 +36,30 @@ export class GpuKernelRunner {
   private pipelineFor(plan: GpuPlan): GPUComputePipeline {
     const key = `${plan.entryPoint}\n${plan.code}`;
     let pipeline = this.pipelines.get(key);
-    if (!pipeline) {
+    if (pipeline) {
+      // Map order is use order: this one moves to the back.
+      this.pipelines.delete(key);
+    } else {
       const module = this.device.createShaderModule({ code: plan.code });
       pipeline = this.device.createComputePipeline({
         layout: 'auto',
         compute: { module, entryPoint: plan.entryPoint },
       });
-      this.pipelines.set(key, pipeline);
+      if (this.pipelines.size >= MAX_CACHED_PIPELINES) {
+        this.pipelines.delete(this.pipelines.keys().next().value!);
+      }
     }
+    this.pipelines.set(key, pipeline);
     return pipeline;
+  }
+
+  /**
+   * Compiles the plan's pipeline now (cached like run's), so that a caller can scope its
+   * errors or time it apart from the run: the coordinator's kernel lab compiles a researcher's
+   * kernel inside error scopes before its trial run.
+   */
+  prepare(plan: GpuPlan): void {
+    this.pipelineFor(plan);
   }
 
   async run(plan: GpuPlan, options: RunOptions = {}): Promise<Uint32Array> {
@@ -51,18 +72,20 @@ export class GpuKernelRunner {
     }
     const perSubmit = Math.max(1, Math.min(asked, total));
     const paramsBytes = paramsSlotBytes(plan);
-    // Each dispatch of a submit reads its own slot of one uniform buffer: writeBuffer lands
+    // Each dispatch of a submit reads its own slot of one params buffer: writeBuffer lands
     // before the submit, so the slots must all be there at once.
-    const slotStride =
-      perSubmit === 1
-        ? paramsBytes
-        : Math.ceil(paramsBytes / device.limits.minUniformBufferOffsetAlignment) *
-          device.limits.minUniformBufferOffsetAlignment;
+    const align = Math.max(
+      device.limits.minUniformBufferOffsetAlignment,
+      device.limits.minStorageBufferOffsetAlignment,
+    );
+    const slotStride = perSubmit === 1 ? paramsBytes : Math.ceil(paramsBytes / align) * align;
     const outputBytes = Math.max(4, plan.outputWords * 4);
     const buffers: GPUBuffer[] = [];
+    // STORAGE too: a researcher's kernel (wgsl-kernel/wgslHarness.ts) declares fn uniform(),
+    // which shadows the `uniform` address space, so its harness reads params as storage.
     const params = device.createBuffer({
       size: slotStride * perSubmit,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     });
     buffers.push(params);
     // New buffers are zero-filled by WebGPU: the accumulators (and any scratch) start at 0.

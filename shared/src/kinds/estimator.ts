@@ -61,6 +61,11 @@ export interface EstimatorDefinition<Spec, Task, Result, Aggregate, Public> {
   readonly taskSchema: z.ZodType<Task>;
   readonly resultSchema: z.ZodType<Result>;
   readonly aggregateSchema: z.ZodType<Aggregate>;
+  /**
+   * [L12] Only tabs with WebGPU can run its units: it has no TypeScript reference (a
+   * researcher's WGSL kernel), so `runReference` throws and the coordinator computes it on Dawn.
+   */
+  readonly requiresGpu?: boolean;
   unitCount(spec: Spec): number;
   taskFor(spec: Spec, unitIndex: number): Task;
   /** Work in the estimator's natural unit (samples, spin flips), for throughput figures. */
@@ -71,6 +76,12 @@ export interface EstimatorDefinition<Spec, Task, Result, Aggregate, Public> {
   /** Why a result cannot be right for this task (out of range, wrong count), or null. */
   implausibility(task: Task, result: Result): string | null;
   sameResult(a: Result, b: Result): boolean;
+  /**
+   * [Q1] Whether two replicas of one of the spec's units agree, where that is looser than
+   * sameResult (a researcher's kernel whose math the device rounds: within its tolerance).
+   * Without it, replicas agree when sameResult says so.
+   */
+  agree?(spec: Spec, a: Result, b: Result): boolean;
   emptyAggregate(): Aggregate;
   fold(aggregate: Aggregate, result: Result): Aggregate;
   /**
@@ -80,9 +91,39 @@ export interface EstimatorDefinition<Spec, Task, Result, Aggregate, Public> {
    */
   unfold?(aggregate: Aggregate, result: Result): Aggregate;
   finalize(aggregate: Aggregate): Public;
+  /**
+   * [R9] Sub-range spot checks. The unit's samples split into fixed contiguous blocks (each a
+   * task of its own, in order, covering the unit exactly); a result carries every block's result
+   * beside its totals, and the coordinator recomputes one block, chosen after the result is in,
+   * to check it. Estimators whose units cannot be cut (a Markov chain) leave both out.
+   */
+  blockTasks?(task: Task): Task[];
+  /** The result of two disjoint sample ranges together (exact: integer sums). */
+  addResults?(a: Result, b: Result): Result;
 }
 
 export type AnyEstimator = EstimatorDefinition<unknown, unknown, unknown, unknown, unknown>;
+
+/** [R9] Blocks a unit's samples are cut into for sub-range spot checks. */
+export const SPOT_BLOCKS = 16;
+
+/**
+ * [R9] `task`'s sample range [start, start + count) cut into at most SPOT_BLOCKS contiguous
+ * blocks whose sizes are multiples of `align` (the last takes the rest), each as a task.
+ */
+export function sampleRangeBlocks<T extends { start: number; count: number }>(
+  task: T,
+  align = 2,
+): T[] {
+  const units = Math.ceil(task.count / align);
+  const blocks = Math.min(SPOT_BLOCKS, units);
+  const per = Math.ceil(units / blocks) * align;
+  const out: T[] = [];
+  for (let from = 0; from < task.count; from += per) {
+    out.push({ ...task, start: task.start + from, count: Math.min(per, task.count - from) });
+  }
+  return out;
+}
 
 /**
  * The dispatches of a unit whose samples are drawn in pairs (one Philox block per pair):

@@ -7,11 +7,14 @@ import { isingEstimator } from './ising-2d/isingEstimator';
 import { isingSpecSchema } from './ising-2d/isingSpec';
 import { piEstimator } from './pi/piEstimator';
 import { piSpecSchema } from './pi/piSpec';
+import { wgslEstimator } from './wgsl-kernel/wgslEstimator';
+import { wgslSpecSchema } from './wgsl-kernel/wgslSpec';
 
 export const ESTIMATORS = {
   pi: piEstimator as AnyEstimator,
   'ising-2d': isingEstimator as AnyEstimator,
   'european-option': optionEstimator as AnyEstimator,
+  wgsl: wgslEstimator as AnyEstimator,
 } as const satisfies Record<string, AnyEstimator>;
 export type EstimatorName = keyof typeof ESTIMATORS;
 
@@ -19,6 +22,7 @@ export const montecarloSpecSchema = z.discriminatedUnion('estimator', [
   piSpecSchema,
   isingSpecSchema,
   optionSpecSchema,
+  wgslSpecSchema,
 ]);
 export type MontecarloSpec = z.infer<typeof montecarloSpecSchema>;
 

@@ -4,7 +4,7 @@
 // writes; afterDispatch runs once per submit. A tiny kernel, so nothing estimator-specific.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GpuKernelRunner } from '../../src/gpu/gpuKernelRunner';
+import { GpuKernelRunner, MAX_CACHED_PIPELINES } from '../../src/gpu/gpuKernelRunner';
 import type { GpuPlan } from '../../src/kinds/estimator';
 import { dawnGpu, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from './dawnDevice';
 import type { DawnGpu } from './dawnGpu';
@@ -97,6 +97,23 @@ describe(
       for (const bad of [0, 1.5, -2]) {
         await assert.rejects(runner.run(chainPlan(adds, bad)), /dispatchesPerSubmit/);
       }
+    });
+
+    test('the pipeline cache is bounded: a tab keeps at most 32 kernels', async () => {
+      const fresh = new GpuKernelRunner(dawn.device);
+      // Distinct sources (researchers' kernels): one word in the output tells them apart.
+      const plan = (n: number): GpuPlan => ({
+        ...chainPlan([n]),
+        code: `${CHAIN_KERNEL}\n// kernel ${n}\n`,
+      });
+      await withGpuErrorCheck(dawn, () => fresh.run(plan(0)));
+      for (let n = 1; n <= MAX_CACHED_PIPELINES; n++) {
+        await withGpuErrorCheck(dawn, () => fresh.run(plan(n)));
+        // Kernel 0, used between the others, still runs right as they push the cache full.
+        const output = await withGpuErrorCheck(dawn, () => fresh.run(plan(0)));
+        assert.deepEqual(Array.from(output), [0, 1]);
+      }
+      assert.equal(fresh.pipelineCount, MAX_CACHED_PIPELINES);
     });
   },
 );

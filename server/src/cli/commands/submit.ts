@@ -1,48 +1,72 @@
 // `tessera submit FILE [--wait] [--interval SECONDS] [--out FILE]`: sends a workload body (JSON)
 // to the coordinator, which validates it; with --wait, follows it to the end with a progress
 // bar (a gradient workload's with its step, loss and accuracy) and prints its result.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// `tessera submit --wgsl KERNEL.wgsl --outputs a,b --samples N --seed S` builds the body of a
+// researcher's own WGSL kernel from a bare .wgsl file (wgslSubmission.ts) and goes on the same way.
 import {
   ERROR_CODES,
   ApiError,
+  messageWithoutLocation,
+  sourceLocationWords,
   waitForWorkload,
+  type FieldError,
   type SubmitWorkloadInput,
   type TesseraClient,
   type WorkloadView,
 } from '@tessera/shared';
-import { allowOnly, operands, type CliArgs } from '../cliArgs';
+import { allowOnly, operands, type CliArgs, type OptionName } from '../cliArgs';
 import { resolveConnection } from '../connection';
 import { EXIT, ReportedFailure, UsageError, type ExitCode } from '../exitCodes';
+import { readInputText } from '../inputFile';
 import type { CliIO } from '../output';
 import { ProgressReporter } from '../progressBar';
 import { trainingProgress } from '../trainingText';
 import { TrainingWatch } from '../trainingWatch';
+import { wgslWorkloadBody } from '../wgslSubmission';
 import { deliverResult } from './result';
 
 export const DEFAULT_INTERVAL_SECONDS = 1;
 
+/** The flags that describe a kernel given with --wgsl; they mean nothing without it. */
+const WGSL_FLAGS = ['outputs', 'samples', 'seed', 'samples-per-unit', 'name'] as const;
+
 function readBody(file: string, io: CliIO): unknown {
-  let text: string;
-  try {
-    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(resolve(io.cwd, file), 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a folder'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (error as Error).message;
-    throw new UsageError(`cannot read ${file}: ${why}`);
-  }
+  const text = readInputText(file, io);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/** What to send and what to call it in messages: a JSON file as written, or a built kernel body. */
+function bodyOf(args: CliArgs, io: CliIO): { label: string; body: unknown } {
+  const file = args.values.wgsl;
+  if (file === undefined) {
+    const given = WGSL_FLAGS.filter((flag) => args.values[flag] !== undefined);
+    if (given.length > 0) {
+      throw new UsageError(
+        `${given.map((flag) => `--${flag}`).join(', ')} describe a kernel given with --wgsl FILE; a JSON FILE carries its own spec`,
+      );
+    }
+    const [json] = operands('submit', args, 1, ['FILE']) as [string];
+    return { label: json, body: readBody(json, io) };
+  }
+  if (args.positionals.length > 1) {
+    throw new UsageError(
+      `submit takes either FILE (JSON) or --wgsl FILE, not both (got "${args.positionals.slice(1).join(' ')}" too)`,
+    );
+  }
+  const body = wgslWorkloadBody({
+    file,
+    source: readInputText(file, io),
+    outputs: args.values.outputs,
+    samples: args.values.samples,
+    seed: args.values.seed,
+    samplesPerUnit: args.values['samples-per-unit'],
+    name: args.values.name,
+  });
+  return { label: file, body };
 }
 
 function intervalMs(value: string | undefined): number {
@@ -54,12 +78,22 @@ function intervalMs(value: string | undefined): number {
   return seconds * 1000;
 }
 
+/**
+ * One refused field: `spec.samples: samples must be >= 1`; a kernel's compile error with the
+ * place it points at, `spec.source line 3, column 10: <compiler message>`.
+ */
+export function fieldErrorLine(field: FieldError): string {
+  const path = field.path || '(body)';
+  const where = sourceLocationWords(field);
+  return where ? `${path} ${where}: ${messageWithoutLocation(field)}` : `${path}: ${field.message}`;
+}
+
 /** Field errors one per line under the file's name: the server's words, the file's paths. */
 function reportRefusal(file: string, error: ApiError, io: CliIO): never {
   const fields = error.fieldErrors;
   if (error.code !== ERROR_CODES.invalidSpec || fields.length === 0) throw error;
   io.stderr.write(`tessera: the coordinator refused ${file} (${error.code}):\n`);
-  for (const field of fields) io.stderr.write(`  ${field.path || '(body)'}: ${field.message}\n`);
+  for (const field of fields) io.stderr.write(`  ${fieldErrorLine(field)}\n`);
   throw new ReportedFailure(EXIT.failure);
 }
 
@@ -108,21 +142,21 @@ async function follow(
 }
 
 export async function submitCommand(args: CliArgs, io: CliIO): Promise<ExitCode> {
-  allowOnly('submit', args, ['url', 'token', 'wait', 'interval', 'out']);
-  const [file] = operands('submit', args, 1, ['FILE']) as [string];
+  const allowed: OptionName[] = ['url', 'token', 'wait', 'interval', 'out', 'wgsl', ...WGSL_FLAGS];
+  allowOnly('submit', args, allowed);
   if (!args.values.wait && (args.values.interval !== undefined || args.values.out !== undefined)) {
     throw new UsageError('--interval and --out only apply with --wait');
   }
   const interval = intervalMs(args.values.interval);
-  const body = readBody(file, io);
+  const { label, body } = bodyOf(args, io);
   const { client } = resolveConnection({ ...args.values, env: io.env, cwd: io.cwd });
 
   let created: WorkloadView;
   try {
-    // The file is sent as written: the coordinator validates it and names any refused field.
+    // The body is sent as written: the coordinator validates it and names any refused field.
     created = await client.submit(body as SubmitWorkloadInput);
   } catch (error) {
-    if (error instanceof ApiError) reportRefusal(file, error, io);
+    if (error instanceof ApiError) reportRefusal(label, error, io);
     throw error;
   }
   io.stderr.write(

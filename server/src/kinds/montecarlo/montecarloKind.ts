@@ -1,8 +1,27 @@
 // Monte Carlo workloads as an engine plug-in: every unit exists from the start (one round),
-// results are the estimator's integer accumulators compared exactly, a validated unit folds into
-// the aggregate in its transaction ([A1]) and a withdrawn one unfolds exactly ([R4]); the
-// estimator's TypeScript reference arbitrates contested units ([Q6]).
-import { estimatorFor, type AnyEstimator, type Lease, type SubmitWorkload } from '@tessera/shared';
+// results are the estimator's integer accumulators compared exactly (with their blocks, [R9]),
+// a validated unit folds into the aggregate in its transaction ([A1]) and a withdrawn one
+// unfolds exactly ([R4]); the estimator's reference arbitrates contested units ([Q6]) and
+// recomputes one block of a result to spot-check it ([R9]): the TypeScript reference, or the
+// kernel lab (Dawn in a child process) for researchers' WGSL kernels, which also checks a
+// kernel before its workload is accepted.
+import {
+  ERROR_CODES,
+  TesseraError,
+  estimatorFor,
+  type AnyEstimator,
+  type Backend,
+  type Lease,
+  type SubmitWorkload,
+} from '@tessera/shared';
+import {
+  blocksOf,
+  parseWithBlocks,
+  referenceWithBlocks,
+  runInBlocks,
+  sameWithBlocks,
+} from '@tessera/shared/kinds/blockResults';
+import { toleranceFor } from '@tessera/shared/kinds/wgsl-kernel/wgslTolerance';
 import type {
   KindPlugin,
   ParsedResult,
@@ -24,11 +43,58 @@ function encode(result: unknown): Uint8Array {
   return encoder.encode(JSON.stringify(result));
 }
 
+/** What a refused kernel's problems look like ([line, column] in the researcher's source). */
+export interface KernelProblem {
+  line: number | null;
+  column: number | null;
+  message: string;
+}
+
+/** The coordinator's GPU for estimators without a TypeScript reference (researchers' kernels). */
+export interface KernelRunner {
+  /** Compiles and trial-runs a spec's kernel: refusals, or the samples per unit it suggests. */
+  check(
+    spec: unknown,
+  ): Promise<{ ok: true; samplesPerUnit: number } | { ok: false; problems: KernelProblem[] }>;
+  /** One task (a unit or one of its blocks) computed on the coordinator's GPU. */
+  run(task: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** A kernel's refusal as the REST answer: INVALID_SPEC with each problem at its line. */
+function kernelRefusal(problems: readonly KernelProblem[]): TesseraError {
+  const details = problems.map((p) => ({
+    path: 'spec.source',
+    message: p.line === null ? p.message : `line ${p.line}, column ${p.column ?? 1}: ${p.message}`,
+    ...(p.line === null ? {} : { line: p.line, column: p.column ?? 1 }),
+  }));
+  return new TesseraError(
+    ERROR_CODES.invalidSpec,
+    `the kernel was refused: ${details[0]?.message ?? 'unknown problem'}`,
+    details,
+  );
+}
+
 export class MontecarloKind implements KindPlugin {
   readonly kind = 'montecarlo' as const;
   readonly leaseChoices = 8;
   readonly stragglerBackups = false;
   readonly batchLeases = true;
+  private lab: KernelRunner | null = null;
+
+  /** `kernels` opens the kernel lab the first time a GPU-only estimator needs it. */
+  constructor(private readonly kernels: () => KernelRunner) {}
+
+  private kernelLab(): KernelRunner {
+    this.lab ??= this.kernels();
+    return this.lab;
+  }
+
+  async close(): Promise<void> {
+    const lab = this.lab;
+    this.lab = null;
+    await lab?.close();
+  }
 
   parseSpec(raw: unknown): unknown {
     const estimator = estimatorFor((raw as { estimator: string }).estimator);
@@ -38,7 +104,19 @@ export class MontecarloKind implements KindPlugin {
   async plan(input: SubmitWorkload, _id: string, now: number): Promise<PlannedWorkload> {
     if (input.kind !== 'montecarlo') throw new Error('not a Monte Carlo workload');
     const estimator = estimatorFor(input.spec.estimator);
-    const spec = estimator.specSchema.parse(input.spec);
+    let spec = estimator.specSchema.parse(input.spec) as Record<string, unknown>;
+    if (estimator.requiresGpu) {
+      // Compiled and trial-run before anything is stored; the trial sizes the units.
+      const checked = await this.kernelLab().check(spec);
+      if (!checked.ok) throw kernelRefusal(checked.problems);
+      // Stored resolved: the unit size the trial suggests, the tolerance its operations need.
+      const asked = input.spec as Record<string, unknown>;
+      spec = estimator.specSchema.parse({
+        ...spec,
+        samplesPerUnit: asked.samplesPerUnit ?? checked.samplesPerUnit,
+        tolerance: toleranceFor(spec as { source: string; tolerance?: number }),
+      }) as Record<string, unknown>;
+    }
     const count = estimator.unitCount(spec);
     return {
       name: `${input.spec.estimator} ${new Date(now).toISOString()}`,
@@ -51,6 +129,10 @@ export class MontecarloKind implements KindPlugin {
       })),
       aggregate: estimator.emptyAggregate(),
     };
+  }
+
+  runsOn(meta: WorkloadMeta, backend: Backend): boolean {
+    return backend === 'webgpu' || !estimatorOf(meta).requiresGpu;
   }
 
   preferKeys(): readonly string[] {
@@ -81,16 +163,8 @@ export class MontecarloKind implements KindPlugin {
 
   parseResult(meta: WorkloadMeta, unit: UnitRow, raw: unknown): ParsedResult {
     const estimator = estimatorOf(meta);
-    const parsed = estimator.resultSchema.safeParse(raw);
-    if (!parsed.success) {
-      return {
-        problem: parsed.error.issues
-          .map((i) => `${i.path.join('.') || 'result'}: ${i.message}`)
-          .join('; '),
-      };
-    }
-    const problem = estimator.implausibility(estimator.taskFor(meta.spec, unit.idx), parsed.data);
-    return problem === null ? { result: parsed.data, bytes: encode(parsed.data) } : { problem };
+    const parsed = parseWithBlocks(estimator, estimator.taskFor(meta.spec, unit.idx), raw);
+    return 'problem' in parsed ? parsed : { result: parsed.result, bytes: encode(parsed.result) };
   }
 
   decode(_meta: WorkloadMeta, bytes: Uint8Array): unknown {
@@ -98,15 +172,47 @@ export class MontecarloKind implements KindPlugin {
   }
 
   same(meta: WorkloadMeta, a: unknown, b: unknown): boolean {
-    return estimatorOf(meta).sameResult(a, b);
+    return sameWithBlocks(estimatorOf(meta), a, b, meta.spec);
+  }
+
+  /** A task computed by the coordinator: the TypeScript reference, or the kernel lab. */
+  private async compute(estimator: AnyEstimator, task: unknown): Promise<unknown> {
+    return estimator.requiresGpu ? this.kernelLab().run(task) : estimator.runReference(task);
   }
 
   async reference(
     meta: WorkloadMeta,
     unit: UnitRow,
   ): Promise<{ result: unknown; bytes: Uint8Array }> {
-    const result = estimatorOf(meta).runReference(estimatorOf(meta).taskFor(meta.spec, unit.idx));
+    const estimator = estimatorOf(meta);
+    const task = estimator.taskFor(meta.spec, unit.idx);
+    const result = estimator.requiresGpu
+      ? (
+          await runInBlocks(estimator, task, async (t) => ({
+            result: await this.compute(estimator, t),
+          }))
+        ).result
+      : referenceWithBlocks(estimator, task);
     return { result, bytes: encode(result) };
+  }
+
+  async spotCheck(
+    meta: WorkloadMeta,
+    unitIdx: number,
+    result: unknown,
+    draw: number,
+  ): Promise<{ block: number; blocks: number; ok: boolean } | null> {
+    const estimator = estimatorOf(meta);
+    const claimed = blocksOf(result);
+    if (!estimator.blockTasks || claimed === null) return null;
+    const tasks = estimator.blockTasks(estimator.taskFor(meta.spec, unitIdx));
+    if (tasks.length !== claimed.length) return null;
+    const block = Math.min(tasks.length - 1, Math.floor(draw * tasks.length));
+    const truth = await this.compute(estimator, tasks[block]);
+    const ok = estimator.agree
+      ? estimator.agree(meta.spec, truth, claimed[block])
+      : estimator.sameResult(truth, claimed[block]);
+    return { block, blocks: tasks.length, ok };
   }
 
   async onValidated(

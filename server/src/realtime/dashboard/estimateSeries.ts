@@ -3,7 +3,9 @@
 // 1. `{ estimate, ci95: [lo, hi] }` or `{ estimate, stderr }` (pi, european-option): series "estimate";
 // 2. any top-level `{ mean, stderr }` or `{ mean, ci95 }` object (ising-2d's magnetization,
 //    energy): a series named after its key;
-// 3. otherwise the first top-level finite number that is not bookkeeping, without an interval.
+// 3. the same objects one level down under `outputs` (a researcher's WGSL kernel: `{ outputs:
+//    { hit: { mean, stderr, ci95 }, ... } }`): a series per output, in the kernel's order;
+// 4. otherwise the first top-level finite number that is not bookkeeping, without an interval.
 // Intervals from a standard error are the normal 95% interval, as the estimators compute it.
 import type { Headline } from '@tessera/shared';
 
@@ -46,17 +48,23 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+/** Each `{ mean, stderr | ci95 }` object of `holder` (but `skip`) as a series named by its key. */
+function meansOf(holder: Record<string, unknown>, found: SeriesValue[], skip?: string): void {
+  for (const [key, value] of Object.entries(holder)) {
+    if (key === skip || !isRecord(value) || !finite(value.mean)) continue;
+    const [lo, hi] = interval(value, value.mean);
+    found.push({ name: key.slice(0, 64), value: value.mean, lo, hi });
+  }
+}
+
 export function estimateSeriesOf(result: Record<string, unknown>): SeriesValue[] {
   const found: SeriesValue[] = [];
   if (finite(result.estimate)) {
     const [lo, hi] = interval(result, result.estimate);
     found.push({ name: 'estimate', value: result.estimate, lo, hi });
   }
-  for (const [key, value] of Object.entries(result)) {
-    if (key === 'estimate' || !isRecord(value) || !finite(value.mean)) continue;
-    const [lo, hi] = interval(value, value.mean);
-    found.push({ name: key.slice(0, 64), value: value.mean, lo, hi });
-  }
+  meansOf(result, found, 'estimate');
+  if (isRecord(result.outputs)) meansOf(result.outputs, found);
   if (found.length > 0) return found;
   for (const [key, value] of Object.entries(result)) {
     if (!BOOKKEEPING.has(key) && finite(value)) {

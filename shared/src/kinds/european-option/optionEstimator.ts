@@ -4,7 +4,7 @@
 // payoff and its square, so replicas agree bit for bit on any GPU or CPU and the answer depends
 // only on the spec, never on who computed which unit or in what order results arrived.
 import type { EstimatorDefinition, GpuPlan } from '../estimator';
-import { pairRangeDispatches } from '../estimator';
+import { pairRangeDispatches, sampleRangeBlocks } from '../estimator';
 import { OPTION_OUTPUT_WORDS, OPTION_SUM_WORDS, optionWgsl } from './option.wgsl';
 import { optionConstants } from './optionConstants';
 import {
@@ -143,6 +143,18 @@ export const optionEstimator: EstimatorDefinition<
       a.sumSquares === b.sumSquares &&
       sameParams(a.params, b.params)
     );
+  },
+  blockTasks(task) {
+    // A Box-Muller pair is never split: every block but the last is a whole number of pairs.
+    return sampleRangeBlocks(task, 2);
+  },
+  addResults(a, b) {
+    return {
+      samples: a.samples + b.samples,
+      sum: (BigInt(a.sum) + BigInt(b.sum)).toString(),
+      sumSquares: (BigInt(a.sumSquares) + BigInt(b.sumSquares)).toString(),
+      params: a.params,
+    };
   },
   emptyAggregate() {
     return { samples: 0, sum: '0', sumSquares: '0', units: 0, params: null };

@@ -2,7 +2,7 @@
 // quarter circle, times 4. Units are fixed slices of one sample stream, so the answer depends
 // only on (samples, seed), never on who computed which unit or when.
 import type { EstimatorDefinition, GpuPlan } from '../estimator';
-import { pairRangeDispatches } from '../estimator';
+import { pairRangeDispatches, sampleRangeBlocks } from '../estimator';
 import { piWgsl } from './pi.wgsl';
 import { PI_STREAM, runPiReference } from './piReference';
 import {
@@ -76,6 +76,13 @@ export const piEstimator: EstimatorDefinition<PiSpec, PiTask, PiResult, PiAggreg
       samples: aggregate.samples - result.samples,
       units: aggregate.units - 1,
     };
+  },
+  blockTasks(task) {
+    // Pairs are never split: every block but the last is a whole number of pairs.
+    return sampleRangeBlocks(task, 2);
+  },
+  addResults(a, b) {
+    return { hits: a.hits + b.hits, samples: a.samples + b.samples };
   },
   finalize(aggregate) {
     const n = aggregate.samples;
