@@ -19,6 +19,7 @@ const OPTIONS = {
   samples: { type: 'string' },
   seed: { type: 'string' },
   'samples-per-unit': { type: 'string' },
+  tolerance: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -43,6 +44,7 @@ export interface CliArgs {
     samples?: string | undefined;
     seed?: string | undefined;
     'samples-per-unit'?: string | undefined;
+    tolerance?: string | undefined;
     help?: boolean | undefined;
   };
 }

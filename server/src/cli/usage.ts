@@ -11,13 +11,15 @@ Researcher commands (talk to a coordinator over its REST API):
       held-out accuracy) until the workload ends, then prints its result as JSON (or writes
       it to --out FILE). --interval: seconds between progress polls (default 1).
   submit --wgsl KERNEL.wgsl --outputs NAMES --samples N --seed S [--samples-per-unit U]
-         [--name NAME] [--wait] [--interval SECONDS] [--out FILE]
+         [--tolerance T] [--name NAME] [--wait] [--interval SECONDS] [--out FILE]
       Submit your own Monte Carlo kernel: KERNEL.wgsl defines fn sample() -> array<f32, K>
       and may call uniform() (next f32 in [0, 1)) and random_u32(). --outputs names the K
       values it returns, comma-separated (1 to 8, e.g. hit,steps); the result is the mean of
       each over N samples with its standard error and 95% interval. Numbers may be written
       100000000, 1e8 or 2^27. Only volunteers whose tab has WebGPU run kernel units. A kernel
       that does not compile is refused with the line and column the compiler points at.
+      --tolerance: the relative tolerance replicas are compared within (0 to 0.01; default 0
+      for a kernel of + - * and comparisons only, else 1e-3: exp, log, sin... round per device).
   status [ID] [--json]
       One workload in detail (a gradient workload with its step, loss and accuracy), or a
       table of every workload.

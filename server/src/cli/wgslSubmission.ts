@@ -1,4 +1,5 @@
-// `tessera submit --wgsl FILE --outputs a,b --samples N --seed S [--samples-per-unit U]`: the
+// `tessera submit --wgsl FILE --outputs a,b --samples N --seed S [--samples-per-unit U]
+// [--tolerance T]`: the
 // workload body for a researcher's own WGSL Monte Carlo kernel (DESIGN.md section 3, estimator
 // "wgsl") built from a bare .wgsl file and flags. Only what a command line can get wrong is
 // checked here (missing flags, numbers that are not whole, empty or repeated names); whether
@@ -18,6 +19,7 @@ export interface WgslFlags {
   samples?: string | undefined;
   seed?: string | undefined;
   samplesPerUnit?: string | undefined;
+  tolerance?: string | undefined;
   name?: string | undefined;
 }
 
@@ -32,6 +34,7 @@ export interface WgslWorkloadBody {
     samples: number;
     seed: number;
     samplesPerUnit?: number;
+    tolerance?: number;
   };
 }
 
@@ -124,5 +127,17 @@ export function wgslWorkloadBody(flags: WgslFlags): WgslWorkloadBody {
   if (flags.samplesPerUnit !== undefined) {
     spec.samplesPerUnit = parseWholeNumber(flags.samplesPerUnit, '--samples-per-unit', 1);
   }
+  if (flags.tolerance !== undefined) spec.tolerance = parseTolerance(flags.tolerance);
   return { name, kind: 'montecarlo', spec };
+}
+
+/** `--tolerance 1e-4`: a relative tolerance, 0 (exact) to 0.01. */
+export function parseTolerance(text: string): number {
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 0.01) {
+    throw new UsageError(
+      `--tolerance must be a number from 0 (exact) to 0.01 (relative), e.g. --tolerance 1e-4; got "${text}"`,
+    );
+  }
+  return value;
 }

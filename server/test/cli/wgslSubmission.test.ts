@@ -110,7 +110,14 @@ describe('wgsl submission: the body', () => {
     });
     assert.equal(body.name, 'my pi');
     assert.equal('samplesPerUnit' in body.spec, false);
+    assert.equal('tolerance' in body.spec, false);
     assert.equal(body.spec.seed, 0);
+  });
+
+  test('--tolerance is the relative tolerance replicas are compared within', () => {
+    const flags = { file: 'k.wgsl', source: PI_KERNEL, outputs: 'a', samples: '10', seed: '1' };
+    assert.equal(wgslWorkloadBody({ ...flags, tolerance: '1e-4' }).spec.tolerance, 1e-4);
+    assert.equal(wgslWorkloadBody({ ...flags, tolerance: '0' }).spec.tolerance, 0);
   });
 
   test('each missing flag is named with an example; an empty file is refused', () => {
@@ -122,6 +129,9 @@ describe('wgsl submission: the body', () => {
     assert.throws(() => wgslWorkloadBody({ ...base, samples: undefined }), /needs --samples/);
     assert.throws(() => wgslWorkloadBody({ ...base, seed: ' ' }), /needs --seed/);
     assert.throws(() => wgslWorkloadBody({ ...base, samplesPerUnit: '1.5' }), /--samples-per-unit/);
+    for (const bad of ['-1e-4', '0.5', 'exact', '']) {
+      assert.throws(() => wgslWorkloadBody({ ...base, tolerance: bad }), /--tolerance must be/);
+    }
     assert.throws(
       () => wgslWorkloadBody({ ...base, source: ' \n' }),
       /k\.wgsl is empty: no kernel to run/,

@@ -28,7 +28,7 @@ import { deliverResult } from './result';
 export const DEFAULT_INTERVAL_SECONDS = 1;
 
 /** The flags that describe a kernel given with --wgsl; they mean nothing without it. */
-const WGSL_FLAGS = ['outputs', 'samples', 'seed', 'samples-per-unit', 'name'] as const;
+const WGSL_FLAGS = ['outputs', 'samples', 'seed', 'samples-per-unit', 'tolerance', 'name'] as const;
 
 function readBody(file: string, io: CliIO): unknown {
   const text = readInputText(file, io);
@@ -64,6 +64,7 @@ function bodyOf(args: CliArgs, io: CliIO): { label: string; body: unknown } {
     samples: args.values.samples,
     seed: args.values.seed,
     samplesPerUnit: args.values['samples-per-unit'],
+    tolerance: args.values.tolerance,
     name: args.values.name,
   });
   return { label: file, body };
