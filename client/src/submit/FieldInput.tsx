@@ -78,9 +78,10 @@ export function FieldInput({ field, hint, value, error, location, onChange }: Fi
           autoComplete="off"
           spellCheck={false}
           placeholder={
-            typeof field.default === 'number'
+            hint?.placeholder ??
+            (typeof field.default === 'number'
               ? `${numberWords(field.default)} (default)`
-              : undefined
+              : undefined)
           }
           value={value}
           onChange={(e) => onChange(e.target.value)}
@@ -116,7 +117,8 @@ export function FieldInput({ field, hint, value, error, location, onChange }: Fi
 
   const limits = (
     <span className="field-limits" id={`${id}-limits`}>
-      {limitWords(field)}
+      {/* A placeholder of its own says what an empty field means: the schema's default is not it. */}
+      {limitWords(hint?.placeholder ? { ...field, default: undefined } : field)}
     </span>
   );
   return (

@@ -15,6 +15,8 @@ export interface FieldHint {
   advanced?: boolean;
   /** A string that is program text: edited in the code editor, sent exactly as typed. */
   code?: boolean;
+  /** What an empty input shows, where the schema's default is not what an empty field means. */
+  placeholder?: string;
 }
 
 export interface EstimatorHint {
@@ -97,6 +99,7 @@ export const ESTIMATOR_HINTS: Record<string, EstimatorHint> = {
       samplesPerUnit: {
         label: 'Samples per unit',
         help: 'Calls of sample() in one work unit. Empty: the coordinator times a trial run of the kernel and picks about 2 seconds of GPU work.',
+        placeholder: 'sized by a trial run',
       },
       tolerance: {
         label: 'Agreement tolerance',
