@@ -10,6 +10,7 @@ import { benchGradientRounds } from './gradientRounds';
 import { benchPiKernels } from './kernels';
 import { benchIsingKernels } from './isingKernels';
 import { benchOptionKernels } from './optionKernels';
+import { benchPgDrivers } from './pgDrivers';
 import { benchScale } from './scale';
 import { benchWgslKernels } from './wgslKernels';
 
@@ -53,6 +54,12 @@ const SECTIONS: BenchSection[] = [
     title:
       'gradient rounds over the coordinator, rounds/s: 2 and 8 volunteer threads vs one process (relative)',
     run: () => benchGradientRounds({ log: progress }),
+  },
+  {
+    id: 'pg-drivers',
+    title:
+      'PostgreSQL drivers on the lease/complete statement pattern, validated units/s (relative to node-postgres)',
+    run: () => benchPgDrivers({ log: progress }),
   },
   {
     id: 'scale',
