@@ -4,7 +4,8 @@
 // the kernel's TypeScript port's, bit for bit; [R9] a liar whose lone results were made up is
 // caught by a sub-range spot check and its units recomputed; [Q1] two device classes that round
 // exp/log differently (f32 on SwiftShader, a double-precision port) are both validated and
-// credited under the kernel's tolerance, also when the coordinator spot-checks every result.
+// credited under the kernel's tolerance, also when the coordinator spot-checks every result;
+// [E1] a kernel that passed its trial but never ends on the tabs fails its workload, with why.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -237,6 +238,31 @@ describe('researchers’ WGSL kernels on volunteers (Dawn in Node)', { timeout: 
       // The stored spec says how replicas were compared.
       const stored = await coordinator.repository.transaction(Date.now(), (tx) => tx.workload(id));
       assert.equal((stored!.spec as { tolerance: number }).tolerance, 1e-3);
+    },
+  );
+
+  test(
+    '[E1] a kernel that passes its trial but never ends on the tabs fails the workload with the reason',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      await start({ leaseDurationMs: 500, sweepIntervalMs: 50 });
+      const spec = { source: PI_SOURCE, outputs: ['pi'], samples: 4096, seed: 14 };
+      const id = await submitMontecarlo(
+        coordinator.url,
+        { estimator: 'wgsl', ...spec, samplesPerUnit: 4096 },
+        { redundancy: { quorum: 2, maxReplicas: 4, maxErrors: 2 } },
+      );
+      // Tabs whose GPU never finishes the unit (a runaway kernel there): leases expire.
+      const stuck = await crewOf(
+        coordinator.url,
+        [0, 1, 2].map(() => ({ behavior: 'stall' as const, compute: computeWith(onDawn) })),
+      );
+      const running = stuck.map((v) => v.run());
+      const view = await finished(coordinator.url, id, 60_000);
+      stuck.forEach((v) => v.close());
+      await Promise.all(running);
+      assert.equal(view.status, 'failed');
+      assert.match(view.failureReason, /unit 0: replicas of 3 volunteers timed out or errored/);
     },
   );
 });
