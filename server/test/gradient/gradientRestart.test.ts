@@ -12,6 +12,7 @@ import { mulberry32 } from '../../src/sim/seededRandom';
 import { CoordinatorProcess, freePort } from '../support/coordinatorProcess';
 import { TEST_TOKEN, api, tempDir, waitFor } from '../support/testCoordinator';
 import {
+  SMALL_BLOBS_MLP,
   crewOf,
   finalParams,
   relativeL2,
@@ -20,14 +21,8 @@ import {
 } from './gradientSupport';
 import type { GradientVolunteer } from '../../src/sim/gradientVolunteer';
 
-const BLOBS = { train: 600, test: 200, inputSize: 8, classes: 3, seed: 5 };
 const SPEC = {
-  model: 'mlp',
-  hidden: 6,
-  dataset: 'blobs',
-  blobs: BLOBS,
-  optimizer: { name: 'adam', lr: 0.05 },
-  batchSize: 60,
+  ...SMALL_BLOBS_MLP,
   shards: 3,
   steps: 200,
   seed: 19,

@@ -12,6 +12,19 @@ import { makeBlobs } from '@tessera/shared/kinds/gradient/syntheticBlobs';
 import { GradientVolunteer, type GradientBehavior } from '../../src/sim/gradientVolunteer';
 import { api, waitFor } from '../support/testCoordinator';
 
+/**
+ * A small MLP on synthetic blobs that trains in seconds: the spec the restart and kill tests
+ * share; each adds its own shards, steps and seed.
+ */
+export const SMALL_BLOBS_MLP = {
+  model: 'mlp',
+  hidden: 6,
+  dataset: 'blobs',
+  blobs: { train: 600, test: 200, inputSize: 8, classes: 3, seed: 5 },
+  optimizer: { name: 'adam', lr: 0.05 },
+  batchSize: 60,
+} as const;
+
 export async function submitGradient(
   url: string,
   spec: object,

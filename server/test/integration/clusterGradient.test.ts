@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import type { GradientVolunteer } from '../../src/sim/gradientVolunteer';
 import { mulberry32 } from '../../src/sim/seededRandom';
 import {
+  SMALL_BLOBS_MLP,
   crewOf,
   finalParams,
   relativeL2,
@@ -17,14 +18,8 @@ import { CoordinatorProcess, freePort } from '../support/coordinatorProcess';
 import { clusterEnv, dropSchema, testSchema } from '../support/postgres';
 import { api, waitFor } from '../support/testCoordinator';
 
-const BLOBS = { train: 600, test: 200, inputSize: 8, classes: 3, seed: 5 };
 const SPEC = {
-  model: 'mlp',
-  hidden: 6,
-  dataset: 'blobs',
-  blobs: BLOBS,
-  optimizer: { name: 'adam', lr: 0.05 },
-  batchSize: 60,
+  ...SMALL_BLOBS_MLP,
   shards: 4,
   steps: 120,
   seed: 23,
