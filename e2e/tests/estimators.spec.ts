@@ -2,7 +2,7 @@
 // Black–Scholes closed form and a 2D Ising model against Onsager's exact energy, both computed
 // by two SwiftShader WebGPU tabs and verified by quorum, with no page or console error.
 import { expect, test } from '@playwright/test';
-import { getResult, getWorkload, submitWorkload } from './support/coordinatorApi';
+import { getResult, submitWorkload, waitForCompletion } from './support/coordinatorApi';
 import { openVolunteerTab, unitsCompleted, type VolunteerTab } from './support/volunteerTab';
 
 const COMPLETION_TIMEOUT_MS = 150_000;
@@ -24,22 +24,6 @@ interface IsingResult {
   energy: { mean: number; stderr: number };
   magnetization: { mean: number; stderr: number };
   chains: number;
-}
-
-async function waitForCompletion(
-  request: Parameters<typeof getWorkload>[0],
-  ids: string[],
-): Promise<void> {
-  const deadline = Date.now() + COMPLETION_TIMEOUT_MS;
-  for (;;) {
-    const views = await Promise.all(ids.map((id) => getWorkload(request, id)));
-    for (const view of views) {
-      expect(['queued', 'running', 'completed'], view.failureReason ?? '').toContain(view.status);
-    }
-    if (views.every((view) => view.status === 'completed')) return;
-    expect(Date.now(), 'workloads still running').toBeLessThan(deadline);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
 }
 
 test('WebGPU tabs price an option and simulate an Ising lattice, checked against closed forms', async ({
@@ -77,7 +61,7 @@ test('WebGPU tabs price an option and simulate an Ising lattice, checked against
       seed: 5,
     },
   });
-  await waitForCompletion(request, [option, ising]);
+  await waitForCompletion(request, [option, ising], COMPLETION_TIMEOUT_MS);
 
   const price = await getResult<Estimate>(request, option);
   expect(price.samples).toBe(8 * 2 ** 17);

@@ -8,7 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type APIRequestContext } from '@playwright/test';
-import { RESEARCHER_TOKEN, getResult, getWorkload, submitWorkload } from './support/coordinatorApi';
+import {
+  RESEARCHER_TOKEN,
+  getResult,
+  submitWorkload,
+  waitForCompletion,
+} from './support/coordinatorApi';
 import { pageErrors } from './support/pageErrors';
 import { openVolunteerTab, unitsCompleted, type VolunteerTab } from './support/volunteerTab';
 
@@ -69,19 +74,6 @@ async function workloadCount(request: APIRequestContext): Promise<number> {
   const response = await request.get('/api/workloads');
   expect(response.status()).toBe(200);
   return ((await response.json()) as unknown[]).length;
-}
-
-async function waitForCompletion(request: APIRequestContext, ids: string[]): Promise<void> {
-  const deadline = Date.now() + COMPLETION_TIMEOUT_MS;
-  for (;;) {
-    const views = await Promise.all(ids.map((id) => getWorkload(request, id)));
-    for (const view of views) {
-      expect(['queued', 'running', 'completed'], view.failureReason ?? '').toContain(view.status);
-    }
-    if (views.every((view) => view.status === 'completed')) return;
-    expect(Date.now(), 'kernel workloads still running').toBeLessThan(deadline);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
 }
 
 test('a kernel that does not compile is refused with its line marked in the editor', async ({
@@ -179,7 +171,7 @@ test('two WebGPU tabs run the kernel examples, each output within 5 standard err
   await page.goto(`/workloads/${ids[0]}`);
   await expect(page.getByTestId('workload-name')).toHaveText(`e2e ${examples[0]!.file}`);
 
-  await waitForCompletion(request, ids);
+  await waitForCompletion(request, ids, COMPLETION_TIMEOUT_MS);
   let units = 0;
   for (const [i, example] of examples.entries()) {
     const result = await getResult<KernelResult>(request, ids[i]!);

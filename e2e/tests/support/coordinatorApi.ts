@@ -26,6 +26,27 @@ export async function getWorkload(api: APIRequestContext, id: string): Promise<W
   return (await response.json()) as WorkloadStatusView;
 }
 
+/**
+ * Waits until every workload completed; a failed or cancelled one fails the test at once with
+ * its reason, and one still running after `timeoutMs` fails it too.
+ */
+export async function waitForCompletion(
+  api: APIRequestContext,
+  ids: string[],
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const views = await Promise.all(ids.map((id) => getWorkload(api, id)));
+    for (const view of views) {
+      expect(['queued', 'running', 'completed'], view.failureReason ?? '').toContain(view.status);
+    }
+    if (views.every((view) => view.status === 'completed')) return;
+    expect(Date.now(), 'workloads still running').toBeLessThan(deadline);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 export async function getResult<T>(api: APIRequestContext, id: string): Promise<T> {
   const response = await api.get(`/api/workloads/${id}/result`, { headers: auth });
   expect(response.status(), `GET /api/workloads/${id}/result: ${await response.text()}`).toBe(200);

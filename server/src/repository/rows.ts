@@ -1,6 +1,7 @@
 // Row shapes of the repository tables (SQLite and PostgreSQL share column names and types that map
 // alike) and their mapping to the engine's records (engine/repository.ts).
 import type { Redundancy, WorkloadStatus } from '@tessera/shared';
+import { REPLICA_STATES, type PlatformCounts, type VolunteerStanding } from '../engine/repository';
 import type {
   ReplicaPatch,
   UnitPatch,
@@ -205,4 +206,48 @@ export function applyUnitPatch(row: UnitRow, patch: UnitPatch): void {
   for (const [name, value] of Object.entries(patch)) {
     if (value !== undefined) (row as unknown as Record<string, unknown>)[name] = value;
   }
+}
+
+/** What the counts queries read, in the same shape on both stores. */
+export interface SqlCounts {
+  statuses: Array<{ status: WorkloadStatus; n: number }>;
+  states: Array<{ state: ReplicaState; n: number }>;
+  validated: number;
+  /** Validated units in the window, and their Monte Carlo work (samples; gradient units add none). */
+  recent: { units: number; work: number };
+  volunteers: number;
+}
+
+/** The platform counts from the counts queries' rows, every status and state present. */
+export function toPlatformCounts(q: SqlCounts, windowMs: number): PlatformCounts {
+  const workloadsByStatus = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+  for (const row of q.statuses) workloadsByStatus[row.status] = row.n;
+  const replicasByState = Object.fromEntries(REPLICA_STATES.map((s) => [s, 0])) as Record<
+    ReplicaState,
+    number
+  >;
+  for (const row of q.states) replicasByState[row.state] = row.n;
+  return {
+    workloadsByStatus,
+    unitsValidated: q.validated,
+    replicasByState,
+    volunteersTotal: q.volunteers,
+    recent: { windowMs, units: q.recent.units, work: q.recent.work },
+  };
+}
+
+export interface SqlStanding {
+  id: string;
+  display_name: string;
+  credit_micro: number;
+  units_valid: number;
+}
+
+export function toStanding(row: SqlStanding): VolunteerStanding {
+  return {
+    volunteerId: row.id,
+    displayName: row.display_name,
+    creditMicro: row.credit_micro,
+    unitsValidated: row.units_valid,
+  };
 }

@@ -13,11 +13,9 @@ import { CoordinatorProcess, freePort } from '../support/coordinatorProcess';
 import { TEST_TOKEN, api, tempDir, waitFor } from '../support/testCoordinator';
 import {
   SMALL_BLOBS_MLP,
+  assertSingleProcessAnswer,
   crewOf,
-  finalParams,
-  relativeL2,
   submitGradient,
-  trainBlobsLocally,
 } from './gradientSupport';
 import type { GradientVolunteer } from '../../src/sim/gradientVolunteer';
 
@@ -72,16 +70,7 @@ test('a coordinator killed mid-training and restarted ends with the single-proce
     await stopCrew();
     assert.equal(view.status, 'completed', view.failureReason);
     assert.ok(kills >= 2, `the coordinator was killed mid-run (${kills} times)`);
-    const result = (await api(coordinator.url, 'GET', `/api/workloads/${id}/result`)).body;
-    assert.deepEqual(
-      result.steps.map((s: { step: number }) => s.step),
-      Array.from({ length: SPEC.steps }, (_, i) => i),
-      'every step closed exactly once',
-    );
-    const local = trainBlobsLocally(SPEC, { model: 'mlp', inputSize: 8, hidden: 6, classes: 3 });
-    const { params } = await finalParams(coordinator.url, id);
-    const err = relativeL2(params, local.params);
-    assert.ok(err <= 1e-4, `relative L2 ${err} after ${kills} kills`);
+    const err = await assertSingleProcessAnswer([coordinator.url], id, SPEC, kills);
     console.log(`# gradient crash: ${kills} kills, relative L2 ${err.toExponential(1)}`);
   } finally {
     await stopCrew();

@@ -25,6 +25,47 @@ export const SMALL_BLOBS_MLP = {
   batchSize: 60,
 } as const;
 
+/** The smallest gradient spec there is: softmax on 64 blobs, 2 steps of 2 shards. */
+export const TINY_BLOBS_SOFTMAX = {
+  model: 'softmax',
+  dataset: 'blobs',
+  blobs: { train: 64, test: 16, inputSize: 4, classes: 3, seed: 1 },
+  optimizer: { name: 'sgd', lr: 0.1 },
+  batchSize: 16,
+  steps: 2,
+  shards: 2,
+  seed: 7,
+} as const;
+
+/** SMALL_BLOBS_MLP's model, as trainBlobsLocally takes it. */
+const SMALL_BLOBS_MODEL: ModelConfig = { model: 'mlp', inputSize: 8, hidden: 6, classes: 3 };
+
+/**
+ * A SMALL_BLOBS_MLP run that survived kills ended right: every step closed exactly once (as
+ * `url` reports it) and its parameters are one process's within relative L2 1e-4. Returns the
+ * relative L2.
+ */
+export async function assertSingleProcessAnswer(
+  urls: readonly string[],
+  id: string,
+  spec: BlobsRun & { steps: number },
+  kills: number,
+): Promise<number> {
+  for (const url of urls) {
+    const result = (await api(url, 'GET', `/api/workloads/${id}/result`)).body;
+    assert.deepEqual(
+      result.steps.map((s: { step: number }) => s.step),
+      Array.from({ length: spec.steps }, (_, i) => i),
+      'every step closed exactly once',
+    );
+  }
+  const local = trainBlobsLocally(spec, SMALL_BLOBS_MODEL);
+  const { params } = await finalParams(urls[urls.length - 1]!, id);
+  const err = relativeL2(params, local.params);
+  assert.ok(err <= 1e-4, `relative L2 ${err} after ${kills} kills`);
+  return err;
+}
+
 export async function submitGradient(
   url: string,
   spec: object,

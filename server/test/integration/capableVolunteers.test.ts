@@ -12,6 +12,7 @@ import {
   waitFor,
   type TestCoordinator,
 } from '../support/testCoordinator';
+import { TINY_BLOBS_SOFTMAX } from '../gradient/gradientSupport';
 
 /** The starter kernel of the submit page: pi, as a kernel. */
 const PI_KERNEL = `fn sample() -> array<f32, 1> {
@@ -76,16 +77,7 @@ describe('[L12] capable volunteers on the workload view', () => {
     });
     const gradient = await submit(c.url, {
       kind: 'gradient',
-      spec: {
-        model: 'softmax',
-        dataset: 'blobs',
-        blobs: { train: 64, test: 16, inputSize: 4, classes: 3, seed: 1 },
-        optimizer: { name: 'sgd', lr: 0.1 },
-        batchSize: 16,
-        steps: 2,
-        shards: 2,
-        seed: 7,
-      },
+      spec: TINY_BLOBS_SOFTMAX,
     });
     try {
       assert.equal(await capable(c.url, pi), 0);

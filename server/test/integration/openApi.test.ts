@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { gradientTaskSchema } from '@tessera/shared/kinds/gradient/gradientSpec';
 import { GradientVolunteer } from '../../src/sim/gradientVolunteer';
 import { api, startTestCoordinator, type TestCoordinator } from '../support/testCoordinator';
+import { TINY_BLOBS_SOFTMAX } from '../gradient/gradientSupport';
 
 type Json = Record<string, any>;
 
@@ -30,16 +31,7 @@ const WEB_PAGES = new Set(['get /']);
 const GRADIENT_BODY = {
   kind: 'gradient',
   name: 'openapi gradient',
-  spec: {
-    model: 'softmax',
-    dataset: 'blobs',
-    blobs: { train: 64, test: 16, inputSize: 4, classes: 3, seed: 1 },
-    optimizer: { name: 'sgd', lr: 0.1 },
-    batchSize: 16,
-    steps: 2,
-    shards: 2,
-    seed: 7,
-  },
+  spec: TINY_BLOBS_SOFTMAX,
   redundancy: { quorum: 1 },
 };
 

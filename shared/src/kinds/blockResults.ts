@@ -103,9 +103,21 @@ export function parseWithBlocks(
 }
 
 /**
- * [Q1] Two results agree when their totals do and, where both carry blocks, every block does:
- * exactly, or by the estimator's `agree` for the workload's `spec` where it has one (a kernel
- * whose math the device rounds).
+ * [Q1] When two results (or two blocks) of the workload `spec` agree: by the estimator's `agree`
+ * where it has one (a kernel whose math the device rounds: within its tolerance), else exactly.
+ */
+export function agreement(
+  estimator: AnyEstimator,
+  spec: unknown,
+): (a: unknown, b: unknown) => boolean {
+  return spec !== undefined && estimator.agree
+    ? (a, b) => estimator.agree!(spec, a, b)
+    : (a, b) => estimator.sameResult(a, b);
+}
+
+/**
+ * [Q1] Two results agree when their totals do and, where both carry blocks, every block does
+ * (honest devices compute the same blocks), by `agreement` for the workload's `spec`.
  */
 export function sameWithBlocks(
   estimator: AnyEstimator,
@@ -113,10 +125,7 @@ export function sameWithBlocks(
   b: unknown,
   spec?: unknown,
 ): boolean {
-  const same = (x: unknown, y: unknown) =>
-    spec !== undefined && estimator.agree
-      ? estimator.agree(spec, x, y)
-      : estimator.sameResult(x, y);
+  const same = agreement(estimator, spec);
   if (!same(a, b)) return false;
   const x = blocksOf(a);
   const y = blocksOf(b);

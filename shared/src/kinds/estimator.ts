@@ -104,6 +104,20 @@ export interface EstimatorDefinition<Spec, Task, Result, Aggregate, Public> {
 
 export type AnyEstimator = EstimatorDefinition<unknown, unknown, unknown, unknown, unknown>;
 
+/** The unit count of a spec whose units are fixed slices of one sample stream (pi, option, wgsl). */
+export function sampleRangeUnitCount(spec: { samples: number; samplesPerUnit: number }): number {
+  return Math.ceil(spec.samples / spec.samplesPerUnit);
+}
+
+/** Unit `unitIndex`'s slice [start, start + count) of such a spec's sample stream. */
+export function sampleRangeOf(
+  spec: { samples: number; samplesPerUnit: number },
+  unitIndex: number,
+): { start: number; count: number } {
+  const start = unitIndex * spec.samplesPerUnit;
+  return { start, count: Math.min(spec.samplesPerUnit, spec.samples - start) };
+}
+
 /** [R9] Blocks a unit's samples are cut into for sub-range spot checks. */
 export const SPOT_BLOCKS = 16;
 

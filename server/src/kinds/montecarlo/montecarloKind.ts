@@ -15,9 +15,9 @@ import {
   type SubmitWorkload,
 } from '@tessera/shared';
 import {
+  agreement,
   blocksOf,
   parseWithBlocks,
-  referenceWithBlocks,
   runInBlocks,
   sameWithBlocks,
 } from '@tessera/shared/kinds/blockResults';
@@ -186,13 +186,9 @@ export class MontecarloKind implements KindPlugin {
   ): Promise<{ result: unknown; bytes: Uint8Array }> {
     const estimator = estimatorOf(meta);
     const task = estimator.taskFor(meta.spec, unit.idx);
-    const result = estimator.requiresGpu
-      ? (
-          await runInBlocks(estimator, task, async (t) => ({
-            result: await this.compute(estimator, t),
-          }))
-        ).result
-      : referenceWithBlocks(estimator, task);
+    const { result } = await runInBlocks(estimator, task, async (t) => ({
+      result: await this.compute(estimator, t),
+    }));
     return { result, bytes: encode(result) };
   }
 
@@ -209,9 +205,7 @@ export class MontecarloKind implements KindPlugin {
     if (tasks.length !== claimed.length) return null;
     const block = Math.min(tasks.length - 1, Math.floor(draw * tasks.length));
     const truth = await this.compute(estimator, tasks[block]);
-    const ok = estimator.agree
-      ? estimator.agree(meta.spec, truth, claimed[block])
-      : estimator.sameResult(truth, claimed[block]);
+    const ok = agreement(estimator, meta.spec)(truth, claimed[block]);
     return { block, blocks: tasks.length, ok };
   }
 

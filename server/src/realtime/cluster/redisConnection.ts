@@ -14,7 +14,8 @@ export const CONNECT_TIMEOUT_MS = 2_000;
 /** Delay before reconnection attempt `retries` (0-based): exponential, capped, with jitter. */
 export function reconnectDelay(retries: number): number {
   const base = Math.min(RECONNECT_BASE_MS * 2 ** Math.min(retries, 16), RECONNECT_MAX_MS);
-  // Jitter so that the nodes of a cluster do not all knock at once when Redis comes back.
+  // Jitter so that the nodes of a cluster do not all knock at once when Redis comes back: a
+  // reconnection delay only, never part of a result (results come from Philox streams).
   return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 

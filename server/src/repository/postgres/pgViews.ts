@@ -4,13 +4,18 @@
 // pgRecords.ts and pgTx.ts fill in).
 import type { WorkloadStatus } from '@tessera/shared';
 import {
-  REPLICA_STATES,
   type PlatformCounts,
   type ReplicaState,
   type VolunteerStanding,
   type WorkloadView,
 } from '../../engine/repository';
-import { toWorkloadRow, type SqlWorkload } from '../rows';
+import {
+  toPlatformCounts,
+  toStanding,
+  toWorkloadRow,
+  type SqlStanding,
+  type SqlWorkload,
+} from '../rows';
 import type { PgSession } from './pgSession';
 
 const VIEW_COLUMNS = `w.*, (SELECT COUNT(*) FROM units u
@@ -96,21 +101,12 @@ export class PgViews {
 
   async counts(windowMs: number): Promise<PlatformCounts> {
     await this.flush();
-    const workloadsByStatus = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
-    for (const row of await this.sql.rows<{ status: WorkloadStatus; n: number }>(
+    const statuses = await this.sql.rows<{ status: WorkloadStatus; n: number }>(
       'SELECT status, COUNT(*) AS n FROM workloads GROUP BY status',
-    )) {
-      workloadsByStatus[row.status] = row.n;
-    }
-    const replicasByState = Object.fromEntries(REPLICA_STATES.map((s) => [s, 0])) as Record<
-      ReplicaState,
-      number
-    >;
-    for (const row of await this.sql.rows<{ state: ReplicaState; n: number }>(
+    );
+    const states = await this.sql.rows<{ state: ReplicaState; n: number }>(
       'SELECT state, COUNT(*) AS n FROM replicas GROUP BY state',
-    )) {
-      replicasByState[row.state] = row.n;
-    }
+    );
     const validated = (await this.sql.row<{ n: number }>(
       'SELECT COALESCE(SUM(units_validated), 0)::bigint AS n FROM workloads',
     ))!;
@@ -123,33 +119,20 @@ export class PgViews {
       [this.now - windowMs],
     ))!;
     const volunteers = (await this.sql.row<{ n: number }>('SELECT COUNT(*) AS n FROM volunteers'))!;
-    return {
-      workloadsByStatus,
-      unitsValidated: validated.n,
-      replicasByState,
-      volunteersTotal: volunteers.n,
-      recent: { windowMs, units: recent.units, work: recent.work },
-    };
+    return toPlatformCounts(
+      { statuses, states, validated: validated.n, recent, volunteers: volunteers.n },
+      windowMs,
+    );
   }
 
   async leaderboard(limit: number): Promise<VolunteerStanding[]> {
     await this.flushVolunteers();
-    const rows = await this.sql.rows<{
-      id: string;
-      display_name: string;
-      credit_micro: number;
-      units_valid: number;
-    }>(
+    const rows = await this.sql.rows<SqlStanding>(
       `SELECT id, display_name, credit_micro, units_valid FROM volunteers
        WHERE units_valid > 0 AND credit_micro > 0
        ORDER BY credit_micro DESC, units_valid DESC, created_at ASC, id ASC LIMIT $1`,
       [Math.max(0, Math.floor(limit))],
     );
-    return rows.map((row) => ({
-      volunteerId: row.id,
-      displayName: row.display_name,
-      creditMicro: row.credit_micro,
-      unitsValidated: row.units_valid,
-    }));
+    return rows.map(toStanding);
   }
 }

@@ -3,14 +3,19 @@
 // that kinds keep their state in (gradient parameters, step metrics).
 import type { WorkloadStatus } from '@tessera/shared';
 import {
-  REPLICA_STATES,
   type PlatformCounts,
   type ReplicaState,
   type VolunteerStanding,
   type WorkloadView,
 } from '../../engine/repository';
 import type { StatementCache } from './statementCache';
-import { toWorkloadRow, type SqlWorkload } from '../rows';
+import {
+  toPlatformCounts,
+  toStanding,
+  toWorkloadRow,
+  type SqlStanding,
+  type SqlWorkload,
+} from '../rows';
 
 const VIEW_COLUMNS = `w.*, (SELECT COUNT(*) FROM units u INDEXED BY units_in_flight
   WHERE u.workload_id = w.id AND u.state = 'open' AND u.in_flight > 0) AS units_in_flight`;
@@ -72,21 +77,12 @@ export class SqliteViews {
 
   async counts(windowMs: number): Promise<PlatformCounts> {
     this.flush();
-    const workloadsByStatus = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
-    for (const row of this.sql
+    const statuses = this.sql
       .get('SELECT status, COUNT(*) AS n FROM workloads GROUP BY status')
-      .all() as Array<{ status: WorkloadStatus; n: number }>) {
-      workloadsByStatus[row.status] = row.n;
-    }
-    const replicasByState = Object.fromEntries(REPLICA_STATES.map((s) => [s, 0])) as Record<
-      ReplicaState,
-      number
-    >;
-    for (const row of this.sql
+      .all() as Array<{ status: WorkloadStatus; n: number }>;
+    const states = this.sql
       .get('SELECT state, COUNT(*) AS n FROM replicas GROUP BY state')
-      .all() as Array<{ state: ReplicaState; n: number }>) {
-      replicasByState[row.state] = row.n;
-    }
+      .all() as Array<{ state: ReplicaState; n: number }>;
     const validated = this.sql
       .get('SELECT COALESCE(SUM(units_validated), 0) AS n FROM workloads')
       .get() as { n: number };
@@ -100,13 +96,10 @@ export class SqliteViews {
       )
       .get(this.now - windowMs) as { units: number; work: number };
     const volunteers = this.sql.get('SELECT COUNT(*) AS n FROM volunteers').get() as { n: number };
-    return {
-      workloadsByStatus,
-      unitsValidated: validated.n,
-      replicasByState,
-      volunteersTotal: volunteers.n,
-      recent: { windowMs, units: recent.units, work: recent.work },
-    };
+    return toPlatformCounts(
+      { statuses, states, validated: validated.n, recent, volunteers: volunteers.n },
+      windowMs,
+    );
   }
 
   async leaderboard(limit: number): Promise<VolunteerStanding[]> {
@@ -117,17 +110,7 @@ export class SqliteViews {
          WHERE units_valid > 0 AND credit_micro > 0
          ORDER BY credit_micro DESC, units_valid DESC, created_at ASC, id ASC LIMIT ?`,
       )
-      .all(Math.max(0, Math.floor(limit))) as Array<{
-      id: string;
-      display_name: string;
-      credit_micro: number;
-      units_valid: number;
-    }>;
-    return rows.map((row) => ({
-      volunteerId: row.id,
-      displayName: row.display_name,
-      creditMicro: row.credit_micro,
-      unitsValidated: row.units_valid,
-    }));
+      .all(Math.max(0, Math.floor(limit))) as SqlStanding[];
+    return rows.map(toStanding);
   }
 }

@@ -4,7 +4,12 @@
 // payoff and its square, so replicas agree bit for bit on any GPU or CPU and the answer depends
 // only on the spec, never on who computed which unit or in what order results arrived.
 import type { EstimatorDefinition, GpuPlan } from '../estimator';
-import { pairRangeDispatches, sampleRangeBlocks } from '../estimator';
+import {
+  pairRangeDispatches,
+  sampleRangeBlocks,
+  sampleRangeOf,
+  sampleRangeUnitCount,
+} from '../estimator';
 import { OPTION_OUTPUT_WORDS, OPTION_SUM_WORDS, optionWgsl } from './option.wgsl';
 import { optionConstants } from './optionConstants';
 import {
@@ -94,17 +99,9 @@ export const optionEstimator: EstimatorDefinition<
   resultSchema: optionResultSchema,
   aggregateSchema: optionAggregateSchema,
 
-  unitCount(spec) {
-    return Math.ceil(spec.samples / spec.samplesPerUnit);
-  },
+  unitCount: sampleRangeUnitCount,
   taskFor(spec, unitIndex) {
-    const start = unitIndex * spec.samplesPerUnit;
-    return {
-      seed: spec.seed,
-      start,
-      count: Math.min(spec.samplesPerUnit, spec.samples - start),
-      params: spec.params,
-    };
+    return { seed: spec.seed, ...sampleRangeOf(spec, unitIndex), params: spec.params };
   },
   workOf(task) {
     return task.count;

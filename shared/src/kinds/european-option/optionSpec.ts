@@ -3,6 +3,7 @@
 // fixed-point kernel exact: with them every per-sample payoff fits 72 bits and every unit's
 // sums fit the kernel's 4 + 6 accumulator words (see optionReference.ts for the arithmetic).
 import { z } from 'zod';
+import { decimalStringSchema, seedSchema } from '../specParts';
 
 /** Per year, continuously compounded: covers every rate seen in practice, negative ones too. */
 export const OPTION_RATE_RANGE = [-0.25, 0.25] as const;
@@ -57,12 +58,6 @@ export const optionParamsSchema = z
   });
 export type OptionParams = z.infer<typeof optionParamsSchema>;
 
-const seedSchema = z
-  .number()
-  .int('seed must be an integer')
-  .min(0, 'seed must be >= 0')
-  .max(Number.MAX_SAFE_INTEGER, 'seed must be a safe integer (< 2^53)');
-
 export const optionSpecSchema = z
   .object({
     estimator: z.literal('european-option'),
@@ -105,9 +100,7 @@ export type OptionTask = z.infer<typeof optionTaskSchema>;
  * equal numbers are equal strings and replicas compare with ===. 70 digits hold 2^232, past
  * the largest aggregate (2^40 samples of squares below 2^160).
  */
-export const decimalSchema = z
-  .string()
-  .regex(/^(0|[1-9][0-9]{0,69})$/, 'expected a non-negative decimal integer (at most 70 digits)');
+export const decimalSchema = decimalStringSchema(70);
 
 /**
  * Sums of the per-sample payoffs p (an integer in units of spot / 2^40) over the unit: JSON

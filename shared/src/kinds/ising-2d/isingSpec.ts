@@ -2,6 +2,7 @@
 // researcher may submit, what a volunteer is leased and what it may return. One unit is one
 // Markov chain, so every cap on a unit is a cap on one chain.
 import { z } from 'zod';
+import { seedSchema } from '../specParts';
 
 /**
  * Each GPU thread updates the 4 sites of one colour in an 8-column strip of one row (one
@@ -32,12 +33,6 @@ export const ISING_MAX_FLIPS_PER_CHAIN = 2 ** 25;
 export const ISING_MIN_CHAINS = 2;
 /** Chains are units; the aggregate is constant-size, so this only bounds the unit table. */
 export const ISING_MAX_CHAINS = 10_000;
-
-const seedSchema = z
-  .number()
-  .int('seed must be an integer')
-  .min(0, 'seed must be >= 0')
-  .max(Number.MAX_SAFE_INTEGER, 'seed must be a safe integer (< 2^53)');
 
 const sizeSchema = z
   .number()

@@ -2,7 +2,12 @@
 // quarter circle, times 4. Units are fixed slices of one sample stream, so the answer depends
 // only on (samples, seed), never on who computed which unit or when.
 import type { EstimatorDefinition, GpuPlan } from '../estimator';
-import { pairRangeDispatches, sampleRangeBlocks } from '../estimator';
+import {
+  pairRangeDispatches,
+  sampleRangeBlocks,
+  sampleRangeOf,
+  sampleRangeUnitCount,
+} from '../estimator';
 import { piWgsl } from './pi.wgsl';
 import { PI_STREAM, runPiReference } from './piReference';
 import {
@@ -35,12 +40,9 @@ export const piEstimator: EstimatorDefinition<PiSpec, PiTask, PiResult, PiAggreg
   resultSchema: piResultSchema,
   aggregateSchema: piAggregateSchema,
 
-  unitCount(spec) {
-    return Math.ceil(spec.samples / spec.samplesPerUnit);
-  },
+  unitCount: sampleRangeUnitCount,
   taskFor(spec, unitIndex) {
-    const start = unitIndex * spec.samplesPerUnit;
-    return { seed: spec.seed, start, count: Math.min(spec.samplesPerUnit, spec.samples - start) };
+    return { seed: spec.seed, ...sampleRangeOf(spec, unitIndex) };
   },
   workOf(task) {
     return task.count;

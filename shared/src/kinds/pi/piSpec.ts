@@ -1,6 +1,7 @@
 // The `pi` estimator's spec, unit task and result, as schemas: the single source of truth for
 // what a researcher may submit and what a volunteer may return.
 import { z } from 'zod';
+import { seedSchema } from '../specParts';
 
 /** Hits fit a u32 accumulator only while a unit holds at most 2^31 samples. */
 export const PI_MAX_SAMPLES_PER_UNIT = 2 ** 31;
@@ -10,12 +11,6 @@ export const PI_DEFAULT_SAMPLES_PER_UNIT = 2 ** 24;
 /** 2^50 samples: far beyond any useful precision, and keeps every index a safe integer. */
 export const PI_MAX_SAMPLES = 2 ** 50;
 export const PI_MAX_UNITS = 100_000;
-
-const seedSchema = z
-  .number()
-  .int('seed must be an integer')
-  .min(0, 'seed must be >= 0')
-  .max(Number.MAX_SAFE_INTEGER, 'seed must be a safe integer (< 2^53)');
 
 export const piSpecSchema = z
   .object({

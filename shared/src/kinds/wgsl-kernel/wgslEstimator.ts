@@ -6,7 +6,12 @@
 // ones on Dawn (server/src/kinds/montecarlo/wgsl/kernelLab.ts).
 import { resultsAgree, toleranceFor } from './wgslTolerance';
 import type { EstimatorDefinition, GpuDispatch, GpuPlan } from '../estimator';
-import { MC_WORKGROUP_SIZE, sampleRangeBlocks } from '../estimator';
+import {
+  MC_WORKGROUP_SIZE,
+  sampleRangeBlocks,
+  sampleRangeOf,
+  sampleRangeUnitCount,
+} from '../estimator';
 import { splitUint53 } from '../../rng/philox';
 import { WGSL_WORDS_PER_OUTPUT, decodeOutputWords } from './wgslFixedPoint';
 import { WGSL_ENTRY_POINT, harnessSource } from './wgslHarness';
@@ -91,10 +96,6 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((name, i) => name === b[i]);
 }
 
-function sameSums(a: WgslOutputSums, b: WgslOutputSums): boolean {
-  return a.sum === b.sum && a.sumSquares === b.sumSquares && a.rejected === b.rejected;
-}
-
 /** Output sums added (sign +1) or taken out (sign -1), exactly. */
 function combine(a: WgslOutputSums, b: WgslOutputSums, sign: 1n | -1n): WgslOutputSums {
   return {
@@ -163,18 +164,10 @@ export const wgslEstimator: EstimatorDefinition<
   aggregateSchema: wgslAggregateSchema,
   requiresGpu: true,
 
-  unitCount(spec) {
-    return Math.ceil(spec.samples / spec.samplesPerUnit);
-  },
+  unitCount: sampleRangeUnitCount,
   taskFor(spec, unitIndex) {
-    const start = unitIndex * spec.samplesPerUnit;
-    return {
-      seed: spec.seed,
-      start,
-      count: Math.min(spec.samplesPerUnit, spec.samples - start),
-      source: spec.source,
-      outputs: spec.outputs,
-    };
+    const range = sampleRangeOf(spec, unitIndex);
+    return { seed: spec.seed, ...range, source: spec.source, outputs: spec.outputs };
   },
   workOf(task) {
     return task.count;
@@ -205,12 +198,8 @@ export const wgslEstimator: EstimatorDefinition<
     return null;
   },
   sameResult(a, b) {
-    return (
-      a.samples === b.samples &&
-      sameNames(a.names, b.names) &&
-      a.outputs.length === b.outputs.length &&
-      a.outputs.every((sums, k) => sameSums(sums, b.outputs[k]!))
-    );
+    // Bit for bit: what every comparison is at tolerance 0.
+    return resultsAgree(0, a, b);
   },
   agree(spec, a, b) {
     return resultsAgree(toleranceFor(spec), a, b);

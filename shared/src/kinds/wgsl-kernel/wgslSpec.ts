@@ -4,6 +4,7 @@
 // trunc(x * 2^32) with |x| < 2^31 (below 2^63) and its square as trunc(x^2 * 2^32) (below
 // 2^94), so a unit of at most 2^31 samples sums into 128-bit words without wrapping.
 import { z } from 'zod';
+import { decimalStringSchema, seedSchema } from '../specParts';
 
 /** The researcher's source, in UTF-8 bytes: plenty for a kernel, small enough to store per unit. */
 export const WGSL_MAX_SOURCE_BYTES = 16_384;
@@ -23,12 +24,6 @@ export const WGSL_DEFAULT_SAMPLES_PER_UNIT = 2 ** 20;
 /** 2^50 samples: keeps every sample index a safe integer, as for the built-in estimators. */
 export const WGSL_MAX_SAMPLES = 2 ** 50;
 export const WGSL_MAX_UNITS = 100_000;
-
-const seedSchema = z
-  .number()
-  .int('seed must be an integer')
-  .min(0, 'seed must be >= 0')
-  .max(Number.MAX_SAFE_INTEGER, 'seed must be a safe integer (< 2^53)');
 
 const utf8 = new TextEncoder();
 
@@ -107,12 +102,8 @@ export type WgslTask = z.infer<typeof wgslTaskSchema>;
  * equal strings and replicas compare with ===. 60 digits hold 2^199, past the largest
  * aggregate (2^50 samples of squares below 2^94).
  */
-export const signedDecimalSchema = z
-  .string()
-  .regex(/^(0|-?[1-9][0-9]{0,59})$/, 'expected a decimal integer (at most 60 digits)');
-export const decimalSchema = z
-  .string()
-  .regex(/^(0|[1-9][0-9]{0,59})$/, 'expected a non-negative decimal integer (at most 60 digits)');
+export const signedDecimalSchema = decimalStringSchema(60, true);
+export const decimalSchema = decimalStringSchema(60);
 
 /** One output's exact sums over the samples whose value was accepted. */
 export const wgslOutputSumsSchema = z
