@@ -33,6 +33,7 @@ import {
   type RandomSource,
   type WorkloadRecord,
 } from './engine/views';
+import { datasetsOf, type Datasets } from './datasets/datasets';
 import { createKinds, type Kinds } from './kinds/registry';
 import { identifyVolunteer } from './engine/identities';
 import { CoordinatorReads } from './engine/reads';
@@ -58,6 +59,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly trust: TrustPolicy;
   readonly throughput = new ThroughputMeter();
   readonly kinds: Kinds;
+  /** Researchers' uploaded datasets. */
+  readonly datasets: Datasets;
   /** Reads for views (REST, dashboard, stats). */
   readonly reads: CoordinatorReads;
   private readonly metas = new Map<string, WorkloadMeta>();
@@ -76,7 +79,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   ) {
     super();
     this.trust = trustPolicyOf(options);
-    this.kinds = createKinds({ repository, now: () => clock.now() });
+    this.datasets = datasetsOf(repository, () => clock.now());
+    this.kinds = createKinds({ repository, now: () => clock.now(), datasets: this.datasets });
     this.reads = new CoordinatorReads(this);
     this.aftermath = new Aftermath(this);
     this.ledgerEnv = {
@@ -96,10 +100,6 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   /** The announcements (EngineCore): this coordinator is its own event emitter. */
   get events(): this {
     return this;
-  }
-
-  get gradient() {
-    return this.kinds.gradient;
   }
 
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {

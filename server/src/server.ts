@@ -15,7 +15,9 @@ import { TokenVerifier } from './auth/tokens';
 import type { Clock } from './clock';
 import { Coordinator, type RandomSource } from './coordinator';
 import { errorHandler } from './api/httpErrors';
+import { datasetRoutes } from './api/datasetRoutes';
 import { gradientRoutes } from './api/gradientRoutes';
+import { inferenceRoutes } from './api/inferenceRoutes';
 import { openApiRoutes } from './api/openApiRoutes';
 import { platformStats, statsRoutes } from './api/statsRoutes';
 import { workloadRoutes } from './api/workloadRoutes';
@@ -163,6 +165,8 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
   app.use('/api', express.json({ limit: MAX_BODY_BYTES }));
   app.use(statsRoutes(coordinator, online, startedAt));
   app.use(openApiRoutes());
+  app.use('/api', datasetRoutes(coordinator.datasets, verifier, options.clock));
+  app.use('/api', inferenceRoutes(coordinator));
   app.use('/api', gradientRoutes(coordinator));
   app.use('/api', workloadRoutes(coordinator, verifier, online));
   app.use('/api', (req) => {

@@ -103,6 +103,7 @@ export {
   fieldErrorSchema,
   gradientResultSchema,
   healthSchema,
+  inferenceResultSchema,
   platformStatsSchema,
   workloadListSchema,
   workloadProgressSchema,
@@ -111,6 +112,7 @@ export {
   workloadViewSchema,
   type FieldError,
   type GradientWorkloadResult,
+  type InferenceWorkloadResult,
   type PlatformStats,
   type WorkloadResult,
 } from './api/apiSchemas';

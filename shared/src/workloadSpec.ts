@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { montecarloSpecSchema, type MontecarloSpec } from './kinds/registry';
 import { gradientSpecSchema, type GradientSpec } from './kinds/gradient/gradientSpec';
+import { inferenceSpecSchema, type StoredInferenceSpec } from './kinds/inference/inferenceSpec';
 
 export const WORKLOAD_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type WorkloadStatus = (typeof WORKLOAD_STATUSES)[number];
@@ -59,13 +60,26 @@ export const submitGradientSchema = z
   })
   .strict();
 
+/** A trained model over an uploaded dataset (kinds/inference/inferenceSpec.ts). */
+export const submitInferenceSchema = z
+  .object({
+    name: workloadNameSchema.optional(),
+    kind: z.literal('inference'),
+    spec: inferenceSpecSchema,
+    redundancy: redundancySchema.default(DEFAULT_REDUNDANCY),
+    /** [S2] Among one researcher's workloads, higher priority is leased first. Default 0. */
+    priority: workloadPrioritySchema.optional(),
+  })
+  .strict();
+
 export const submitWorkloadSchema = z.discriminatedUnion('kind', [
   submitMontecarloSchema,
   submitGradientSchema,
+  submitInferenceSchema,
 ]);
 export type SubmitWorkload = z.infer<typeof submitWorkloadSchema>;
 export type SubmitGradientWorkload = z.infer<typeof submitGradientSchema>;
-export const WORKLOAD_KINDS = ['montecarlo', 'gradient'] as const;
+export const WORKLOAD_KINDS = ['montecarlo', 'gradient', 'inference'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 export interface WorkloadProgress {
@@ -87,7 +101,7 @@ export interface WorkloadView {
   kind: WorkloadKind;
   status: WorkloadStatus;
   progress: WorkloadProgress;
-  spec: MontecarloSpec | GradientSpec;
+  spec: MontecarloSpec | GradientSpec | StoredInferenceSpec;
   redundancy: Redundancy;
   createdAt: string;
   updatedAt: string;

@@ -1,8 +1,9 @@
-// The contribute page ('/'): one button to lend this tab to the coordinator, Pause and Stop,
-// the volunteer's settings (throttle, automatic pauses, display name), and a plain account of
-// what the tab is doing: which device computes, what it computes and for which workload, how
-// much it has done and what it has been credited for.
+// The contribute page ('/'): the links to the other pages, one button to lend this tab to the
+// coordinator, Pause and Stop, the volunteer's settings (throttle, automatic pauses, display
+// name), and a plain account of what the tab is doing: which device computes, what it computes
+// and for which workload, how much it has done and what it has been credited for.
 import { Fragment, useMemo } from 'react';
+import { SiteNav } from '../dashboard/SiteNav';
 import { requestedCpuWorkersFrom } from '../volunteer/cpuWorkerCount';
 import { requestedBackendFrom } from '../volunteer/requestedBackend';
 import {
@@ -45,7 +46,10 @@ export function ContributePage() {
   return (
     <main className="page">
       <header className="masthead">
-        <h1>Tessera</h1>
+        <div className="masthead-top">
+          <h1>Tessera</h1>
+          <SiteNav current="/" />
+        </div>
         <p className="tagline">
           Lend this browser tab to research. It computes small, checkable pieces of scientific
           workloads on your GPU (or CPU) and hands them back; nothing is installed.

@@ -1,4 +1,4 @@
-// Runs gradient units (data-parallel training) in the volunteer's worker: fetches the unit's
+// Runs gradient units (data-parallel training) and inference units in the volunteer's worker: fetches the unit's
 // parameter version and data partition over HTTP as bytes (a partition once per tab: checked
 // against its SHA-256 and decoded when it arrives, then kept in memory by hash for every later
 // unit of that shard), takes the unit's slice of the partition (dataPartitions.ts), computes
@@ -17,6 +17,9 @@ import { computeGradient } from '@tessera/shared/kinds/gradient/gradientReferenc
 import { encodeGradientResult } from '@tessera/shared/kinds/gradient/gradientResultCodec';
 import type { GradientTask } from '@tessera/shared/kinds/gradient/gradientSpec';
 import { decodeShard, shardHash } from '@tessera/shared/kinds/gradient/shardCodec';
+import { encodeInferenceResult } from '@tessera/shared/kinds/inference/inferenceResult';
+import type { InferenceTask } from '@tessera/shared/kinds/inference/inferenceSpec';
+import { predictionsOf, predictRows } from '@tessera/shared/kinds/inference/predictRows';
 import type { ComputeBackend } from './computeBackend';
 import { DeviceLostError, UnitAbandonedError } from './volunteerErrors';
 
@@ -35,6 +38,11 @@ async function fetchBytes(url: string, signal: AbortSignal): Promise<ArrayBuffer
   const response = await fetch(url, { signal });
   if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
   return response.arrayBuffer();
+}
+
+/** Work of an inference unit for the tab's throughput: rows times parameters. */
+export function inferenceWork(task: InferenceTask): number {
+  return task.rows.count * task.parameterCount;
 }
 
 /** Work of a gradient unit for the tab's throughput: examples times parameters. */
@@ -59,6 +67,8 @@ export class GradientUnitRunner {
    * shards of one step, or lanes of one round at once, downloads the parameters once.
    */
   private readonly params = new Map<string, Promise<ArrayBuffer>>();
+  /** Inference models whose bytes were checked against their hash. */
+  private readonly checkedModels = new Set<string>();
 
   constructor(private readonly fetch: FetchBytes = fetchBytes) {}
 
@@ -89,7 +99,7 @@ export class GradientUnitRunner {
   ): Promise<GradientUnitRun> {
     const [paramsBytes, partition] = await Promise.all([
       this.parameters(task.paramsUrl, signal),
-      this.partition(task, signal),
+      this.partition(task.partition, signal),
     ]);
     if (signal.aborted) throw abortReason(signal);
     const params = new Float32Array(paramsBytes);
@@ -117,7 +127,10 @@ export class GradientUnitRunner {
     return { result: encodeGradientResult(result), busyMs: performance.now() - started };
   }
 
-  private gpuRunner(device: GPUDevice, task: GradientTask): GradientGpu {
+  private gpuRunner(
+    device: GPUDevice,
+    task: Pick<GradientTask, 'modelConfig' | 'count'>,
+  ): GradientGpu {
     const key = JSON.stringify(task.modelConfig);
     const current = this.gpu;
     if (
@@ -137,17 +150,70 @@ export class GradientUnitRunner {
   }
 
   /**
-   * The task's partition: from the cache, or downloaded, checked against its hash and decoded
-   * once. The download is the tab's, not the unit's: a unit dropped meanwhile stops waiting for
-   * it, and the next unit of that shard finds it cached.
+   * An inference unit: the pinned model (downloaded once per workload, checked against its
+   * hash) over the unit's rows, forward only: the WGSL matrix products on WebGPU or the
+   * TypeScript reference on the CPU, then the same softmax (predictionsOf) on either's logits.
    */
-  private async partition(task: GradientTask, signal: AbortSignal): Promise<ExampleSet> {
-    const { hash } = task.partition;
+  async predict(
+    backend: ComputeBackend,
+    task: InferenceTask,
+    signal: AbortSignal,
+  ): Promise<GradientUnitRun> {
+    const [modelBytes, rows] = await Promise.all([
+      this.parameters(task.model.url, signal),
+      this.partition(task.rows, signal),
+    ]);
+    if (signal.aborted) throw abortReason(signal);
+    if (!this.checkedModels.has(task.model.hash)) {
+      const got = await shardHash(modelBytes);
+      if (got !== task.model.hash) throw new Error(`model ${task.model.hash} arrived as ${got}`);
+      this.checkedModels.add(task.model.hash);
+    }
+    const params = new Float32Array(modelBytes);
+    if (params.length !== task.parameterCount) {
+      throw new Error(`a model of ${params.length} values, the task says ${task.parameterCount}`);
+    }
+    if (rows.count !== task.rows.count || rows.inputSize !== task.modelConfig.inputSize) {
+      throw new Error(
+        `rows of ${rows.count} x ${rows.inputSize}, the task says ${task.rows.count}`,
+      );
+    }
+    const started = performance.now();
+    if (backend.kind === 'cpu') {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (signal.aborted) throw abortReason(signal);
+      const result = predictRows(task.modelConfig, params, rows);
+      return { result: encodeInferenceResult(result), busyMs: performance.now() - started };
+    }
+    const runner = this.gpuRunner(backend.device, {
+      modelConfig: task.modelConfig,
+      count: rows.count,
+    });
+    const lost = backend.lost.then((info): never => {
+      throw new DeviceLostError(`the GPU device was lost (${info.reason})`);
+    });
+    const running = runner.logits(params, rows);
+    running.catch(() => undefined);
+    const logits = await Promise.race([running, lost]);
+    const result = predictionsOf(logits, rows.count, task.modelConfig.classes);
+    return { result: encodeInferenceResult(result), busyMs: performance.now() - started };
+  }
+
+  /**
+   * A partition (or an inference unit's rows): from the cache, or downloaded, checked against
+   * its hash and decoded once. The download is the tab's, not the unit's: a unit dropped
+   * meanwhile stops waiting for it, and the next unit of that shard finds it cached.
+   */
+  private async partition(
+    source: { url: string; hash: string },
+    signal: AbortSignal,
+  ): Promise<ExampleSet> {
+    const { hash } = source;
     const cached = this.partitions.get(hash);
     if (cached) return cached.set;
     let arriving = this.arriving.get(hash);
     if (!arriving) {
-      arriving = this.download(task.partition.url, hash).finally(() => this.arriving.delete(hash));
+      arriving = this.download(source.url, hash).finally(() => this.arriving.delete(hash));
       this.arriving.set(hash, arriving);
     }
     const aborted = new Promise<never>((_, reject) => {

@@ -23,7 +23,11 @@ import type { StatusReporter } from './statusReporter';
 import type { ThroughputMeter } from './throughputMeter';
 import { runUnit, type RunUnitOptions } from './unitExecutor';
 import { gradientTaskSchema, type GradientTask } from '@tessera/shared/kinds/gradient/gradientSpec';
-import { GradientUnitRunner, gradientWork, type FetchBytes } from './gradientUnit';
+import {
+  inferenceTaskSchema,
+  type InferenceTask,
+} from '@tessera/shared/kinds/inference/inferenceSpec';
+import { GradientUnitRunner, gradientWork, inferenceWork, type FetchBytes } from './gradientUnit';
 import { CoordinatorRefusedError, DeviceLostError, UnitAbandonedError } from './volunteerErrors';
 import { toPlainError, type PlainError } from './workerMessages';
 /** Pause after a failed request before asking again, so a broken coordinator is not hammered. */
@@ -241,8 +245,8 @@ export class UnitLoop {
     try {
       const computed = await this.compute(lease, stop, lane);
       if (computed === null) return null;
-      // A gradient unit is leased alone and its round may be waiting on it: never held back.
-      if (results && lease.kind !== 'gradient') {
+      // Gradient and inference units are leased alone (a round may be waiting): never held back.
+      if (results && lease.kind === 'montecarlo') {
         queued = true;
         returning.push(
           this.returnQueued(lease, computed, results).finally(() => this.changeHeld(-1)),
@@ -309,6 +313,8 @@ export class UnitLoop {
     try {
       if (lease.kind === 'gradient') {
         task = gradientTaskSchema.parse(lease.task);
+      } else if (lease.kind === 'inference') {
+        task = inferenceTaskSchema.parse(lease.task);
       } else {
         estimator = estimatorFor(lease.estimator);
         task = estimator.taskSchema.parse(lease.task);
@@ -350,7 +356,9 @@ export class UnitLoop {
     try {
       ({ result, busyMs } = estimator
         ? await runUnit(backend, estimator, task, controller.signal, options)
-        : await this.gradients.run(backend, task as GradientTask, controller.signal));
+        : lease.kind === 'inference'
+          ? await this.gradients.predict(backend, task as InferenceTask, controller.signal)
+          : await this.gradients.run(backend, task as GradientTask, controller.signal));
       computed = true;
     } catch (error) {
       if (error instanceof UnitAbandonedError) {
@@ -376,7 +384,11 @@ export class UnitLoop {
       stop.removeEventListener('abort', stopUnit);
       this.inFlight.delete(unit);
     }
-    const work = estimator ? estimator.workOf(task) : gradientWork(task as GradientTask);
+    const work = estimator
+      ? estimator.workOf(task)
+      : lease.kind === 'inference'
+        ? inferenceWork(task as InferenceTask)
+        : gradientWork(task as GradientTask);
     return { result, busyMs, work, stopRenewing };
   }
 

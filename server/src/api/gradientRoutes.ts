@@ -18,7 +18,7 @@ function sendBytes(res: Response, bytes: Uint8Array, cacheControl: string): void
 export function gradientRoutes(coordinator: Coordinator): Router {
   const router = Router();
   const service = () => {
-    return coordinator.gradient;
+    return coordinator.kinds.gradient;
   };
 
   router.get('/workloads/:id/params/:version', async (req, res) => {

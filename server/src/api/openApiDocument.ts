@@ -15,6 +15,24 @@ import {
   workloadViewSchema,
 } from '@tessera/shared';
 
+import {
+  datasetDetailSchema,
+  datasetInfoSchema,
+  datasetListSchema,
+} from '@tessera/shared/api/datasetSchemas';
+import { datasetPaths, inferencePaths } from './openApiDatasets';
+import {
+  ref,
+  json,
+  errorResponse,
+  idParameter,
+  notFound,
+  IMMUTABLE_CACHE,
+  binary,
+  cacheControlHeader,
+  unauthorized,
+} from './openApiParts';
+
 export const OPENAPI_VERSION = '3.1.0';
 export const API_VERSION = '0.1.0';
 
@@ -29,38 +47,6 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   }) as JsonSchema;
   return rest;
 }
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ 'application/json': { schema } });
-
-function errorResponse(description: string, codes: string[]) {
-  return {
-    description: `${description} Codes: ${codes.join(', ')}.`,
-    content: json(ref('Error')),
-  };
-}
-
-const idParameter = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  description: 'The workload id returned by POST /api/workloads.',
-  schema: { type: 'string' },
-};
-
-const notFound = errorResponse('No workload with this id.', [ERROR_CODES.notFound]);
-
-/** The header gradient parameters and partitions are served with: their bytes never change. */
-const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
-
-const binary = { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
-
-const cacheControlHeader = (value: string) => ({
-  'Cache-Control': { description: `Always \`${value}\`.`, schema: { type: 'string' } },
-});
-const unauthorized = errorResponse('The bearer token is missing or unknown.', [
-  ERROR_CODES.unauthorized,
-]);
 
 /** The answer of a call over the operator's rate limits (server/src/ops/rateLimit.ts). */
 const rateLimited = {
@@ -111,8 +97,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       {
         name: 'gradient',
         description:
-          'The bytes gradient volunteers fetch: a parameter version and a data partition, both immutable.',
+          'The bytes gradient and inference volunteers fetch: parameters, data partitions and rows, all immutable.',
       },
+      { name: 'datasets', description: "Researchers' own data: upload a CSV, list, read, delete." },
     ],
     paths: withRateLimits({
       '/api/workloads': {
@@ -185,14 +172,14 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               in: 'query',
               required: false,
               description:
-                'JSON when left out. `bin` (gradient workloads only): the current parameters as float32 bytes, the final ones once `X-Tessera-Final` is true.',
-              schema: { type: 'string', enum: ['bin'] },
+                "JSON when left out. `bin`: gradient workloads, the current parameters as float32 bytes, the final ones once `X-Tessera-Final` is true; inference workloads, every row's class and probabilities once complete (shared/src/kinds/inference/inferenceResult.ts). `csv` (inference workloads): one line per predicted row, `row,class,p0,p1,...`.",
+              schema: { type: 'string', enum: ['bin', 'csv'] },
             },
           ],
           responses: {
             '200': {
               description:
-                'JSON: the aggregate; `final` is true once every unit is validated. pi and european-option: `{ estimate, stderr, ci95, samples }`; ising-2d: `{ magnetization, energy, ... }`; wgsl: `{ outputs: { <name>: { mean, stderr, ci95, rejected } }, samples }`; gradient: `{ version, stepsTotal, steps: [{ step, loss, accuracy? }], loss, accuracy, parameterCount, paramsUrl }`. With `?format=bin`: the parameters, `parameterCount` float32 values, little-endian.',
+                'JSON: the aggregate; `final` is true once every unit is validated. pi and european-option: `{ estimate, stderr, ci95, samples }`; ising-2d: `{ magnetization, energy, ... }`; wgsl: `{ outputs: { <name>: { mean, stderr, ci95, rejected } }, samples }`; gradient: `{ version, stepsTotal, steps: [{ step, loss, accuracy? }], loss, accuracy, parameterCount, paramsUrl }`; inference: `{ rows, rowsPredicted, classes, labeled, accuracy?, correct?, model, dataset, predictions: [class or null per row] }`. With `?format=bin`: the parameters, `parameterCount` float32 values, little-endian (gradient), or the predictions as bytes (inference).',
               headers: {
                 'X-Tessera-Version': {
                   description: '`?format=bin` only: the parameter version sent (steps completed).',
@@ -203,13 +190,21 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                   schema: { type: 'string', enum: ['true', 'false'] },
                 },
               },
-              content: { ...json(ref('WorkloadResult')), ...binary },
+              content: {
+                ...json(ref('WorkloadResult')),
+                ...binary,
+                'text/csv; charset=utf-8': { schema: { type: 'string' } },
+              },
             },
-            '400': errorResponse('`?format=bin` on a workload that is not a gradient workload.', [
-              ERROR_CODES.badRequest,
-            ]),
+            '400': errorResponse(
+              '`?format=bin` on a Monte Carlo workload, or `?format=csv` on one that is not inference.',
+              [ERROR_CODES.badRequest],
+            ),
             '404': notFound,
-            '409': errorResponse('JSON only: no unit is validated yet.', [ERROR_CODES.notReady]),
+            '409': errorResponse(
+              'JSON: no unit is validated yet; inference `?format=bin`: not complete yet.',
+              [ERROR_CODES.notReady],
+            ),
           },
         },
       },
@@ -278,6 +273,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
+      ...datasetPaths(),
+      ...inferencePaths(),
       '/api/stats': {
         get: {
           tags: ['platform'],
@@ -336,6 +333,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         Health: jsonSchema(healthSchema, 'output'),
         Error: jsonSchema(errorResponseSchema, 'output'),
         FieldError: jsonSchema(fieldErrorSchema, 'output'),
+        DatasetInfo: jsonSchema(datasetInfoSchema, 'output'),
+        DatasetDetail: jsonSchema(datasetDetailSchema, 'output'),
+        DatasetList: jsonSchema(datasetListSchema, 'output'),
       },
     },
   };

@@ -1,9 +1,11 @@
 // Where the CLI finds its coordinator and researcher token: flags first, then the environment,
-// then (token only) the file the coordinator writes on its first start.
+// then (token only) the file the coordinator writes on its first start, in the data folder
+// found as dataDir.ts says (so from the repository root and from any folder inside it).
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { TesseraClient } from '@tessera/shared';
 import { TOKEN_FILE } from '../auth/tokens';
+import { findDataDir } from './dataDir';
 import { UsageError } from './exitCodes';
 
 export const DEFAULT_URL = 'http://localhost:8080';
@@ -13,6 +15,8 @@ export interface Connection {
   token: string | undefined;
   /** Where the token came from, for messages: '--token', 'TESSERA_TOKEN', a file path, or null. */
   tokenSource: string | null;
+  /** The token file looked for when neither --token nor TESSERA_TOKEN was given. */
+  tokenFile: string | null;
   client: TesseraClient;
 }
 
@@ -48,6 +52,7 @@ export function resolveConnection(input: ConnectionInput): Connection {
 
   let token: string | undefined;
   let tokenSource: string | null = null;
+  let tokenFile: string | null = null;
   if (input.token !== undefined) {
     token = input.token.trim();
     tokenSource = '--token';
@@ -56,10 +61,16 @@ export function resolveConnection(input: ConnectionInput): Connection {
     token = input.env.TESSERA_TOKEN.trim();
     tokenSource = 'TESSERA_TOKEN';
   } else {
-    const file = join(resolve(input.cwd, input.env.TESSERA_DATA || 'data'), TOKEN_FILE);
-    token = tokenFromFile(file);
-    tokenSource = token ? file : null;
+    tokenFile = join(findDataDir({ env: input.env, cwd: input.cwd }).path, TOKEN_FILE);
+    token = tokenFromFile(tokenFile);
+    tokenSource = token ? tokenFile : null;
   }
   const base = url.replace(/\/+$/, '');
-  return { url: base, token, tokenSource, client: new TesseraClient({ baseUrl: base, token }) };
+  return {
+    url: base,
+    token,
+    tokenSource,
+    tokenFile,
+    client: new TesseraClient({ baseUrl: base, token }),
+  };
 }

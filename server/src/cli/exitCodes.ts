@@ -9,7 +9,7 @@ export const EXIT = {
   usage: 2,
   /** No coordinator answered at the URL (or what answered is not one), or it refused the token. */
   unreachable: 3,
-  /** Interrupted (Ctrl-C) while waiting; the workload goes on. */
+  /** Interrupted (Ctrl-C) while waiting (the workload goes on) or uploading (nothing stored). */
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

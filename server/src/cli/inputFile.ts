@@ -12,12 +12,16 @@ const WHY: Record<string, string> = {
   EPERM: 'permission denied',
 };
 
+/** Why a file could not be opened or read, in words. */
+export function whyUnreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return (code && WHY[code]) ?? (error as Error).message;
+}
+
 export function readInputText(file: string, io: CliIO): string {
   try {
     return file === '-' ? readFileSync(0, 'utf8') : readFileSync(resolve(io.cwd, file), 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = (code && WHY[code]) ?? (error as Error).message;
-    throw new UsageError(`cannot read ${file}: ${why}`);
+    throw new UsageError(`cannot read ${file}: ${whyUnreadable(error)}`);
   }
 }

@@ -4,14 +4,16 @@ import { DEFAULT_URL } from './connection';
 export const USAGE = `Usage: tessera <command> [options]
 
 Researcher commands (talk to a coordinator over its REST API):
-  submit FILE [--wait] [--interval SECONDS] [--out FILE]
+  submit FILE [--wait [--interval SECONDS] [--json | --out FILE]]
       Submit the workload described by FILE (JSON, e.g. examples/pi.json; - reads stdin).
       Prints the new workload's id. With --wait, shows live progress (units validated /
       total, percentage, ETA; for a gradient workload also its step, training loss and
-      held-out accuracy) until the workload ends, then prints its result as JSON (or writes
-      it to --out FILE). --interval: seconds between progress polls (default 1).
+      held-out accuracy) until the workload ends, then sums up its result in words (an
+      estimate with its error, a trained model's accuracy and loss). --json: print the
+      result as JSON on stdout too; --out FILE: write the JSON to FILE (tessera result ID
+      gives it at any time). --interval: seconds between progress polls (default 1).
   submit --wgsl KERNEL.wgsl --outputs NAMES --samples N --seed S [--samples-per-unit U]
-         [--tolerance T] [--name NAME] [--wait] [--interval SECONDS] [--out FILE]
+         [--tolerance T] [--name NAME] [--wait [--interval SECONDS] [--json | --out FILE]]
       Submit your own Monte Carlo kernel: KERNEL.wgsl defines fn sample() -> array<f32, K>
       and may call uniform() (next f32 in [0, 1)) and random_u32(). --outputs names the K
       values it returns, comma-separated (1 to 8, e.g. hit,steps); the result is the mean of
@@ -23,35 +25,55 @@ Researcher commands (talk to a coordinator over its REST API):
   status [ID] [--json]
       One workload in detail (a gradient workload with its step, loss and accuracy), or a
       table of every workload.
-  result ID [--out FILE] [--format json|bin]
+  result ID [--out FILE] [--format json|bin|csv]
       The workload's result as JSON (partial while it runs), on stdout or into FILE.
       --format bin (gradient workloads, needs --out): its parameters as float32 bytes,
       little-endian, the current ones while it trains, the final ones once it completed.
+      --format csv (inference workloads): one line per predicted row, row,class,p0,p1,...
   cancel ID
       Cancel a queued or running workload.
 
+Dataset commands (your own data to train on, kept by the coordinator):
+  dataset upload FILE [--name NAME] [--json]
+      Upload FILE, a CSV table: a header row of column names, numeric feature columns, and
+      optionally a last column "label" of whole-number classes. The file is streamed (a bar
+      shows the bytes sent on a terminal) and checked as it arrives: a refusal names the
+      line and column. Prints the dataset's id (--json: the whole record) and sums it up on
+      stderr; the same content uploaded again gives the same dataset. --name: what to call
+      it (default: FILE's name).
+  dataset list [--json]
+      A table of the coordinator's datasets: id, name, rows, features, classes, size.
+  dataset delete ID
+      Delete a dataset; refused while a queued or running workload uses it.
+
 Operator commands (act on the local data folder, no server needed):
   token create --name NAME [--share N] [--data DIR]
-      Create a researcher token in the coordinator's data folder (default: $TESSERA_DATA or
-      ./data). The token is printed once; only its hash is stored.
+      Create a researcher token in the coordinator's data folder (see Data folder below).
+      The token is printed once; only its hash is stored.
 
 Options:
   --url URL      Coordinator URL. Default: $TESSERA_URL, else ${DEFAULT_URL}.
-  --token TOKEN  Researcher token (submit and cancel need one). Default: $TESSERA_TOKEN,
-                 else the file $TESSERA_DATA/researcher.token (./data/researcher.token) that
-                 the coordinator writes on its first start, when it exists.
+  --token TOKEN  Researcher token (submit, cancel, dataset upload and delete need one).
+                 Default: $TESSERA_TOKEN, else researcher.token in the data folder, which the
+                 coordinator writes on its first start.
   -h, --help     Show this help.
+
+Data folder: --data DIR (token create), else $TESSERA_DATA, else the nearest data/ holding
+researcher.token or tessera.sqlite in the current folder or a folder above it, up to the
+root of the Tessera checkout; so the commands work from the repository root and from any
+folder inside it (server/, examples/...).
 
 Output: results (ids, JSON) go to stdout; messages and progress go to stderr. Progress is
 one line redrawn in place on a terminal, and a plain line every few seconds otherwise.
 
 Exit codes:
   0    success
-  1    the coordinator refused the request (invalid spec, unknown id, already ended),
-       or the workload failed or was cancelled
+  1    the coordinator refused the request (invalid spec or CSV, unknown id, already
+       ended, dataset in use), or the workload failed or was cancelled
   2    usage error: bad arguments, or FILE cannot be read (as JSON) (nothing was sent)
   3    cannot reach the coordinator (or what answered is not one), or it refused the token
-  130  interrupted (Ctrl-C) while waiting; the workload goes on
+  130  interrupted (Ctrl-C) while waiting (the workload goes on) or uploading (nothing is
+       stored)
 
 Examples:
   tessera submit examples/pi.json --wait
@@ -60,5 +82,7 @@ Examples:
   tessera submit --wgsl walk.wgsl --outputs hit,steps --samples 1e8 --seed 1 --wait
   tessera submit examples/mnist-softmax.json --wait --out mnist-result.json
   tessera result 7mXc2pQa9LwE --format bin --out params.bin
+  tessera dataset upload iris.csv
+  tessera dataset list
   TESSERA_URL=http://lab-server:8080 TESSERA_TOKEN=tsr_... tessera cancel 3hVq0x9tYk2b
 `;

@@ -1,13 +1,16 @@
 // Workloads and results in words for a terminal: the detail block of `tessera status ID`, the
-// table of `tessera status`, and a summary of a result (an estimate, a WGSL kernel's outputs, a
-// trained model).
+// table of `tessera status`, and a summary of a result (an estimate, a WGSL kernel's outputs,
+// quantities measured across chains, a trained model).
 import {
   gradientResultSchema,
+  inferenceResultSchema,
   type GradientWorkloadResult,
+  type InferenceWorkloadResult,
   type WorkloadResult,
   type WorkloadView,
 } from '@tessera/shared';
 import { percent } from './progressBar';
+import { textTable, truncate } from './textTable';
 import { gradientSummary, trainingParts, trainingProgress } from './trainingText';
 
 const number = new Intl.NumberFormat('en-US');
@@ -95,28 +98,16 @@ export function workloadDetail(
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n';
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 export function workloadTable(views: readonly WorkloadView[]): string {
-  const header = ['ID', 'NAME', 'STATUS', 'PROGRESS', 'CREATED'];
-  const rows = views.map((v) => [
-    v.id,
-    truncate(v.name, 32),
-    v.status,
-    `${number.format(v.progress.unitsValidated)}/${number.format(v.progress.unitsTotal)} ${percent(v.progress.fraction)}`,
-    v.createdAt.replace('T', ' ').slice(0, 19),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return (
-    [header, ...rows]
-      .map((cells) =>
-        cells
-          .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-          .join('  '),
-      )
-      .join('\n') + '\n'
+  return textTable(
+    ['ID', 'NAME', 'STATUS', 'PROGRESS', 'CREATED'],
+    views.map((v) => [
+      v.id,
+      truncate(v.name, 32),
+      v.status,
+      `${number.format(v.progress.unitsValidated)}/${number.format(v.progress.unitsTotal)} ${percent(v.progress.fraction)}`,
+      v.createdAt.replace('T', ' ').slice(0, 19),
+    ]),
   );
 }
 
@@ -126,10 +117,21 @@ export function resultSummary(result: WorkloadResult): string | null {
     const gradient = gradientResultSchema.safeParse(result);
     return gradient.success ? gradientSummary(gradient.data) : null;
   }
-  return outputsSummary(result) ?? estimateSummary(result);
+  if (result.kind === 'inference') {
+    const inference = inferenceResultSchema.safeParse(result);
+    return inference.success ? inferenceSummary(inference.data) : null;
+  }
+  return outputsSummary(result) ?? estimateSummary(result) ?? quantitiesSummary(result);
 }
 
 const isNumber = (x: unknown): x is number => typeof x === 'number';
+
+/** `predicted 70 of 70 rows into 3 classes; accuracy 0.9333 (63 right)`. */
+export function inferenceSummary(result: InferenceWorkloadResult): string {
+  const rows = `predicted ${number.format(result.rowsPredicted)} of ${number.format(result.rows)} rows into ${result.classes} classes`;
+  if (typeof result.accuracy !== 'number') return rows;
+  return `${rows}; accuracy ${result.accuracy.toFixed(4)} (${number.format(result.correct ?? 0)} right)`;
+}
 
 /**
  * `3.14159 ± 0.00021 (95% CI 3.14118 to 3.14200)`: the value and interval to the decimal
@@ -179,5 +181,34 @@ export function outputsSummary(result: WorkloadResult): string | null {
     return `${name.padEnd(width)}  ${figures}${dropped}`;
   });
   if (isNumber(samples)) lines.push(`${number.format(samples)} samples`);
+  return lines.join('\n');
+}
+
+/**
+ * Quantities measured across chains or runs, each `{ mean, stderr }` at the top of the result
+ * (the Ising model's magnetization, energy...), one a line, then the chain count:
+ *   magnetization  mean 0.91234 ± 0.00121
+ *   energy         mean -1.74520 (no standard error yet)
+ *   8 chains
+ */
+export function quantitiesSummary(result: WorkloadResult): string | null {
+  const entries = Object.entries(result as Record<string, unknown>).flatMap(([name, value]) => {
+    if (typeof value !== 'object' || value === null || !('mean' in value)) return [];
+    const { mean, stderr, ci95 } = value as Record<string, unknown>;
+    return mean === null || isNumber(mean) ? [{ name, mean, stderr, ci95 }] : [];
+  });
+  if (entries.length === 0) return null;
+  const width = Math.max(...entries.map(({ name }) => name.length));
+  const lines = entries.map(({ name, mean, stderr, ci95 }) => {
+    const figures =
+      mean === null
+        ? 'not measured yet'
+        : isNumber(stderr)
+          ? `mean ${valueWithError(mean, stderr, ci95)}`
+          : `mean ${mean.toPrecision(6)} (no standard error yet)`;
+    return `${name.padEnd(width)}  ${figures}`;
+  });
+  const { chains } = result as Record<string, unknown>;
+  if (isNumber(chains)) lines.push(`${number.format(chains)} ${chains === 1 ? 'chain' : 'chains'}`);
   return lines.join('\n');
 }

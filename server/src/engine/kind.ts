@@ -6,6 +6,7 @@
 // implementing this, and a line in kinds/registry.ts.
 import type { Backend, Lease, SubmitWorkload } from '@tessera/shared';
 import type { WorkloadKind } from '@tessera/shared/workloadSpec';
+import type { Datasets } from '../datasets/datasets';
 import type { NewUnit, Repository, Tx, UnitRow, WorkloadRow, WorkloadView } from './repository';
 
 /** The immutable facts of a workload, read once and cached (parsed spec included). */
@@ -62,6 +63,8 @@ export interface SettleOutcome {
 export interface KindContext {
   repository: Repository;
   now(): number;
+  /** Researchers' uploaded datasets (gradient training, inference). */
+  datasets: Datasets;
 }
 
 export interface KindPlugin {

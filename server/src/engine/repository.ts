@@ -10,6 +10,7 @@
 // the workload's `aggregate` (JSON), named blobs and numbered records.
 import type { Redundancy, WorkloadStatus } from '@tessera/shared';
 import type { WorkloadKind } from '@tessera/shared/workloadSpec';
+import type { DatasetStore } from '../datasets/datasetStore';
 
 export const REPLICA_STATES = [
   'in_flight',
@@ -327,6 +328,8 @@ export interface Tx {
 export interface Repository {
   /** [L5] This process's id in the store: its leases carry it. */
   readonly instanceId: string;
+  /** Researchers' uploaded datasets (immutable, named by content), outside transactions. */
+  readonly datasets: DatasetStore;
   /** Runs `work` in one transaction at time `now`; commits when it resolves, rolls back on throw. */
   transaction<T>(now: number, work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;

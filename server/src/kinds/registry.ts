@@ -3,12 +3,14 @@
 import type { WorkloadKind } from '@tessera/shared/workloadSpec';
 import type { KindContext, KindPlugin } from '../engine/kind';
 import { GradientKind } from './gradient/gradientKind';
+import { InferenceKind } from './inference/inferenceKind';
 import { MontecarloKind, type KernelRunner } from './montecarlo/montecarloKind';
 import { KernelLab } from './montecarlo/wgsl/kernelLab';
 
 export interface Kinds extends Record<WorkloadKind, KindPlugin> {
   montecarlo: MontecarloKind;
   gradient: GradientKind;
+  inference: InferenceKind;
 }
 
 export function createKinds(
@@ -18,5 +20,6 @@ export function createKinds(
   return {
     montecarlo: new MontecarloKind(kernels),
     gradient: new GradientKind(context),
+    inference: new InferenceKind(context),
   };
 }

@@ -1,9 +1,11 @@
-// A volunteer in Node for gradient workloads: a real socket.io connection speaking the real
+// A volunteer in Node for gradient and inference workloads: a real socket.io connection speaking the real
 // protocol, fetching parameters and data partitions over HTTP (each partition once: checked
 // against its content hash and decoded when it arrives, then kept by hash), computing each
 // unit's slice of its partition with the TypeScript reference (computeGradient) and returning
-// the result as bytes. A poison behavior makes it return a wrong gradient on purpose, for the
-// robust-aggregation, edge-validation and reputation tests. It counts the bytes it downloads.
+// the result as bytes; an inference unit's rows through the pinned model (predictRows). A poison
+// behavior makes it return a wrong gradient on purpose, for the robust-aggregation,
+// edge-validation and reputation tests (on inference: a plausible wrong class for one row, a
+// NaN probability, a row missing). It counts the bytes it downloads.
 import { io, type Socket } from 'socket.io-client';
 import {
   PROTOCOL_VERSION,
@@ -29,6 +31,12 @@ import {
 import type { ExampleSet } from '@tessera/shared/kinds/gradient/exampleSet';
 import { gradientTaskSchema, type GradientTask } from '@tessera/shared/kinds/gradient/gradientSpec';
 import { decodeShard, shardHash } from '@tessera/shared/kinds/gradient/shardCodec';
+import {
+  encodeInferenceResult,
+  type InferenceResult,
+} from '@tessera/shared/kinds/inference/inferenceResult';
+import { inferenceTaskSchema } from '@tessera/shared/kinds/inference/inferenceSpec';
+import { predictRows } from '@tessera/shared/kinds/inference/predictRows';
 
 export const GRADIENT_BEHAVIORS = [
   'honest',
@@ -148,25 +156,73 @@ export class GradientVolunteer {
     return response.arrayBuffer();
   }
 
-  /** The task's data partition, downloaded once per hash, checked against it and decoded. */
-  async partition(task: GradientTask): Promise<ExampleSet> {
-    let set = this.partitions.get(task.partition.hash);
+  /** A data partition (or inference rows), downloaded once per hash, checked and decoded. */
+  async partition(source: { url: string; hash: string }): Promise<ExampleSet> {
+    let set = this.partitions.get(source.hash);
     if (!set) {
-      const bytes = await this.fetchBytes(task.partition.url);
+      const bytes = await this.fetchBytes(source.url);
       this.tally.partitionFetches += 1;
       this.tally.partitionBytes += bytes.byteLength;
       const hash = await shardHash(bytes);
-      if (hash !== task.partition.hash) {
-        throw new Error(`partition ${task.partition.hash} arrived as ${hash}`);
+      if (hash !== source.hash) {
+        throw new Error(`partition ${source.hash} arrived as ${hash}`);
       }
       set = decodeShard(bytes);
-      this.partitions.set(task.partition.hash, set);
+      this.partitions.set(source.hash, set);
     }
     return set;
   }
 
-  /** What this volunteer claims for a gradient lease, as the bytes it sends. */
+  /** What this volunteer claims for an inference lease: the rows' predictions, as bytes. */
+  async predict(lease: Lease): Promise<ArrayBuffer> {
+    const task = inferenceTaskSchema.parse(lease.task);
+    let params = this.params.get(task.model.url);
+    if (!params) {
+      const bytes = await this.fetchBytes(task.model.url);
+      this.tally.paramFetches += 1;
+      this.tally.paramBytes += bytes.byteLength;
+      params = new Float32Array(bytes);
+      this.params.set(task.model.url, params);
+    }
+    const honest = predictRows(task.modelConfig, params, await this.partition(task.rows));
+    return encodeInferenceResult(this.mispredict(honest));
+  }
+
+  private mispredict(result: InferenceResult): InferenceResult {
+    const k = result.classCount;
+    switch (this.behavior) {
+      case 'honest':
+      case 'stall':
+      case 'slow':
+        return result;
+      case 'poison-scale':
+      case 'poison-flip': {
+        // Row 0 claims another class, its probabilities swapped to match: plausible, wrong.
+        const classes = result.classes.slice();
+        const probabilities = result.probabilities.slice();
+        const was = classes[0]!;
+        const claim = (was + 1) % k;
+        classes[0] = claim;
+        [probabilities[was], probabilities[claim]] = [probabilities[claim]!, probabilities[was]!];
+        return { ...result, classes, probabilities };
+      }
+      case 'poison-nan': {
+        const probabilities = result.probabilities.slice();
+        probabilities[0] = Number.NaN;
+        return { ...result, probabilities };
+      }
+      case 'wrong-shape':
+        return {
+          ...result,
+          classes: result.classes.slice(1),
+          probabilities: result.probabilities.slice(k),
+        };
+    }
+  }
+
+  /** What this volunteer claims for a gradient (or inference) lease, as the bytes it sends. */
   async compute(lease: Lease): Promise<ArrayBuffer> {
+    if (lease.kind === 'inference') return this.predict(lease);
     const task = gradientTaskSchema.parse(lease.task);
     // As the browser does (gradientUnit.ts): a version's parameters are fetched once.
     let params = this.params.get(task.paramsUrl);
@@ -180,7 +236,7 @@ export class GradientVolunteer {
         this.params.delete(this.params.keys().next().value!);
       }
     }
-    const set = taskExamples(await this.partition(task), task);
+    const set = taskExamples(await this.partition(task.partition), task);
     const honest = computeGradient(task.modelConfig, params, set);
     return encodeGradientResult(this.poison(honest));
   }
@@ -262,7 +318,7 @@ export class GradientVolunteer {
         await this.waitForWork(this.options.idleMs ?? 10);
         continue;
       }
-      if (lease.kind !== 'gradient') throw new Error(`not a gradient lease: ${lease.estimator}`);
+      if (lease.kind === 'montecarlo') throw new Error(`not a gradient lease: ${lease.estimator}`);
       if (this.behavior === 'stall') {
         while (!this.closed) await new Promise((r) => setTimeout(r, 20));
         return;

@@ -13,7 +13,7 @@ import type { OptimizerConfig } from '@tessera/shared/kinds/gradient/optimizer';
 import { loadMnist, type MnistSplit } from '../../src/datasets/mnist';
 
 const SOFTMAX: ModelConfig = { model: 'softmax', inputSize: 784, classes: 10 };
-const MLP: ModelConfig = { model: 'mlp', inputSize: 784, hidden: 64, classes: 10 };
+const MLP: ModelConfig = { model: 'mlp', inputSize: 784, hidden: [64], classes: 10 };
 const BATCH = 100;
 const EPOCH = 80;
 

@@ -52,8 +52,8 @@ export function engineGradient(name: string, harness: StoreHarness): void {
       );
       const compute = async (lease: Lease, forge = false) => {
         const task = gradientTaskSchema.parse(lease.task);
-        const params = paramsOf(await engine.gradient.params(record.id, task.version));
-        const set = decodeShard(await engine.gradient.shard(task.partition.hash));
+        const params = paramsOf(await engine.kinds.gradient.params(record.id, task.version));
+        const set = decodeShard(await engine.kinds.gradient.shard(task.partition.hash));
         const result = computeGradient(task.modelConfig, params, taskExamples(set, task));
         const sum = forge ? result.gradSum.map((v) => v * -3) : result.gradSum;
         return new Uint8Array(encodeGradientResult({ ...result, gradSum: sum }));
@@ -95,7 +95,7 @@ export function engineGradient(name: string, harness: StoreHarness): void {
       const liar = (await driver.getVolunteer('g-liar'))!;
       assert.equal(liar.offenses, 1);
       assert.equal(liar.creditMicro, 0);
-      const trained = await engine.gradient.currentParams(record.id);
+      const trained = await engine.kinds.gradient.currentParams(record.id);
       const local = trainBlobsLocally(RUN, CONFIG);
       assert.ok(relativeL2(paramsOf(trained.params), local.params) <= 1e-4);
     });

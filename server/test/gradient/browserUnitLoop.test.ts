@@ -7,11 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { sliceExamples } from '@tessera/shared/kinds/gradient/exampleSet';
 import { trainLocally } from '@tessera/shared/kinds/gradient/localTrainer';
 import { makeBlobs } from '@tessera/shared/kinds/gradient/syntheticBlobs';
-import { StatusReporter } from '../../../client/src/volunteer/statusReporter';
-import { ThroughputMeter } from '../../../client/src/volunteer/throughputMeter';
-import { UnitLoop, type UnitLoopDeps } from '../../../client/src/volunteer/unitLoop';
-import { CoordinatorRefusedError } from '../../../client/src/volunteer/volunteerErrors';
-import { GradientVolunteer } from '../../src/sim/gradientVolunteer';
+import { browserLoop } from '../support/browserLoop';
 import {
   api,
   startTestCoordinator,
@@ -21,36 +17,6 @@ import {
 import { finalParams, relativeL2, submitGradient } from './gradientSupport';
 
 const BLOBS = { train: 400, test: 100, inputSize: 5, classes: 4, seed: 12 };
-
-/** A unit loop on a real socket.io connection (the GradientVolunteer's), CPU backend. */
-async function browserLoop(url: string) {
-  const socket = new GradientVolunteer({ url, displayName: 'browser-loop' });
-  await socket.connect();
-  const fetched: string[] = [];
-  const connection = {
-    whenReady: async () => undefined,
-    request: async (event: string, payload: unknown) => {
-      const reply = await socket.call<Record<string, unknown>>(event as never, payload);
-      if (!reply.ok) throw new CoordinatorRefusedError(reply.error.code, reply.error.message);
-      return reply;
-    },
-  };
-  const loop = new UnitLoop({
-    connection: connection as unknown as UnitLoopDeps['connection'],
-    backend: () => ({ kind: 'cpu' }),
-    recoverFromDeviceLoss: async () => undefined,
-    status: new StatusReporter(() => undefined),
-    throughput: new ThroughputMeter(),
-    errorBackoffMs: 10,
-    gradientFetch: async (path, signal) => {
-      fetched.push(path);
-      const response = await fetch(`${url}${path}`, { signal });
-      assert.equal(response.status, 200, path);
-      return response.arrayBuffer();
-    },
-  });
-  return { socket, loop, fetched };
-}
 
 describe('the browser runtime on gradient units', () => {
   let c: TestCoordinator;

@@ -38,7 +38,7 @@ export const TINY_BLOBS_SOFTMAX = {
 } as const;
 
 /** SMALL_BLOBS_MLP's model, as trainBlobsLocally takes it. */
-const SMALL_BLOBS_MODEL: ModelConfig = { model: 'mlp', inputSize: 8, hidden: 6, classes: 3 };
+const SMALL_BLOBS_MODEL: ModelConfig = { model: 'mlp', inputSize: 8, hidden: [6], classes: 3 };
 
 /**
  * A SMALL_BLOBS_MLP run that survived kills ended right: every step closed exactly once (as

@@ -42,7 +42,7 @@ describe('gradient workloads over the coordinator', () => {
         optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 },
         shards: 4,
       },
-      config: { model: 'mlp', inputSize: 8, hidden: 6, classes: 3 } as const,
+      config: { model: 'mlp' as const, inputSize: 8, hidden: [6], classes: 3 },
     },
   ];
   for (const k of cases) {

@@ -4,11 +4,9 @@
 // compiler's line and column (exit 1, nothing created); status names the WebGPU tabs that can
 // run it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   TEST_TOKEN,
   api,
@@ -16,9 +14,7 @@ import {
   tempDir,
   type TestCoordinator,
 } from '../support/testCoordinator';
-
-const BIN = fileURLToPath(new URL('../../bin/tessera.mjs', import.meta.url));
-const CHILD_TIMEOUT_MS = 60_000;
+import { tesseraBinary } from '../support/tesseraBinary';
 
 const PI_KERNEL = `fn sample() -> array<f32, 1> {
   let x = uniform();
@@ -33,34 +29,7 @@ const BAD_KERNEL = `fn sample() -> array<f32, 1> {
 }
 `;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The binary, without blocking this process's event loop (the coordinator lives here). */
-function tessera(args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_')),
-  );
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...clean, ...env },
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const killer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
+const tessera = tesseraBinary;
 
 describe('tessera submit --wgsl', { timeout: 120_000 }, () => {
   let c: TestCoordinator;

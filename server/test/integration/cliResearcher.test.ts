@@ -1,7 +1,8 @@
 // The real `tessera` binary (bin/tessera.mjs) against a real coordinator on port 0, with
 // simulated volunteers computing: submit (--wait to the end), status, result, cancel, a gradient
-// workload trained to the end (its step, loss and accuracy, its parameters as bytes), and every
-// way it can go wrong, each with its message and exit code.
+// workload trained to the end (its step, loss and accuracy, its summary in words, its parameters
+// as bytes), the token found from inside a checkout, and every way it can go wrong, each with its
+// message and exit code.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -130,13 +131,15 @@ describe('tessera researcher commands', { timeout: 240_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('submit --wait follows the workload to the end and prints its result', async () => {
+  test('submit --wait --json follows the workload to the end and prints its result', async () => {
     const crew = [0, 1].map((i) => new SimulatedVolunteer({ url: c.url, displayName: `cli${i}` }));
     await Promise.all(crew.map((v) => v.connect()));
     const working = crew.map((v) => v.run());
     let run: Run;
     try {
-      run = await tessera(['submit', piFile, '--wait', '--interval', '0.1'], { env: auth });
+      run = await tessera(['submit', piFile, '--wait', '--interval', '0.1', '--json'], {
+        env: auth,
+      });
     } finally {
       crew.forEach((v) => v.close());
       await Promise.all(working);
@@ -238,7 +241,7 @@ describe('tessera researcher commands', { timeout: 240_000 }, () => {
       writeFileSync(blobsFile, JSON.stringify(BLOBS_BODY));
     });
 
-    test('submit --wait shows step, loss and accuracy while it trains, then the model in words', async () => {
+    test('submit --wait shows step, loss and accuracy while it trains, then only the model in words', async () => {
       // A log line mid-run: it comes at most every 5 s, so the first crew stops after the first
       // held-out evaluation and the second starts once that line is out.
       const midRun =
@@ -281,17 +284,19 @@ describe('tessera researcher commands', { timeout: 240_000 }, () => {
       await second?.stop();
 
       assert.equal(done.code, 0, done.stderr);
-      const result = JSON.parse(done.stdout);
+      // The summary in words only: the JSON, a line per step, is for --json or --out.
+      assert.equal(done.stdout, '');
       trainedId = /Submitted workload (\S+) "cli blobs"/.exec(done.stderr)![1]!;
+      const result = (await api(c.url, 'GET', `/api/workloads/${trainedId}/result`)).body;
       assert.equal(result.kind, 'gradient');
       assert.equal(result.final, true);
       assert.equal(result.version, 40);
       assert.equal(result.stepsTotal, 40);
       assert.equal(result.steps.length, 40);
       assert.equal(result.parameterCount, BLOBS_PARAMETERS);
-      assert.deepEqual(
-        result,
-        (await api(c.url, 'GET', `/api/workloads/${trainedId}/result`)).body,
+      assert.ok(
+        done.stderr.endsWith(`Its full result as JSON: tessera result ${trainedId}\n`),
+        done.stderr,
       );
       assert.doesNotMatch(done.stderr, /\r/);
       assert.match(
@@ -447,16 +452,20 @@ describe('tessera researcher commands', { timeout: 240_000 }, () => {
     assert.match(none.stderr, /No token was given/);
   });
 
-  test('without flags or TESSERA_TOKEN the token is read from ./data/researcher.token', async () => {
-    const cwd = join(dir, 'project');
-    mkdirSync(join(cwd, 'data'), { recursive: true });
-    writeFileSync(join(cwd, 'data', 'researcher.token'), `${TEST_TOKEN}\n`);
-    const run = await tessera(['submit', piFile], { cwd, env: { TESSERA_URL: c.url } });
-    assert.equal(run.code, 0, run.stderr);
-    const id = run.stdout.trim();
-    assert.equal((await api(c.url, 'GET', `/api/workloads/${id}`)).status, 200);
-    // Nothing left queued for the volunteers of later tests.
-    assert.equal((await api(c.url, 'DELETE', `/api/workloads/${id}`)).status, 200);
+  test('without flags or TESSERA_TOKEN the token is read from data/researcher.token, from the checkout root or a folder inside it', async () => {
+    const root = join(dir, 'project');
+    mkdirSync(join(root, 'data'), { recursive: true });
+    mkdirSync(join(root, 'server'), { recursive: true });
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'tessera' }));
+    writeFileSync(join(root, 'data', 'researcher.token'), `${TEST_TOKEN}\n`);
+    for (const cwd of [root, join(root, 'server')]) {
+      const run = await tessera(['submit', piFile], { cwd, env: { TESSERA_URL: c.url } });
+      assert.equal(run.code, 0, `${cwd}: ${run.stderr}`);
+      const id = run.stdout.trim();
+      assert.equal((await api(c.url, 'GET', `/api/workloads/${id}`)).status, 200);
+      // Nothing left queued for the volunteers of later tests.
+      assert.equal((await api(c.url, 'DELETE', `/api/workloads/${id}`)).status, 200);
+    }
   });
 
   test('every example in examples/ is accepted by the coordinator', async () => {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ERROR_CODES } from '../errors';
 import { montecarloSpecSchema } from '../kinds/registry';
 import { gradientSpecSchema } from '../kinds/gradient/gradientSpec';
+import { storedInferenceSpecSchema } from '../kinds/inference/inferenceSpec';
 import {
   WORKLOAD_KINDS,
   WORKLOAD_STATUSES,
@@ -32,7 +33,8 @@ export const workloadViewSchema = z.object({
   kind: z.enum(WORKLOAD_KINDS),
   status: workloadStatusSchema,
   progress: workloadProgressSchema,
-  spec: z.union([montecarloSpecSchema, gradientSpecSchema]),
+  /** As stored: an inference spec carries what the coordinator resolved at submission. */
+  spec: z.union([montecarloSpecSchema, gradientSpecSchema, storedInferenceSpecSchema]),
   redundancy: redundancySchema,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -97,6 +99,25 @@ export const gradientResultSchema = workloadResultSchema.extend({
   paramsUrl: z.string(),
 });
 export type GradientWorkloadResult = z.infer<typeof gradientResultSchema>;
+
+/**
+ * The result of an inference workload (`kind: "inference"`): the predicted class of every row in
+ * row order (null while its unit is not validated), and accuracy where the dataset has labels.
+ * Probabilities come with `?format=csv` (`row,class,p0,p1,...`) or `?format=bin`.
+ */
+export const inferenceResultSchema = workloadResultSchema.extend({
+  kind: z.literal('inference'),
+  rows: count,
+  rowsPredicted: count,
+  classes: z.number().int().min(2),
+  labeled: z.boolean(),
+  correct: count.optional(),
+  accuracy: z.number().min(0).max(1).nullable().optional(),
+  model: z.object({ workload: z.string(), version: count, hash: z.string() }).loose(),
+  dataset: z.string(),
+  predictions: z.array(z.number().int().min(0).nullable()),
+});
+export type InferenceWorkloadResult = z.infer<typeof inferenceResultSchema>;
 
 /** GET /api/stats. Extra figures the server adds later pass through. */
 export const platformStatsSchema = z

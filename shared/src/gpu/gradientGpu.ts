@@ -3,8 +3,14 @@
 // API only. The kernels serve every model and shape, so a device compiles them once, shared by
 // every GradientGpu on it; buffers are sized for `maxBatch` once per instance and
 // reused by every unit. A unit is one submission: upload params + shard, the passes of
-// gradientPlan.ts, copy the answer back.
-import { exampleSetProblem, type ExampleSet } from '../kinds/gradient/exampleSet';
+// gradientPlan.ts, copy the answer back. logits() is the same with the forward passes only
+// (logitsPlan), for inference over unlabelled rows.
+import {
+  exampleSetProblem,
+  featureRowsProblem,
+  type ExampleSet,
+  type FeatureRows,
+} from '../kinds/gradient/exampleSet';
 import {
   GRADIENT_BINDINGS,
   GRADIENT_ENTRY_POINTS,
@@ -17,7 +23,14 @@ import {
   parameterCount,
   type ModelConfig,
 } from '../kinds/gradient/gradientModel';
-import { encodePassUniforms, gradientPlan, workLayout } from '../kinds/gradient/gradientPlan';
+import {
+  MAX_PLAN_PASSES,
+  encodePassUniforms,
+  gradientPlan,
+  logitsPlan,
+  workLayout,
+  type PlannedPass,
+} from '../kinds/gradient/gradientPlan';
 import type { GradientResult } from '../kinds/gradient/gradientReference';
 
 export interface GradientGpuOptions {
@@ -94,9 +107,6 @@ function writeView(queue: GPUQueue, target: GPUBuffer, view: Uint8Array | Float3
   queue.writeBuffer(target, 0, view.buffer as ArrayBuffer, view.byteOffset, view.byteLength);
 }
 
-/** Most dispatches a unit makes (the mlp's); sizes the uniform buffer. */
-const MAX_PASSES = 9;
-
 export class GradientGpu {
   readonly parameterCount: number;
   readonly maxBatch: number;
@@ -136,12 +146,18 @@ export class GradientGpu {
       device.createBuffer({ label: `gradient ${label}`, size: Math.max(16, bytes), usage });
     const { STORAGE, COPY_DST, COPY_SRC, UNIFORM, MAP_READ } = GPUBufferUsage;
     const maxBatch = this.maxBatch;
-    this.uniforms = buffer('uniforms', MAX_PASSES * this.kernels.slotBytes, UNIFORM | COPY_DST);
+    this.uniforms = buffer(
+      'uniforms',
+      MAX_PLAN_PASSES * this.kernels.slotBytes,
+      UNIFORM | COPY_DST,
+    );
     // Sized for float32 features, so either feature type fits.
     this.features = buffer('features', featureBytes, STORAGE | COPY_DST);
     this.labels = buffer('labels', 4 * maxBatch, STORAGE | COPY_DST);
     this.work = buffer('work', workBytes, STORAGE | COPY_DST | COPY_SRC);
-    this.readback = buffer('readback', 4 * (this.parameterCount + 2), MAP_READ | COPY_DST);
+    // A gradient unit's answer, or a logits() call's N x K logits.
+    const readbackFloats = Math.max(this.parameterCount + 2, maxBatch * config.classes);
+    this.readback = buffer('readback', 4 * readbackFloats, MAP_READ | COPY_DST);
     this.bindGroup = device.createBindGroup({
       label: 'gradient',
       layout: this.kernels.layout,
@@ -157,11 +173,25 @@ export class GradientGpu {
     });
   }
 
-  private check(params: Float32Array, shard: ExampleSet): void {
+  private checkParams(params: Float32Array): void {
     if (this.destroyed) throw new Error('GradientGpu used after destroy()');
     if (params.length !== this.parameterCount) {
       throw new RangeError(`params hold ${params.length} values, model has ${this.parameterCount}`);
     }
+    const bad = params.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new RangeError(`parameter ${bad} is ${params[bad]}`);
+  }
+
+  private checkCount(count: number, what: string): void {
+    if (count < 1 || count > this.maxBatch) {
+      throw new RangeError(
+        `${what} holds ${count} examples, this runner takes 1..${this.maxBatch}`,
+      );
+    }
+  }
+
+  private check(params: Float32Array, shard: ExampleSet): void {
+    this.checkParams(params);
     const { config } = this;
     if (shard.inputSize !== config.inputSize || shard.classes !== config.classes) {
       throw new RangeError(
@@ -169,15 +199,9 @@ export class GradientGpu {
           `${config.inputSize} / ${config.classes}`,
       );
     }
-    if (shard.count < 1 || shard.count > this.maxBatch) {
-      throw new RangeError(
-        `shard holds ${shard.count} examples, this runner takes 1..${this.maxBatch}`,
-      );
-    }
+    this.checkCount(shard.count, 'shard');
     const problem = exampleSetProblem(shard);
     if (problem) throw new RangeError(`bad shard: ${problem}`);
-    const bad = params.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new RangeError(`parameter ${bad} is ${params[bad]}`);
   }
 
   /**
@@ -191,15 +215,32 @@ export class GradientGpu {
     return run;
   }
 
-  private async run(params: Float32Array, shard: ExampleSet): Promise<GradientResult> {
-    const { device, kernels } = this;
-    const { queue } = device;
-    const count = shard.count;
-    const plan = gradientPlan(this.config, count, shard.dtype);
-    const layout = workLayout(this.config, count);
-    queue.writeBuffer(this.uniforms, 0, encodePassUniforms(plan, kernels.slotBytes));
+  /**
+   * The model's logits for `rows` (forward passes only; rows need no labels): count x K,
+   * row-major, float32. The WGSL twin of forwardLogits() in gradientReference.ts; queues
+   * behind this runner's gradient units like compute() does.
+   */
+  logits(params: Float32Array, rows: FeatureRows): Promise<Float32Array> {
+    this.checkParams(params);
+    if (rows.inputSize !== this.config.inputSize) {
+      throw new RangeError(
+        `rows have ${rows.inputSize} features, model wants ${this.config.inputSize}`,
+      );
+    }
+    this.checkCount(rows.count, 'rows');
+    const problem = featureRowsProblem(rows);
+    if (problem) throw new RangeError(`bad rows: ${problem}`);
+    const run = this.tail.then(() => this.runLogits(params, rows));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Uploads the passes' uniforms, the params and the rows' features. */
+  private upload(plan: readonly PlannedPass[], params: Float32Array, rows: FeatureRows): void {
+    const { queue } = this.device;
+    queue.writeBuffer(this.uniforms, 0, encodePassUniforms(plan, this.kernels.slotBytes));
     writeView(queue, this.work, params);
-    let features: Uint8Array | Float32Array = shard.features;
+    let features: Uint8Array | Float32Array = rows.features;
     if (features.byteLength % 4 !== 0) {
       // writeBuffer moves whole words; the kernels never read the padding bytes.
       const padded = new Uint8Array(Math.ceil(features.byteLength / 4) * 4);
@@ -207,8 +248,20 @@ export class GradientGpu {
       features = padded;
     }
     writeView(queue, this.features, features);
-    queue.writeBuffer(this.labels, 0, Uint32Array.from(shard.labels));
-    const encoder = device.createCommandEncoder({ label: 'gradient unit' });
+  }
+
+  /**
+   * Encodes the passes, copies `floats` floats of work from `offset` into the readback buffer,
+   * submits, and returns them.
+   */
+  private async dispatch(
+    plan: readonly PlannedPass[],
+    label: string,
+    offset: number,
+    floats: number,
+  ): Promise<Float32Array> {
+    const { device, kernels } = this;
+    const encoder = device.createCommandEncoder({ label });
     const pass = encoder.beginComputePass();
     plan.forEach(({ entryPoint, workgroups }, i) => {
       pass.setPipeline(kernels.pipelines.get(entryPoint)!);
@@ -216,14 +269,36 @@ export class GradientGpu {
       pass.dispatchWorkgroups(workgroups[0], workgroups[1]);
     });
     pass.end();
-    const p = this.parameterCount;
-    const answerBytes = 4 * (p + 2);
-    encoder.copyBufferToBuffer(this.work, 4 * layout.grad, this.readback, 0, answerBytes);
-    queue.submit([encoder.finish()]);
-    await this.readback.mapAsync(GPUMapMode.READ, 0, answerBytes);
-    const words = new Float32Array(this.readback.getMappedRange(0, answerBytes).slice(0));
+    const bytes = 4 * floats;
+    encoder.copyBufferToBuffer(this.work, 4 * offset, this.readback, 0, bytes);
+    device.queue.submit([encoder.finish()]);
+    await this.readback.mapAsync(GPUMapMode.READ, 0, bytes);
+    const words = new Float32Array(this.readback.getMappedRange(0, bytes).slice(0));
     this.readback.unmap();
+    return words;
+  }
+
+  private async run(params: Float32Array, shard: ExampleSet): Promise<GradientResult> {
+    const count = shard.count;
+    const plan = gradientPlan(this.config, count, shard.dtype);
+    const layout = workLayout(this.config, count);
+    this.upload(plan, params, shard);
+    this.device.queue.writeBuffer(this.labels, 0, Uint32Array.from(shard.labels));
+    const p = this.parameterCount;
+    const words = await this.dispatch(plan, 'gradient unit', layout.grad, p + 2);
     return { gradSum: words.slice(0, p), lossSum: words[p]!, count, correct: words[p + 1]! };
+  }
+
+  private runLogits(params: Float32Array, rows: FeatureRows): Promise<Float32Array> {
+    const plan = logitsPlan(this.config, rows.count, rows.dtype);
+    this.upload(plan.passes, params, rows);
+    // No forward pass reads the labels binding: whatever an earlier unit left there stays.
+    return this.dispatch(
+      plan.passes,
+      'gradient logits',
+      plan.logits,
+      rows.count * this.config.classes,
+    );
   }
 
   /**

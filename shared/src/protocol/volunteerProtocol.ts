@@ -105,8 +105,11 @@ export interface Lease {
   replicaId: number;
   workloadId: string;
   workloadName: string;
-  /** 'gradient' leases carry a GradientTask (kinds/gradient/gradientSpec.ts); estimator 'gradient'. */
-  kind: 'montecarlo' | 'gradient';
+  /**
+   * 'gradient' leases carry a GradientTask (kinds/gradient/gradientSpec.ts), 'inference' leases
+   * an InferenceTask (kinds/inference/inferenceSpec.ts); their estimator is the kind's name.
+   */
+  kind: 'montecarlo' | 'gradient' | 'inference';
   estimator: string;
   unitIndex: number;
   /** The estimator's task: parse it with the estimator's taskSchema before running. */

@@ -37,7 +37,10 @@ test('stock zod messages name the field and the bound', () => {
     },
   );
   const missing = errorsOf(gradientSpecSchema, { model: 'softmax' });
-  assert.equal(missing.dataset, 'dataset must be mnist or blobs');
+  assert.equal(
+    missing.dataset,
+    'dataset must be "mnist", "blobs" or an uploaded dataset id ("ds-" and 24 hex digits)',
+  );
   assert.equal(missing.batchSize, 'batchSize is required');
   assert.deepEqual(
     errorsOf(gradientSpecSchema, { model: 'softmax', batchSize: 'ten' }).batchSize,

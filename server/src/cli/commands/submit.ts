@@ -1,6 +1,7 @@
-// `tessera submit FILE [--wait] [--interval SECONDS] [--out FILE]`: sends a workload body (JSON)
-// to the coordinator, which validates it; with --wait, follows it to the end with a progress
-// bar (a gradient workload's with its step, loss and accuracy) and prints its result.
+// `tessera submit FILE [--wait] [--interval SECONDS] [--json | --out FILE]`: sends a workload
+// body (JSON) to the coordinator, which validates it; with --wait, follows it to the end with a
+// progress bar (a gradient workload's with its step, loss and accuracy) and sums up its result
+// in words; --json prints the result as JSON on stdout, --out writes it to FILE.
 // `tessera submit --wgsl KERNEL.wgsl --outputs a,b --samples N --seed S` builds the body of a
 // researcher's own WGSL kernel from a bare .wgsl file (wgslSubmission.ts) and goes on the same way.
 import {
@@ -23,7 +24,7 @@ import { ProgressReporter } from '../progressBar';
 import { trainingProgress } from '../trainingText';
 import { TrainingWatch } from '../trainingWatch';
 import { wgslWorkloadBody } from '../wgslSubmission';
-import { deliverResult } from './result';
+import { deliverResult, destinationOf } from './result';
 
 export const DEFAULT_INTERVAL_SECONDS = 1;
 
@@ -143,12 +144,25 @@ async function follow(
 }
 
 export async function submitCommand(args: CliArgs, io: CliIO): Promise<ExitCode> {
-  const allowed: OptionName[] = ['url', 'token', 'wait', 'interval', 'out', 'wgsl', ...WGSL_FLAGS];
+  const allowed: OptionName[] = [
+    'url',
+    'token',
+    'wait',
+    'interval',
+    'out',
+    'json',
+    'wgsl',
+    ...WGSL_FLAGS,
+  ];
   allowOnly('submit', args, allowed);
-  if (!args.values.wait && (args.values.interval !== undefined || args.values.out !== undefined)) {
-    throw new UsageError('--interval and --out only apply with --wait');
+  const { wait, interval: intervalFlag, out, json } = args.values;
+  if (!wait && (intervalFlag !== undefined || out !== undefined || json)) {
+    throw new UsageError('--interval, --json and --out only apply with --wait');
   }
-  const interval = intervalMs(args.values.interval);
+  if (json && out !== undefined) {
+    throw new UsageError('--json prints the result on stdout, --out writes it to FILE: give one');
+  }
+  const interval = intervalMs(intervalFlag);
   const { label, body } = bodyOf(args, io);
   const { client } = resolveConnection({ ...args.values, env: io.env, cwd: io.cwd });
 
@@ -163,7 +177,7 @@ export async function submitCommand(args: CliArgs, io: CliIO): Promise<ExitCode>
   io.stderr.write(
     `Submitted workload ${created.id} "${created.name}": ${created.progress.unitsTotal} units. Live view: ${client.workloadPageUrl(created.id)}\n`,
   );
-  if (!args.values.wait) {
+  if (!wait) {
     io.stdout.write(`${created.id}\n`);
     return EXIT.ok;
   }
@@ -180,7 +194,7 @@ export async function submitCommand(args: CliArgs, io: CliIO): Promise<ExitCode>
     case 'completed': {
       // A gradient workload's final result was just read for the last progress line.
       const result = training.latest?.final ? training.latest : await client.result(final.id);
-      deliverResult(final.id, result, args.values.out, io);
+      deliverResult(final.id, result, destinationOf(out, { to: json ? 'stdout' : 'none' }), io);
       return EXIT.ok;
     }
     case 'failed':

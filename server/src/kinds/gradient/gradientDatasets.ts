@@ -1,5 +1,6 @@
 // The train / held-out example sets a gradient workload's spec names, loaded once and shared:
-// MNIST (the fixed 8,000 / 2,000 split of datasets/mnist.ts) and synthetic blobs (made from
+// a researcher's upload (datasets/uploadedSets.ts: standardised, a fixed fifth held out), MNIST
+// (the fixed 8,000 / 2,000 split of datasets/mnist.ts) and synthetic blobs (made from
 // the spec's blobs options: one set of train + test examples, the first `train` for training
 // and the rest held out, so both are samples of the same clusters).
 import { makeBlobs } from '@tessera/shared/kinds/gradient/syntheticBlobs';
@@ -9,8 +10,15 @@ import {
   type FeatureDtype,
 } from '@tessera/shared/kinds/gradient/exampleSet';
 import type { ModelConfig } from '@tessera/shared/kinds/gradient/gradientModel';
-import type { GradientSpec } from '@tessera/shared/kinds/gradient/gradientSpec';
-import { blobsOptionsSchema } from '@tessera/shared/kinds/gradient/gradientSpec';
+import {
+  blobsOptionsSchema,
+  hiddenLayers,
+  isBuiltInDataset,
+  type GradientSpec,
+  type UploadedData,
+} from '@tessera/shared/kinds/gradient/gradientSpec';
+import type { Datasets } from '../../datasets/datasets';
+import { trainTestOf } from '../../datasets/uploadedSets';
 import { MNIST_CLASSES, MNIST_INPUT_SIZE, loadMnist } from '../../datasets/mnist';
 
 export interface TrainTestSets {
@@ -18,20 +26,28 @@ export interface TrainTestSets {
   test: ExampleSet;
 }
 
-/** Blob sets kept at most (each is a few MB at the sizes the spec allows in tests). */
-const MAX_BLOB_SETS = 8;
+/** Made sets (blobs, uploads) kept at most (each a few MB at the sizes tests use). */
+const MAX_MADE_SETS = 8;
 
 export function blobsOptionsOf(spec: GradientSpec) {
   return blobsOptionsSchema.parse(spec.blobs ?? {});
+}
+
+/** The uploaded dataset's recorded shape (spec.data), filled in at submission. */
+function uploadedOf(spec: GradientSpec): UploadedData {
+  if (!spec.data) throw new Error(`spec names dataset ${spec.dataset} without its data`);
+  return spec.data;
 }
 
 export function modelConfigOf(spec: GradientSpec): ModelConfig {
   const [inputSize, classes] =
     spec.dataset === 'mnist'
       ? [MNIST_INPUT_SIZE, MNIST_CLASSES]
-      : [blobsOptionsOf(spec).inputSize, blobsOptionsOf(spec).classes];
+      : spec.dataset === 'blobs'
+        ? [blobsOptionsOf(spec).inputSize, blobsOptionsOf(spec).classes]
+        : [uploadedOf(spec).features, uploadedOf(spec).classes];
   return spec.model === 'mlp'
-    ? { model: 'mlp', inputSize, hidden: spec.hidden!, classes }
+    ? { model: 'mlp', inputSize, hidden: hiddenLayers(spec.hidden), classes }
     : { model: 'softmax', inputSize, classes };
 }
 
@@ -42,16 +58,20 @@ export function featureDtypeOf(spec: GradientSpec): FeatureDtype {
 
 /** Training-set size without building the set (to split a spec into steps at submission). */
 export function trainCountOf(spec: GradientSpec): number {
-  return spec.dataset === 'mnist' ? 8_000 : blobsOptionsOf(spec).train;
+  if (spec.dataset === 'mnist') return 8_000;
+  return spec.dataset === 'blobs' ? blobsOptionsOf(spec).train : uploadedOf(spec).train;
 }
 
 export class GradientDatasets {
   private mnist: Promise<TrainTestSets> | null = null;
-  private readonly blobs = new Map<string, TrainTestSets>();
+  private readonly made = new Map<string, TrainTestSets>();
   private readonly loaded = new Map<string, TrainTestSets>();
 
+  constructor(private readonly uploads: Datasets) {}
+
   private key(spec: GradientSpec): string {
-    return spec.dataset === 'mnist' ? 'mnist' : `blobs:${JSON.stringify(blobsOptionsOf(spec))}`;
+    if (spec.dataset === 'blobs') return `blobs:${JSON.stringify(blobsOptionsOf(spec))}`;
+    return spec.dataset;
   }
 
   /** Loads (once) the sets of this spec. */
@@ -63,6 +83,11 @@ export class GradientDatasets {
     if (spec.dataset === 'mnist') {
       this.mnist ??= loadMnist().then((split) => ({ train: split.train, test: split.test }));
       sets = await this.mnist;
+    } else if (!isBuiltInDataset(spec.dataset)) {
+      // An upload: standardised with its own statistics, the fixed fifth held out.
+      const meta = await this.uploads.require(spec.dataset);
+      sets = trainTestOf(await this.uploads.content(spec.dataset), meta);
+      this.remember(key, sets);
     } else {
       const o = blobsOptionsOf(spec);
       const common = {
@@ -76,15 +101,20 @@ export class GradientDatasets {
         train: sliceExamples(all, 0, o.train),
         test: sliceExamples(all, o.train, o.train + o.test),
       };
-      this.blobs.set(key, sets);
-      if (this.blobs.size > MAX_BLOB_SETS) {
-        const oldest = this.blobs.keys().next().value!;
-        this.blobs.delete(oldest);
-        this.loaded.delete(oldest);
-      }
+      this.remember(key, sets);
     }
     this.loaded.set(key, sets);
     return sets;
+  }
+
+  /** Keeps made sets (blobs, uploads) for reuse, dropping the oldest past MAX_MADE_SETS. */
+  private remember(key: string, sets: TrainTestSets): void {
+    this.made.set(key, sets);
+    if (this.made.size > MAX_MADE_SETS) {
+      const oldest = this.made.keys().next().value!;
+      this.made.delete(oldest);
+      this.loaded.delete(oldest);
+    }
   }
 
   /** The sets of a spec already loaded, for synchronous use inside a store transaction. */

@@ -65,6 +65,9 @@ import {
 } from './gradientPlan';
 import { GradientRounds, gradientStateOf } from './gradientRounds';
 import { PartitionHoldings } from './partitionHoldings';
+import { leaseOf, parseBinaryResult } from '../wireResults';
+import { checkModelOf, resolveUpload } from './uploadedTraining';
+import { STANDARDIZATION_BLOB } from './standardizationBlob';
 import { gradientSummary } from './gradientSummary';
 
 /** [G2] A unit's slice: positions [start, start + count) of partition `shard`'s epoch order. */
@@ -74,12 +77,18 @@ export interface ShardPlan {
   count: number;
 }
 
+const GRADIENT_CODEC = {
+  name: 'gradient',
+  decode: decodeGradientResult,
+  encode: encodeGradientResult,
+};
+
 export class GradientKind implements KindPlugin {
   readonly kind = 'gradient' as const;
   readonly leaseChoices = 1;
   readonly stragglerBackups = true;
   readonly batchLeases = false;
-  readonly datasets = new GradientDatasets();
+  readonly datasets: GradientDatasets;
   readonly shardCache = new ByteLru(SHARD_CACHE_BYTES);
   /** [L9] Which partitions each volunteer connection holds. */
   readonly holdings = new PartitionHoldings();
@@ -87,6 +96,7 @@ export class GradientKind implements KindPlugin {
   private readonly rounds: GradientRounds;
 
   constructor(private readonly context: KindContext) {
+    this.datasets = new GradientDatasets(context.datasets);
     this.rounds = new GradientRounds(context, this);
   }
 
@@ -129,7 +139,8 @@ export class GradientKind implements KindPlugin {
 
   async plan(input: SubmitWorkload, id: string, now: number): Promise<PlannedWorkload> {
     if (input.kind !== 'gradient') throw new Error('not a gradient workload');
-    const spec = input.spec;
+    const { spec, standardization } = await resolveUpload(input.spec, this.context.datasets);
+    checkModelOf(spec);
     const sets = await this.datasets.load(spec);
     if (spec.batchSize > sets.train.count) {
       // Details as the schema's refusals give them, so the submit form marks the field.
@@ -153,7 +164,11 @@ export class GradientKind implements KindPlugin {
       unitsTotal: unitsOf(spec, steps),
       units,
       aggregate: { version: 0, steps },
-      blobs: { params: bytesOf(params), optimizer: new Uint8Array(optimizer) },
+      blobs: {
+        params: bytesOf(params),
+        optimizer: new Uint8Array(optimizer),
+        ...(standardization ? { [STANDARDIZATION_BLOB]: standardization } : {}),
+      },
     };
   }
 
@@ -214,17 +229,7 @@ export class GradientKind implements KindPlugin {
       inputSize: task.modelConfig.inputSize,
     });
     this.holdings.record(connectionId, hash, partitionBytes);
-    return {
-      replicaId: replica.id,
-      workloadId: meta.id,
-      workloadName: meta.name,
-      kind: 'gradient',
-      estimator: 'gradient',
-      unitIndex: unit.idx,
-      task,
-      deadline: replica.deadline,
-      leaseDurationMs: replica.leaseDurationMs,
-    };
+    return leaseOf(meta, unit, replica, 'gradient', task);
   }
 
   refuseStale(workload: WorkloadRow, unit: UnitRow): string | null {
@@ -236,21 +241,12 @@ export class GradientKind implements KindPlugin {
   }
 
   parseResult(meta: WorkloadMeta, unit: UnitRow, raw: unknown): ParsedResult {
-    if (!(raw instanceof Uint8Array) && !(raw instanceof ArrayBuffer)) {
-      return { problem: 'a gradient result travels as bytes (encodeGradientResult), not JSON' };
-    }
-    let result: GradientResult;
-    try {
-      result = decodeGradientResult(raw instanceof Uint8Array ? ownBuffer(raw) : raw);
-    } catch (error) {
-      return { problem: (error as Error).message };
-    }
-    const problem = gradientResultProblem(result, {
-      parameterCount: parameterCount(modelConfigOf(meta.spec as GradientSpec)),
-      count: (unit.plan as ShardPlan).count,
-    });
-    if (problem !== null) return { problem };
-    return { result, bytes: new Uint8Array(encodeGradientResult(result)) };
+    return parseBinaryResult(raw, GRADIENT_CODEC, (result) =>
+      gradientResultProblem(result, {
+        parameterCount: parameterCount(modelConfigOf(meta.spec as GradientSpec)),
+        count: (unit.plan as ShardPlan).count,
+      }),
+    );
   }
 
   decode(_meta: WorkloadMeta, bytes: Uint8Array): GradientResult {

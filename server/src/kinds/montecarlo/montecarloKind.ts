@@ -22,6 +22,7 @@ import {
   sameWithBlocks,
 } from '@tessera/shared/kinds/blockResults';
 import { toleranceFor } from '@tessera/shared/kinds/wgsl-kernel/wgslTolerance';
+import { leaseOf } from '../wireResults';
 import type {
   KindPlugin,
   ParsedResult,
@@ -148,17 +149,13 @@ export class MontecarloKind implements KindPlugin {
     unit: UnitRow,
     replica: { id: number; deadline: number; leaseDurationMs: number },
   ): Lease {
-    return {
-      replicaId: replica.id,
-      workloadId: meta.id,
-      workloadName: meta.name,
-      kind: 'montecarlo',
-      estimator: meta.estimator,
-      unitIndex: unit.idx,
-      task: estimatorOf(meta).taskFor(meta.spec, unit.idx),
-      deadline: replica.deadline,
-      leaseDurationMs: replica.leaseDurationMs,
-    };
+    return leaseOf(
+      meta,
+      unit,
+      replica,
+      'montecarlo',
+      estimatorOf(meta).taskFor(meta.spec, unit.idx),
+    );
   }
 
   parseResult(meta: WorkloadMeta, unit: UnitRow, raw: unknown): ParsedResult {

@@ -135,6 +135,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Researchers' uploaded datasets (server/src/datasets/): immutable, named by content.
+      CREATE TABLE datasets (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        meta TEXT NOT NULL,
+        bytes BYTEA NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Any fixed 64-bit number: the advisory lock all starting processes queue on. */

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { ERROR_CODES, TesseraError } from '@tessera/shared';
 import type { Repository, Tx } from '../../engine/repository';
+import { PgDatasetStore } from './pgDatasetStore';
 import { migratePostgres } from './pgMigrations';
 import { PgSession } from './pgSession';
 import { PgTx } from './pgTx';
@@ -53,13 +54,16 @@ export function isUnavailable(error: unknown): boolean {
 export class PgRepository implements Repository {
   private heartbeat: NodeJS.Timeout | null = null;
   private closed = false;
+  readonly datasets: PgDatasetStore;
 
   private constructor(
     private readonly pool: pg.Pool,
     readonly instanceId: string,
     readonly schema: string | null,
     private readonly log: (message: string) => void,
-  ) {}
+  ) {
+    this.datasets = new PgDatasetStore(pool);
+  }
 
   /** Connects, creates or migrates the schema (one process at a time), registers the instance. */
   static async open(options: PgRepositoryOptions): Promise<PgRepository> {

@@ -3,7 +3,9 @@
 // each waits its turn (a promise queue), opens BEGIN IMMEDIATE, and commits when the engine's
 // work resolves. A SIGKILL leaves either all of a state change or none of it.
 import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { FileDatasetStore } from '../../datasets/datasetStore';
 import type { Repository, Tx } from '../../engine/repository';
 import { SQLITE_MIGRATIONS } from './migrations';
 import { SqliteTx } from './sqliteTx';
@@ -17,8 +19,11 @@ export class SqliteRepository implements Repository {
   private closed = false;
   /** [L5] This process; leases of any other instance in the file were granted before a restart. */
   readonly instanceId = `sqlite:${process.pid}:${randomBytes(4).toString('hex')}`;
+  /** Researchers' datasets: files in `datasets/` beside the database file. */
+  readonly datasets: FileDatasetStore;
 
   constructor(readonly path: string) {
+    this.datasets = new FileDatasetStore(join(dirname(path), 'datasets'));
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a process crash (SIGKILL); only power loss can undo a commit.

@@ -1,6 +1,7 @@
 // A set of labelled examples in memory: a dataset split, a batch, or one shard of a batch.
 // Features are row-major (example n's D features at n*D .. n*D + D - 1) in one of two types:
-// uint8 (0..255, read as value / 255: MNIST pixels, 4x smaller shards) or float32.
+// uint8 (0..255, read as value / 255: MNIST pixels, 4x smaller shards) or float32. The same
+// features without labels (FeatureRows) are what inference runs a model on.
 import { MAX_CLASSES } from './gradientModel';
 
 export const FEATURE_DTYPES = {
@@ -9,6 +10,11 @@ export const FEATURE_DTYPES = {
   float32: 2,
 } as const;
 export type FeatureDtype = keyof typeof FEATURE_DTYPES;
+
+/** Unlabelled rows of features: every ExampleSet is one. */
+export type FeatureRows =
+  | { dtype: 'uint8'; features: Uint8Array; count: number; inputSize: number }
+  | { dtype: 'float32'; features: Float32Array; count: number; inputSize: number };
 
 interface ExampleSetBase {
   count: number;
@@ -23,29 +29,37 @@ export type ExampleSet =
   | (ExampleSetBase & { dtype: 'float32'; features: Float32Array });
 
 /** Feature d of example n as the models see it (uint8 scaled to [0, 1]). */
-export function featureValue(set: ExampleSet, n: number, d: number): number {
-  const raw = set.features[n * set.inputSize + d]!;
-  return set.dtype === 'uint8' ? raw / 255 : raw;
+export function featureValue(rows: FeatureRows, n: number, d: number): number {
+  const raw = rows.features[n * rows.inputSize + d]!;
+  return rows.dtype === 'uint8' ? raw / 255 : raw;
+}
+
+/** Why the rows are not self-consistent (count, length, a non-finite float), or null. */
+export function featureRowsProblem(rows: FeatureRows): string | null {
+  const { count, inputSize } = rows;
+  if (!Number.isSafeInteger(count) || count < 0) return `bad count ${count}`;
+  if (!Number.isSafeInteger(inputSize) || inputSize < 1) return `bad inputSize ${inputSize}`;
+  if (rows.features.length !== count * inputSize) {
+    return `features hold ${rows.features.length} values, expected ${count} x ${inputSize}`;
+  }
+  if (rows.dtype === 'float32') {
+    const bad = rows.features.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) return `feature ${bad} is ${rows.features[bad]}`;
+  }
+  return null;
 }
 
 /** Why the set is not self-consistent (lengths, labels out of range), or null. */
 export function exampleSetProblem(set: ExampleSet): string | null {
-  const { count, inputSize, classes } = set;
-  if (!Number.isSafeInteger(count) || count < 0) return `bad count ${count}`;
-  if (!Number.isSafeInteger(inputSize) || inputSize < 1) return `bad inputSize ${inputSize}`;
+  const { count, classes } = set;
   if (!Number.isSafeInteger(classes) || classes < 2 || classes > MAX_CLASSES) {
     return `bad classes ${classes}`;
   }
-  if (set.features.length !== count * inputSize) {
-    return `features hold ${set.features.length} values, expected ${count} x ${inputSize}`;
-  }
+  const rowsProblem = featureRowsProblem(set);
+  if (rowsProblem !== null) return rowsProblem;
   if (set.labels.length !== count) return `labels hold ${set.labels.length}, expected ${count}`;
   for (let n = 0; n < count; n++) {
     if (set.labels[n]! >= classes) return `label ${set.labels[n]} of example ${n} >= ${classes}`;
-  }
-  if (set.dtype === 'float32') {
-    const bad = set.features.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) return `feature ${bad} is ${set.features[bad]}`;
   }
   return null;
 }

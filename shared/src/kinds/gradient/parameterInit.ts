@@ -3,14 +3,17 @@
 // (correctly rounded by IEEE 754) are used, in float64, with one rounding to float32 at the end.
 //
 // Weights are uniform in [-a, a] (variance a^2 / 3):
-//   softmax W:  Xavier/Glorot, a = sqrt(6 / (D + K))
-//   mlp W1:     He (Kaiming) for a ReLU layer, a = sqrt(6 / D)
-//   mlp W2:     Xavier/Glorot, a = sqrt(6 / (H + K))
+//   a layer feeding a ReLU (mlp W1 .. WL): He (Kaiming), a = sqrt(6 / fan-in), so
+//     W1: sqrt(6 / D), W_l: sqrt(6 / H_{l-1})
+//   the layer producing the logits (softmax W, mlp W{L+1}): Xavier/Glorot,
+//     a = sqrt(6 / (fan-in + K)): sqrt(6 / (D + K)), sqrt(6 / (HL + K))
 //   biases:     0
 // RNG: Philox4x32-10, key (seed_lo, seed_hi), counter (block, 0, INIT_STREAM, tensor index);
-// block j gives the tensor's elements 4j .. 4j+3, one uint32 word each.
+// block j gives the tensor's elements 4j .. 4j+3, one uint32 word each. The tensor index is
+// the tensor's place in the layout (W1 0, b1 1, W2 2, ...), so adding layers leaves the draws
+// of a one-hidden-layer model as they were.
 import { philox4x32, splitUint53 } from '../../rng/philox';
-import { parameterLayout, type ModelConfig } from './gradientModel';
+import { denseLayers, parameterLayout, type ModelConfig } from './gradientModel';
 
 /** Counter word 2 of every initialization draw ("init" in ASCII). */
 export const INIT_STREAM = 0x696e6974;
@@ -22,18 +25,12 @@ export function unitInterval(word: number): number {
   return (word + 0.5) * TWO_POW_MINUS_32;
 }
 
-function initScale(config: ModelConfig, tensor: string): number {
-  const { inputSize: d, classes: k } = config;
-  switch (tensor) {
-    case 'W':
-      return Math.sqrt(6 / (d + k));
-    case 'W1':
-      return Math.sqrt(6 / d);
-    case 'W2':
-      return config.model === 'mlp' ? Math.sqrt(6 / (config.hidden + k)) : 0;
-    default:
-      return 0;
-  }
+/** Each tensor's a, by its index in the layout; 0 for the biases. */
+function initScales(config: ModelConfig): number[] {
+  return denseLayers(config).flatMap(({ inputs, outputs, relu }) => [
+    relu ? Math.sqrt(6 / inputs) : Math.sqrt(6 / (inputs + outputs)),
+    0,
+  ]);
 }
 
 export function initParameters(config: ModelConfig, seed: number): Float32Array {
@@ -41,8 +38,9 @@ export function initParameters(config: ModelConfig, seed: number): Float32Array 
   const layout = parameterLayout(config);
   const params = new Float32Array(layout.size);
   const block = new Uint32Array(4);
+  const scales = initScales(config);
   layout.tensors.forEach((slot, tensorIndex) => {
-    const scale = initScale(config, slot.name);
+    const scale = scales[tensorIndex]!;
     if (scale === 0) return;
     for (let i = 0; i < slot.size; i++) {
       if (i % 4 === 0) philox4x32(i / 4, 0, INIT_STREAM, tensorIndex, keyLo, keyHi, block);
