@@ -80,17 +80,17 @@ export function inferenceRoutes(coordinator: Coordinator): Router {
       const bytes = encodeInferenceResult({
         classes: answer.classes,
         probabilities: answer.probabilities,
-        classCount: answer.summary.classes,
+        classCount: answer.classCount,
       });
       sendBytes(res, new Uint8Array(bytes), 'no-cache');
       return;
     }
-    const k = answer.summary.classes;
+    const k = answer.classCount;
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${record.id}.csv"`);
     const header = ['row', 'class', ...Array.from({ length: k }, (_, j) => `p${j}`)].join(',');
     let lines: string[] = [header];
-    for (let n = 0; n < answer.summary.rows; n++) {
+    for (let n = 0; n < answer.rows; n++) {
       if (!answer.done[n]) continue;
       const probabilities = answer.probabilities.subarray(n * k, n * k + k);
       lines.push(

@@ -121,6 +121,11 @@ export interface KindPlugin {
   settle(meta: WorkloadMeta): Promise<SettleOutcome>;
   /** The public answer of a workload so far. */
   result(view: WorkloadView, tx: Tx): Promise<Record<string, unknown>>;
+  /**
+   * A small answer from the workload row alone, for the live dashboard where `result` is large
+   * or costly to assemble (inference: every row's prediction); default `result`.
+   */
+  summary?(view: WorkloadView): Record<string, unknown>;
   /** [L12] Whether a tab with this backend can run the workload's units (default: any). */
   runsOn?(meta: WorkloadMeta, backend: Backend): boolean;
   /**

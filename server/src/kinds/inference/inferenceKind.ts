@@ -59,6 +59,28 @@ export interface RowsPlan {
   first: number;
   count: number;
   hash: string;
+  /** The rows' labels (base64 bytes) when the dataset has them: accuracy is folded per unit. */
+  labels?: string;
+}
+
+/** [I3] What validated units add up to: rows predicted, and those matching their label. */
+interface InferenceAggregate {
+  predicted: number;
+  correct: number;
+}
+
+function matches(classes: Uint8Array, labels: Uint8Array): number {
+  let right = 0;
+  for (let n = 0; n < classes.length; n++) if (classes[n] === labels[n]) right++;
+  return right;
+}
+
+function unitTally(unit: UnitRow, result: InferenceResult): InferenceAggregate {
+  const { labels } = unit.plan as RowsPlan;
+  return {
+    predicted: result.classes.length,
+    correct: labels ? matches(result.classes, Buffer.from(labels, 'base64')) : 0,
+  };
 }
 
 function specOf(meta: { spec: unknown }): StoredInferenceSpec {
@@ -119,10 +141,16 @@ export class InferenceKind implements KindPlugin {
       const bytes = this.encodeRows(content, model.config.classes, stats, first, count);
       const hash = sha256Hex(bytes);
       this.rowsCache.set(hash, bytes);
+      const labels = content.labels?.subarray(first, first + count);
       units.push({
         idx,
         work: Math.round(count * forward),
-        plan: { first, count, hash } satisfies RowsPlan,
+        plan: {
+          first,
+          count,
+          hash,
+          ...(labels ? { labels: Buffer.from(labels).toString('base64') } : {}),
+        } satisfies RowsPlan,
       });
     }
     const stored: StoredInferenceSpec = {
@@ -141,14 +169,13 @@ export class InferenceKind implements KindPlugin {
       model: new Uint8Array(model.params.buffer, model.params.byteOffset, model.params.byteLength),
     };
     if (stats) blobs[STANDARDIZATION_BLOB] = encodeStandardization(stats);
-    if (content.labels) blobs.labels = content.labels;
     return {
       name: `inference of ${spec.workload} on ${dataset.name}`,
       estimator: 'inference',
       spec: stored,
       unitsTotal: units.length,
       units,
-      aggregate: {},
+      aggregate: { predicted: 0, correct: 0 } satisfies InferenceAggregate,
       blobs,
     };
   }
@@ -284,16 +311,34 @@ export class InferenceKind implements KindPlugin {
     return { result, bytes: new Uint8Array(encodeInferenceResult(result)) };
   }
 
-  async onValidated(tx: Tx, meta: WorkloadMeta): Promise<ValidatedOutcome> {
+  async onValidated(
+    tx: Tx,
+    meta: WorkloadMeta,
+    unit: UnitRow,
+    canonical: unknown,
+  ): Promise<ValidatedOutcome> {
     const workload = (await tx.workload(meta.id))!;
+    const was = workload.aggregate as InferenceAggregate;
+    const add = unitTally(unit, canonical as InferenceResult);
+    await tx.setAggregate(meta.id, {
+      predicted: was.predicted + add.predicted,
+      correct: was.correct + add.correct,
+    } satisfies InferenceAggregate);
     return {
       complete: workload.unitsValidated === workload.unitsTotal && workload.status === 'running',
       settle: false,
     };
   }
 
-  async unfold(): Promise<boolean> {
-    // Nothing was folded: the answer is read from validated units, and this one reopens.
+  /** [R4] A withdrawn lone result: its rows leave the tally and its unit reopens. */
+  async unfold(tx: Tx, meta: WorkloadMeta, unit: UnitRow, canonical: unknown): Promise<boolean> {
+    const workload = (await tx.workload(meta.id))!;
+    const was = workload.aggregate as InferenceAggregate;
+    const out = unitTally(unit, canonical as InferenceResult);
+    await tx.setAggregate(meta.id, {
+      predicted: was.predicted - out.predicted,
+      correct: was.correct - out.correct,
+    } satisfies InferenceAggregate);
     return true;
   }
 
@@ -304,9 +349,30 @@ export class InferenceKind implements KindPlugin {
   async result(view: WorkloadView, tx: Tx): Promise<Record<string, unknown>> {
     const answer = await inferenceAnswer(view, this.parseSpec(view.spec), tx);
     return {
-      kind: 'inference',
-      ...answer.summary,
+      ...this.summary(view),
       predictions: Array.from(answer.classes, (c, n) => (answer.done[n] ? c : null)),
+    };
+  }
+
+  /** The dashboard's answer: the tally, without the predictions. */
+  summary(view: WorkloadView): Record<string, unknown> {
+    const { resolved, workload, dataset } = this.parseSpec(view.spec);
+    const { predicted, correct } = view.aggregate as InferenceAggregate;
+    return {
+      kind: 'inference',
+      rows: resolved.rows,
+      rowsPredicted: predicted,
+      classes: resolved.modelConfig.classes,
+      labeled: resolved.labeled,
+      ...(resolved.labeled
+        ? { correct, accuracy: predicted > 0 ? correct / predicted : null }
+        : {}),
+      model: { workload, version: resolved.version, hash: resolved.modelHash },
+      dataset,
+      final: view.status === 'completed',
+      status: view.status,
+      unitsValidated: view.unitsValidated,
+      unitsTotal: view.unitsTotal,
     };
   }
 

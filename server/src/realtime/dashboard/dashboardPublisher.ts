@@ -200,7 +200,8 @@ export class DashboardPublisher {
    */
   private async resultOf(record: WorkloadRecord): Promise<Record<string, unknown> | null> {
     try {
-      return await this.coordinator.resultOf(record);
+      const kind = this.coordinator.plugin(record);
+      return kind.summary ? kind.summary(record) : await this.coordinator.resultOf(record);
     } catch (error) {
       if (!this.unreadable.has(record.id)) {
         this.unreadable.add(record.id);
