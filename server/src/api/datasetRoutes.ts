@@ -1,5 +1,6 @@
-// REST resources for researchers' datasets (DESIGN.md section 3): upload a CSV (streamed, never
-// one JSON body), list, read, delete. Uploading needs a researcher token, as submitting does.
+// REST resources for researchers' datasets (DESIGN.md section 3): upload a CSV or a NumPy .npy
+// array (streamed, never one JSON body; `?label=last` marks an .npy's last column as the
+// labels), list, read, delete. Uploading needs a researcher token, as submitting does.
 import { Router } from 'express';
 import { ERROR_CODES, TesseraError } from '@tessera/shared';
 import type { TokenOwner, TokenVerifier } from '../auth/tokens';
@@ -7,6 +8,8 @@ import type { Clock } from '../clock';
 import { datasetDetailOf, datasetInfoOf, type Datasets } from '../datasets/datasets';
 import { requireToken } from './requireToken';
 
+/** What an .npy upload may be sent as. */
+const NPY_TYPES = new Set(['application/x-npy', 'application/octet-stream']);
 const NAME = /^[^\u0000-\u001f/\\]{1,120}$/;
 
 export function datasetRoutes(datasets: Datasets, verifier: TokenVerifier, clock: Clock): Router {
@@ -15,11 +18,20 @@ export function datasetRoutes(datasets: Datasets, verifier: TokenVerifier, clock
 
   router.post('/datasets', auth, async (req, res) => {
     const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'text/csv') {
+    const format = type === 'text/csv' ? 'csv' : NPY_TYPES.has(type) ? 'npy' : null;
+    if (format === null) {
       req.resume();
       throw new TesseraError(
         ERROR_CODES.badRequest,
-        `send the dataset as Content-Type: text/csv (got ${type || 'none'})`,
+        `send the dataset as Content-Type: text/csv, or a NumPy .npy file as application/x-npy (got ${type || 'none'})`,
+      );
+    }
+    const label = req.query.label;
+    if (label !== undefined && (format !== 'npy' || label !== 'last')) {
+      req.resume();
+      throw new TesseraError(
+        ERROR_CODES.badRequest,
+        'label=last is for .npy uploads (a CSV names its label column "label")',
       );
     }
     const name = typeof req.query.name === 'string' ? req.query.name : 'dataset.csv';
@@ -33,6 +45,8 @@ export function datasetRoutes(datasets: Datasets, verifier: TokenVerifier, clock
         name,
         owner: (res.locals.owner as TokenOwner).tokenId,
         now: clock.now(),
+        format,
+        labelColumn: label === 'last',
       });
       res
         .status(created ? 201 : 200)

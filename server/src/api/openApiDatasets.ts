@@ -29,8 +29,8 @@ export function datasetPaths() {
       post: {
         tags: ['datasets'],
         operationId: 'uploadDataset',
-        summary: 'Upload a dataset as CSV (streamed)',
-        description: `A header row of column names, numeric feature columns, and optionally a last column \`label\` of integer classes 0..C-1 (without it the dataset is unlabeled, for inference). Caps: 4,096 feature columns, 1,000,000 rows, 2^25 values, ${MAX_DATASET_UPLOAD_BYTES} bytes. The id is the content's: the same numbers uploaded again answer 200 with the first upload.`,
+        summary: 'Upload a dataset as CSV or NumPy .npy (streamed)',
+        description: `CSV: a header row of column names, numeric feature columns, and optionally a last column \`label\` of integer classes 0..C-1 (without it the dataset is unlabeled, for inference). NumPy: one 2-D little-endian float32/float64 C-order array (`np.save`), `?label=last` when its last column holds the classes. Caps: 4,096 feature columns, 1,000,000 rows, 2^25 values, ${MAX_DATASET_UPLOAD_BYTES} bytes. The id is the content's: the same numbers uploaded again answer 200 with the first upload.`,
         security: [{ researcherToken: [] }],
         parameters: [
           {
@@ -40,10 +40,21 @@ export function datasetPaths() {
             description: 'What to call it (default dataset.csv).',
             schema: { type: 'string', maxLength: 120 },
           },
+          {
+            name: 'label',
+            in: 'query',
+            required: false,
+            description:
+              '`last`: an .npy upload\'s last column holds the integer classes (a CSV names its label column `label`).',
+            schema: { type: 'string', enum: ['last'] },
+          },
         ],
         requestBody: {
           required: true,
-          content: { 'text/csv': { schema: { type: 'string' } } },
+          content: {
+            'text/csv': { schema: { type: 'string' } },
+            'application/x-npy': { schema: { type: 'string', format: 'binary' } },
+          },
         },
         responses: {
           '200': {
@@ -52,7 +63,7 @@ export function datasetPaths() {
           },
           '201': { description: 'Stored.', content: json(ref('DatasetInfo')) },
           '400': errorResponse(
-            'Not text/csv, or a refused file: `message` and `details[0]` name the line and column.',
+            'Neither text/csv nor application/x-npy, or a refused file: `message` and `details[0]` name the line (an .npy: the row) and column.',
             [ERROR_CODES.badRequest],
           ),
           '401': unauthorized,

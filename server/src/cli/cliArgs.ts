@@ -20,6 +20,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   'samples-per-unit': { type: 'string' },
   tolerance: { type: 'string' },
+  'label-last': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -45,6 +46,7 @@ export interface CliArgs {
     seed?: string | undefined;
     'samples-per-unit'?: string | undefined;
     tolerance?: string | undefined;
+    'label-last'?: boolean | undefined;
     help?: boolean | undefined;
   };
 }

@@ -35,6 +35,9 @@ export interface UploadSource {
   chunks: AsyncIterable<Uint8Array>;
   /** What the dataset is called (`?name=`). */
   name: string;
+  /** CSV text, or a NumPy .npy array (`labelLast`: its last column holds the labels). */
+  format?: 'csv' | 'npy';
+  labelLast?: boolean;
   /** Called with the bytes handed to the connection so far, after each chunk. */
   onProgress?: (sent: number) => void;
   /** Aborts the upload (Ctrl-C). */
@@ -70,9 +73,13 @@ export class DatasetClient {
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  /** POST /api/datasets: the CSV streamed as the body (`duplex: 'half'`), Content-Type text/csv. */
+  /**
+   * POST /api/datasets: the file streamed as the body (`duplex: 'half'`), Content-Type text/csv
+   * or application/x-npy.
+   */
   async upload(source: UploadSource): Promise<UploadAnswer> {
-    const path = `/api/datasets?name=${encodeURIComponent(source.name)}`;
+    const npy = source.format === 'npy';
+    const path = `/api/datasets?name=${encodeURIComponent(source.name)}${npy && source.labelLast ? '&label=last' : ''}`;
     const iterator = source.chunks[Symbol.asyncIterator]();
     let sent = 0;
     const body = new ReadableStream<Uint8Array>({
@@ -92,7 +99,7 @@ export class DatasetClient {
     });
     const init: RequestInit & { duplex: 'half' } = {
       method: 'POST',
-      headers: this.headers({ 'content-type': 'text/csv' }),
+      headers: this.headers({ 'content-type': npy ? 'application/x-npy' : 'text/csv' }),
       body,
       // Node's fetch sends a stream body only when told the response may start before it ends.
       duplex: 'half',

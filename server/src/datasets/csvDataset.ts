@@ -32,16 +32,27 @@ export interface ParsedCsv {
   classes: number;
 }
 
-/** A refusal at a place in the file. */
+/**
+ * A refusal at a place in an upload: a CSV's line (the header is line 1) or an .npy array's row
+ * (0: its header), and the column, both 1-based.
+ */
 export class CsvProblem extends Error {
+  /** `line 3, column 2`, `row 5`, `.npy header`. */
+  readonly place: string;
   constructor(
     readonly line: number,
     readonly column: number | null,
     readonly problem: string,
+    unit: 'line' | 'row' = 'line',
   ) {
-    super(
-      column === null ? `line ${line}: ${problem}` : `line ${line}, column ${column}: ${problem}`,
-    );
+    const place =
+      unit === 'row' && line === 0
+        ? '.npy header'
+        : column === null
+          ? `${unit} ${line}`
+          : `${unit} ${line}, column ${column}`;
+    super(`${place}: ${problem}`);
+    this.place = place;
     this.name = 'CsvProblem';
   }
 }

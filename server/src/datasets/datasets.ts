@@ -4,7 +4,8 @@
 import { ERROR_CODES, FINAL_STATUSES, TesseraError, type WorkloadStatus } from '@tessera/shared';
 import type { DatasetDetail, DatasetInfo } from '@tessera/shared/api/datasetSchemas';
 import { ByteLru } from '@tessera/shared/kinds/gradient/byteLru';
-import { CsvDatasetParser, CsvProblem } from './csvDataset';
+import { CsvDatasetParser, CsvProblem, type ParsedCsv } from './csvDataset';
+import { NpyDatasetParser } from './npyDataset';
 import {
   contentOf,
   datasetIdOf,
@@ -23,10 +24,18 @@ const CONTENT_CACHE_BYTES = 512 * 1024 * 1024;
 
 export interface UploadInput {
   /** The body, chunk by chunk. */
-  body: AsyncIterable<Uint8Array | string>;
+  body: AsyncIterable<Uint8Array>;
   name: string;
   owner: string | null;
   now: number;
+  /** CSV text (a `label` column by name), or a NumPy .npy array (`labelColumn`: the last). */
+  format: 'csv' | 'npy';
+  labelColumn?: boolean;
+}
+
+interface UploadParser {
+  push(chunk: Uint8Array): void;
+  end(): ParsedCsv;
 }
 
 /** Ids of the queued or running workloads whose spec names dataset `id`. */
@@ -75,7 +84,10 @@ export class Datasets {
 
   /** Parses and stores an upload; `created` false when the same content was stored before. */
   async upload(input: UploadInput): Promise<{ meta: StoredDataset; created: boolean }> {
-    const parser = new CsvDatasetParser();
+    const parser: UploadParser =
+      input.format === 'npy'
+        ? new NpyDatasetParser(input.labelColumn ?? false)
+        : new CsvDatasetParser();
     let received = 0;
     try {
       for await (const chunk of input.body) {
@@ -111,10 +123,7 @@ export class Datasets {
       if (error instanceof CsvProblem) {
         throw new TesseraError(ERROR_CODES.badRequest, `invalid dataset: ${error.message}`, [
           {
-            path:
-              error.column === null
-                ? `line ${error.line}`
-                : `line ${error.line}, column ${error.column}`,
+            path: error.place,
             message: error.problem,
             line: error.line,
             ...(error.column === null ? {} : { column: error.column }),

@@ -13,6 +13,7 @@ import {
   tempDir,
   type TestCoordinator,
 } from '../support/testCoordinator';
+import { npyBytes } from '../support/npyFile';
 import { tesseraBinary } from '../support/tesseraBinary';
 
 /** Two features and a label column: 6 rows, classes 0..2. */
@@ -91,7 +92,36 @@ describe('tessera dataset', { timeout: 120_000 }, () => {
     assert.match(empty.stderr, /^No datasets yet\./);
   });
 
+  test('a NumPy .npy file with --label-last is the same dataset as the same numbers in a CSV', async () => {
+    const rows = IRIS.split('\n')
+      .slice(1)
+      .map((line) => line.split(',').map(Number));
+    writeFileSync(join(dir, 'iris.npy'), npyBytes(rows, '<f8'));
+    const csv = await tessera(['dataset', 'upload', 'iris.csv'], env, dir);
+    const npy = await tessera(['dataset', 'upload', 'iris.npy', '--label-last'], env, dir);
+    assert.equal(npy.code, 0, npy.stderr);
+    assert.equal(npy.stdout.trim(), csv.stdout.trim());
+    const features = await tessera(['dataset', 'upload', 'iris.npy', '--json'], env, dir);
+    assert.equal(features.code, 0, features.stderr);
+    assert.deepEqual(
+      { ...JSON.parse(features.stdout), id: 0, createdAt: 0, bytes: 0 },
+      {
+        id: 0,
+        name: 'iris.npy',
+        rows: 6,
+        features: 3,
+        classes: 0,
+        labeled: false,
+        bytes: 0,
+        createdAt: 0,
+      },
+    );
+    const misuse = await tessera(['dataset', 'upload', 'iris.csv', '--label-last'], env, dir);
+    assert.equal(misuse.code, 2);
+  });
+
   test('a malformed CSV is refused with its line and column: exit 1, nothing stored', async () => {
+    const before = (await api(c.url, 'GET', '/api/datasets')).body.datasets;
     const run = await tessera(['dataset', 'upload', 'bad.csv'], env, dir);
     assert.equal(run.code, 1, run.stderr);
     assert.match(
@@ -99,7 +129,7 @@ describe('tessera dataset', { timeout: 120_000 }, () => {
       /^tessera: the coordinator refused bad\.csv: .*line 3, column 2: .+\n$/,
     );
     assert.equal(run.stdout, '');
-    assert.deepEqual((await api(c.url, 'GET', '/api/datasets')).body.datasets, []);
+    assert.deepEqual((await api(c.url, 'GET', '/api/datasets')).body.datasets, before);
   });
 
   test('without a token the upload is refused: exit 3', async () => {

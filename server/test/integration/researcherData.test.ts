@@ -17,6 +17,7 @@ import { parseCsvDataset } from '../../src/datasets/csvDataset';
 import { contentOf, featureStatistics } from '../../src/datasets/datasetCodec';
 import { standardize, trainTestOf } from '../../src/datasets/uploadedSets';
 import { browserLoop } from '../support/browserLoop';
+import { npyBytes } from '../support/npyFile';
 import {
   api,
   startTestCoordinator,
@@ -133,6 +134,19 @@ describe("researchers' own data: upload, train, infer", () => {
     assert.equal(again.status, 200);
     assert.equal(again.body.id, trainId);
     assert.equal(again.body.name, 'train.csv');
+    // The same numbers as a NumPy array (float64, labels in the last column): the same dataset.
+    const table = trainCsv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',').map(Number));
+    const npy = await fetch(`${c.url}/api/datasets?name=train.npy&label=last`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-npy', authorization: `Bearer ${TEST_TOKEN}` },
+      body: npyBytes(table, '<f8'),
+    });
+    assert.equal(npy.status, 200);
+    assert.equal(((await npy.json()) as { id: string }).id, trainId);
     const unlabeled = await upload(c.url, unlabeledCsv, 'new-rows.csv');
     assert.equal(unlabeled.status, 201);
     assert.equal(unlabeled.body.labeled, false);

@@ -1,6 +1,6 @@
-// `tessera dataset upload FILE [--name NAME] [--json]`, `tessera dataset list [--json]` and
-// `tessera dataset delete ID`: a researcher's own data to train on. An upload streams the CSV
-// file (never read whole into memory), with a progress bar on a terminal; the coordinator
+// `tessera dataset upload FILE [--name NAME] [--label-last] [--json]`, `tessera dataset list
+// [--json]` and `tessera dataset delete ID`: a researcher's own data to train on. An upload
+// streams the CSV or .npy file (never read whole into memory), with a progress bar on a terminal; the coordinator
 // parses it as it arrives and names the line and column of anything it refuses.
 import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -65,8 +65,12 @@ function reportRefusal(file: string, error: ApiError, io: CliIO): never {
 }
 
 export async function datasetUploadCommand(args: CliArgs, io: CliIO): Promise<ExitCode> {
-  allowOnly('dataset upload', args, ['url', 'token', 'name', 'json']);
+  allowOnly('dataset upload', args, ['url', 'token', 'name', 'json', 'label-last']);
   const [file] = operands('dataset upload', args, 2, ['FILE']) as [string];
+  const format = file.toLowerCase().endsWith('.npy') ? 'npy' : 'csv';
+  if (args.values['label-last'] && format !== 'npy') {
+    throw new UsageError('--label-last is for .npy files (a CSV names its label column "label")');
+  }
   const name = args.values.name === undefined ? basename(file) : args.values.name.trim();
   if (!name) throw new UsageError('--name is empty');
   const client = datasetClient(args, io);
@@ -81,6 +85,8 @@ export async function datasetUploadCommand(args: CliArgs, io: CliIO): Promise<Ex
     answer = await client.upload({
       chunks: stream,
       name,
+      format,
+      labelLast: args.values['label-last'] ?? false,
       onProgress: (sent) => progress.update(sent),
       signal: abort.signal,
     });
