@@ -30,7 +30,7 @@ export function datasetPaths() {
         tags: ['datasets'],
         operationId: 'uploadDataset',
         summary: 'Upload a dataset as CSV or NumPy .npy (streamed)',
-        description: `CSV: a header row of column names, numeric feature columns, and optionally a last column \`label\` of integer classes 0..C-1 (without it the dataset is unlabeled, for inference). NumPy: one 2-D little-endian float32/float64 C-order array (`np.save`), `?label=last` when its last column holds the classes. Caps: 4,096 feature columns, 1,000,000 rows, 2^25 values, ${MAX_DATASET_UPLOAD_BYTES} bytes. The id is the content's: the same numbers uploaded again answer 200 with the first upload.`,
+        description: `CSV: a header row of column names, numeric feature columns, and optionally a last column \`label\` of integer classes 0..C-1 (without it the dataset is unlabeled, for inference). NumPy: one 2-D little-endian float32/float64 C-order array (\`np.save\`), \`?label=last\` when its last column holds the classes. Caps: 4,096 feature columns, 1,000,000 rows, 2^25 values, ${MAX_DATASET_UPLOAD_BYTES} bytes. The id is the content's: the same numbers uploaded again answer 200 with the first upload.`,
         security: [{ researcherToken: [] }],
         parameters: [
           {
@@ -45,7 +45,7 @@ export function datasetPaths() {
             in: 'query',
             required: false,
             description:
-              '`last`: an .npy upload\'s last column holds the integer classes (a CSV names its label column `label`).',
+              "`last`: an .npy upload's last column holds the integer classes (a CSV names its label column `label`).",
             schema: { type: 'string', enum: ['last'] },
           },
         ],
