@@ -243,6 +243,16 @@ describe("researchers' own data: upload, train, infer", () => {
     const err = relativeL2(params, local.params);
     assert.ok(err <= 1e-4, `relative L2 ${err}`);
     const result = (await api(c.url, 'GET', `/api/workloads/${trainingWorkload}/result`)).body;
+    // The result states the split and the statistics the features were standardised with.
+    assert.deepEqual(result.data, {
+      dataset: trainId,
+      rows: 300,
+      features: 6,
+      classes: 3,
+      train: 240,
+      test: 60,
+    });
+    assert.deepEqual(result.standardization, featureStatistics(content));
     const heldOut = evaluate(model, params, sets.test).accuracy;
     assert.ok(Math.abs(result.accuracy - heldOut) < 1e-12, `${result.accuracy} vs ${heldOut}`);
     assert.ok(result.accuracy > 0.8, `held-out accuracy ${result.accuracy}`);

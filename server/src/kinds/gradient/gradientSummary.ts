@@ -5,6 +5,8 @@ import type { GradientSpec } from '@tessera/shared/kinds/gradient/gradientSpec';
 import type { Tx, WorkloadView } from '../../engine/repository';
 import { modelConfigOf } from './gradientDatasets';
 import { gradientStateOf, type StepMetrics } from './gradientRounds';
+import { decodeStandardization, STANDARDIZATION_BLOB } from './standardizationBlob';
+import type { Standardization } from '../../datasets/uploadedSets';
 
 export interface GradientResultSummary {
   kind: 'gradient';
@@ -22,6 +24,9 @@ export interface GradientResultSummary {
   paramsUrl: string;
   unitsValidated: number;
   unitsTotal: number;
+  /** An uploaded dataset: its rows, the split, and the per-column statistics features were standardised with. */
+  data?: NonNullable<GradientSpec['data']> & { dataset: string };
+  standardization?: Standardization;
 }
 
 export async function gradientSummary(
@@ -32,6 +37,7 @@ export async function gradientSummary(
   const state = gradientStateOf(view);
   const metrics = (await tx.records(view.id)) as StepMetrics[];
   const lastEval = [...metrics].reverse().find((m) => m.accuracy !== null);
+  const stats = spec.data ? await tx.blob(view.id, STANDARDIZATION_BLOB) : null;
   return {
     kind: 'gradient',
     status: view.status,
@@ -51,5 +57,7 @@ export async function gradientSummary(
     paramsUrl: `/api/workloads/${view.id}/result?format=bin`,
     unitsValidated: view.unitsValidated,
     unitsTotal: view.unitsTotal,
+    ...(spec.data ? { data: { dataset: spec.dataset, ...spec.data } } : {}),
+    ...(stats ? { standardization: decodeStandardization(stats) } : {}),
   };
 }

@@ -53,6 +53,7 @@ export function trainingProgressOf(result: Record<string, unknown>): TrainingPro
 
 /** The result as the workload detail pushes it: the per-step list travels apart, as points. */
 export function withoutSteps(result: Record<string, unknown>): Record<string, unknown> {
-  const { steps: _steps, ...rest } = result;
+  // An uploaded dataset's per-column statistics are as long as its rows are wide: not live news.
+  const { steps: _steps, standardization: _standardization, ...rest } = result;
   return rest;
 }
