@@ -1,7 +1,9 @@
-// The /submit page: pick a workload type (a Monte Carlo estimator, or gradient training), fill
-// in its spec (fields, limits and defaults come from the shared zod schemas; fields of an option
-// not chosen are hidden), and send it with the researcher token through the API client.
-// Mistakes show next to their field, whether the form caught them or the coordinator did.
+// The /submit page: upload a CSV of your own and see the coordinator's datasets, pick a workload
+// type (a Monte Carlo estimator, gradient training, or inference with a trained model), fill in
+// its spec (fields, limits and defaults come from the shared zod schemas; fields of an option
+// not chosen are hidden; datasets and models are chosen from what the coordinator holds), and
+// send it with the researcher token through the API client. Mistakes show next to their field,
+// whether the form caught them or the coordinator did.
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import {
   ApiError,
@@ -10,11 +12,15 @@ import {
   type FieldError,
   type WorkloadView,
 } from '@tessera/shared';
+import type { DatasetInfo } from '@tessera/shared/api/datasetSchemas';
 import { SiteNav } from '../dashboard/SiteNav';
+import { DatasetsPanel } from './DatasetsPanel';
 import { FieldInput } from './FieldInput';
 import { checkForm, isShown, placeErrors, type FormValues } from './formValues';
+import { choiceList } from './submitChoices';
 import { SubmittedNotice } from './SubmittedNotice';
 import { TokenField } from './TokenField';
+import { useCoordinatorData } from './useCoordinatorData';
 import { useResearcherToken } from './useResearcherToken';
 import { WORKLOAD_FORMS, allFields, initialValues, type WorkloadForm } from './workloadForms';
 import './submit.css';
@@ -22,6 +28,7 @@ import './submit.css';
 const KIND_GROUPS = [
   { kind: 'montecarlo', label: 'Monte Carlo' },
   { kind: 'gradient', label: 'Gradient training' },
+  { kind: 'inference', label: 'Inference' },
 ] as const;
 
 function formFromUrl(): WorkloadForm {
@@ -29,15 +36,28 @@ function formFromUrl(): WorkloadForm {
   return WORKLOAD_FORMS.find((f) => f.id === wanted) ?? WORKLOAD_FORMS[0]!;
 }
 
+/**
+ * The form's first values: its examples, with any spec field the URL names
+ * (`?type=inference/predict&workload=ID`, as the workload page links a trained model).
+ */
+function valuesFromUrl(form: WorkloadForm): FormValues {
+  const values = initialValues(form);
+  for (const [name, value] of new URLSearchParams(window.location.search)) {
+    if (`spec.${name}` in values) values[`spec.${name}`] = value;
+  }
+  return values;
+}
+
 export function SubmitPage() {
   const [form, setForm] = useState(formFromUrl);
-  const [values, setValues] = useState<FormValues>(() => initialValues(form));
+  const [values, setValues] = useState<FormValues>(() => valuesFromUrl(form));
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [tokenError, setTokenError] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const [submitted, setSubmitted] = useState<WorkloadView | null>(null);
   const token = useResearcherToken();
+  const coordinator = useCoordinatorData();
   const formRef = useRef<HTMLFormElement>(null);
   const noticeRef = useRef<HTMLDivElement>(null);
 
@@ -52,16 +72,28 @@ export function SubmitPage() {
     if (submitted) noticeRef.current?.scrollIntoView({ block: 'nearest' });
   }, [submitted]);
 
-  function chooseForm(id: string) {
+  function chooseForm(id: string, preset: FormValues = {}) {
     const next = WORKLOAD_FORMS.find((f) => f.id === id);
     if (!next) return;
     setForm(next);
-    setValues(initialValues(next));
+    setValues({ ...initialValues(next), ...preset });
     setErrors([]);
     setFailure(null);
+    // A model may have finished training since the lists were read.
+    coordinator.reload();
     const url = new URL(window.location.href);
-    url.searchParams.set('type', next.id);
+    url.search = new URLSearchParams({ type: next.id }).toString();
     window.history.replaceState(null, '', url);
+  }
+
+  /** A dataset just uploaded, put to use: trained on when labeled, else predicted. */
+  function putToUse(dataset: DatasetInfo) {
+    chooseForm(dataset.labeled ? 'gradient/train' : 'inference/predict', {
+      'spec.dataset': dataset.id,
+    });
+    formRef.current
+      ?.querySelector('#workload-type')
+      ?.scrollIntoView({ block: 'start', behavior: 'smooth' });
   }
 
   function change(key: string, value: string) {
@@ -97,6 +129,7 @@ export function SubmitPage() {
       const view = await client.submit(checked.body);
       token.save();
       setSubmitted(view);
+      coordinator.reload();
     } catch (error) {
       if (!(error instanceof ApiError)) {
         setFailure(String(error));
@@ -115,6 +148,10 @@ export function SubmitPage() {
   }
 
   const general = [...placed.general, ...(failure ? [failure] : [])];
+  const choicesOf = (key: string) => {
+    const source = form.hints[key]?.choices;
+    return source ? choiceList(source, coordinator, values) : undefined;
+  };
   const field = (f: (typeof fields)[number]) =>
     isShown(f, values) && (
       <FieldInput
@@ -124,6 +161,7 @@ export function SubmitPage() {
         value={values[f.key] ?? ''}
         error={placed.byField.get(f.key)}
         location={placed.locations.get(f.key)}
+        choices={choicesOf(f.key)}
         onChange={(value) => change(f.key, value)}
       />
     );
@@ -153,6 +191,14 @@ export function SubmitPage() {
           <TokenField state={token} error={tokenError} />
         </section>
 
+        <DatasetsPanel
+          token={token}
+          datasets={coordinator.datasets}
+          loadError={coordinator.error}
+          onChanged={coordinator.reload}
+          onUse={putToUse}
+        />
+
         <section className="card" aria-label="Workload">
           <h2>Workload</h2>
           <div className="form-field">
@@ -160,6 +206,7 @@ export function SubmitPage() {
             <div className="form-control">
               <select
                 id="workload-type"
+                className="type-select"
                 data-testid="workload-type"
                 value={form.id}
                 onChange={(e) => chooseForm(e.target.value)}

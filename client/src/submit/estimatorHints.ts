@@ -1,8 +1,18 @@
 // Words for the submit form that a schema cannot give: each workload type's title and summary,
 // each field's label and help, the values a new form starts with, which fields only matter
-// after some choice (rules the schema checks in code), and which are advanced. A field without a
-// hint still gets an input, labelled with its name, so a new estimator works before it gets words.
+// after some choice (rules the schema checks in code), which are advanced, which list what the
+// coordinator holds (uploaded datasets, trained models) and which the coordinator fills in
+// itself. A field without a hint still gets an input, labelled with its name, so a new estimator
+// works before it gets words.
 import type { ShownWhen } from './formFields';
+
+/**
+ * What a field's select lists besides the schema's own options, read from the coordinator
+ * (submitChoices.ts): labeled uploads (what training takes), completed gradient workloads (the
+ * models inference runs), or uploads with the chosen model's feature count.
+ */
+export const CHOICE_SOURCES = ['labeled-datasets', 'trained-models', 'datasets-for-model'] as const;
+export type ChoiceSource = (typeof CHOICE_SOURCES)[number];
 
 export interface FieldHint {
   label?: string;
@@ -17,6 +27,8 @@ export interface FieldHint {
   code?: boolean;
   /** What an empty input shows, where the schema's default is not what an empty field means. */
   placeholder?: string;
+  /** A select of what the coordinator holds, besides the schema's own options. */
+  choices?: ChoiceSource;
 }
 
 export interface EstimatorHint {
@@ -25,6 +37,8 @@ export interface EstimatorHint {
   /** The folded section of advanced fields. Default "Training details (advanced)". */
   advancedTitle?: string;
   fields: Record<string, FieldHint>;
+  /** Spec fields the coordinator fills in at submission: never on the form (keys inside `spec`). */
+  omitted?: string[];
 }
 
 /** The kernel a new "Your WGSL kernel" form opens with: pi, as a kernel. */
@@ -150,19 +164,20 @@ export const GRADIENT_HINT: EstimatorHint = {
   fields: {
     model: {
       label: 'Model',
-      help: 'softmax: one linear layer (multinomial logistic regression). mlp: one hidden ReLU layer.',
+      help: 'softmax: one linear layer (multinomial logistic regression). mlp: hidden ReLU layers, then a linear one.',
       initial: 'softmax',
     },
     hidden: {
       label: 'Hidden units',
-      help: 'Width of the MLP’s hidden layer.',
+      help: 'Width of the MLP’s hidden layer: one number, or several like 128, 64 for several layers (input side first).',
       initial: '64',
       shownWhen: { key: 'spec.model', values: ['mlp'] },
     },
     dataset: {
       label: 'Dataset',
-      help: 'mnist: 28×28 handwritten digits, 8,000 to train on and 2,000 held out. blobs: synthetic clusters of any size.',
+      help: 'mnist: 28×28 handwritten digits, 8,000 to train on and 2,000 held out. blobs: synthetic clusters of any size. Or a labeled CSV of yours (upload it under Your data): standardised per column, a fifth held out.',
       initial: 'mnist',
+      choices: 'labeled-datasets',
     },
     'blobs.train': { label: 'Training examples', shownWhen: BLOBS },
     'blobs.test': { label: 'Held-out examples', shownWhen: BLOBS },
@@ -235,6 +250,37 @@ export const GRADIENT_HINT: EstimatorHint = {
     maxStaleness: {
       label: 'Max staleness',
       help: '0: each step waits for all its shards. k > 0: volunteers may run up to k steps ahead on older parameters (a stale gradient counts less), so one slow tab does not stall the rest.',
+      advanced: true,
+    },
+  },
+  omitted: ['data'],
+};
+
+/** The inference form: a completed training workload's model over an uploaded dataset. */
+export const INFERENCE_HINT: EstimatorHint = {
+  title: 'Predict with a trained model',
+  summary:
+    'Runs a completed gradient workload’s final model over every row of an uploaded dataset: each unit is a slice of rows, predicted in volunteers’ browsers and checked between them. Gives each row’s class and class probabilities (CSV), and the accuracy where the dataset has labels.',
+  advancedTitle: 'Agreement (advanced)',
+  fields: {
+    workload: {
+      label: 'Model',
+      help: 'A completed gradient workload: its final parameters are the model, pinned by their hash.',
+      choices: 'trained-models',
+    },
+    dataset: {
+      label: 'Dataset',
+      help: 'An upload with as many feature columns as the model takes; a label column, if any, gives the accuracy.',
+      choices: 'datasets-for-model',
+    },
+    rowsPerUnit: {
+      label: 'Rows per unit',
+      help: 'Rows one work unit predicts. Empty: the coordinator sizes units by the model’s work per row.',
+      placeholder: 'sized by the model',
+    },
+    tolerance: {
+      label: 'Agreement tolerance',
+      help: 'Largest difference between two volunteers’ probabilities for a row (absolute); their classes must match exactly.',
       advanced: true,
     },
   },

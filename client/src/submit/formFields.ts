@@ -3,8 +3,11 @@
 // these, so a new estimator's spec gets a form without new form code. A union of objects told
 // apart by one literal field (`optimizer: { name: 'sgd', ... } | { name: 'adam', ... }`) becomes
 // a choice for that field plus every option's fields, each shown only while its option is chosen.
-// A list of strings (a kernel's output names) is one input of comma-separated items; a string a
-// hint marks as code (a WGSL kernel's source) gets a code editor (estimatorHints.ts).
+// A list of strings (a kernel's output names) is one input of comma-separated items; a number
+// that may also be a list of numbers (an mlp's hidden widths: 64 or [128, 64]) is one input
+// taking either; a set of named strings that also takes other strings of a pattern (a built-in
+// dataset, or an uploaded one's id) is an open choice, its other values listed by the page; a
+// string a hint marks as code (a WGSL kernel's source) gets a code editor (estimatorHints.ts).
 import { z } from 'zod';
 
 export const FIELD_KINDS = [
@@ -33,10 +36,14 @@ export interface FormField {
   exclusiveMaximum?: boolean;
   minLength?: number;
   maxLength?: number;
-  /** A list's bounds on its number of items. */
+  /** A list's bounds on its number of items (also of an `orList` number's list). */
   minItems?: number;
   maxItems?: number;
+  /** An integer or number field that also takes a list of such numbers, typed `[a, b]`. */
+  orList?: boolean;
   options?: string[];
+  /** A choice that also takes values beyond `options` (an uploaded dataset's id). */
+  open?: boolean;
   description?: string;
   /** Shown (and sent) only while the field `key` holds one of `values`. */
   shownWhen?: ShownWhen;
@@ -128,6 +135,50 @@ function leaf(path: string[], node: JsonSchema, required: boolean): FormField | 
   }
 }
 
+/** A union's own default and description, where it has them: its field's. */
+function ownOf(node: JsonSchema): JsonSchema {
+  return {
+    ...(node.default !== undefined ? { default: node.default } : {}),
+    ...(node.description !== undefined ? { description: node.description } : {}),
+  };
+}
+
+/** A union of a number and a list of the same numbers: one field taking either, or null. */
+function numberOrList(
+  node: JsonSchema,
+  options: JsonSchema[],
+  path: string[],
+  required: boolean,
+): FormField | null {
+  const single = options.find((o) => o.type === 'integer' || o.type === 'number');
+  const list = options.find((o) => o.type === 'array' && o.items?.type === single?.type);
+  if (options.length !== 2 || !single || !list) return null;
+  const field = leaf(path, { ...single, ...ownOf(node) }, required);
+  if (!field) return null;
+  return {
+    ...field,
+    orList: true,
+    ...(list.minItems !== undefined ? { minItems: list.minItems } : {}),
+    ...(list.maxItems !== undefined ? { maxItems: list.maxItems } : {}),
+  };
+}
+
+/** A union of named strings and any other string (of a pattern): an open choice, or null. */
+function openChoice(
+  node: JsonSchema,
+  options: JsonSchema[],
+  path: string[],
+  required: boolean,
+): FormField | null {
+  const named = options.find(
+    (o) => Array.isArray(o.enum) && o.enum.every((v) => typeof v === 'string'),
+  );
+  const other = options.find((o) => o.type === 'string' && o.enum === undefined);
+  if (options.length !== 2 || !named || !other) return null;
+  const field = leaf(path, { ...named, ...ownOf(node) }, required);
+  return field && { ...field, open: true };
+}
+
 /** The property every option fixes to a different string: the union's tag, or null. */
 function tagOf(options: JsonSchema[]): string | null {
   const first = options[0]?.properties;
@@ -186,7 +237,10 @@ function walk(node: JsonSchema, path: string[], required: boolean, shape: FormSh
   }
   const options = node.oneOf ?? node.anyOf;
   if (options) {
-    walkUnion(options, path, required, shape);
+    const either =
+      numberOrList(node, options, path, required) ?? openChoice(node, options, path, required);
+    if (either) shape.fields.push(either);
+    else walkUnion(options, path, required, shape);
     return;
   }
   const field = leaf(path, node, required);

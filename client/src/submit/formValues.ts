@@ -1,6 +1,7 @@
 // From what the person typed to a request body, and from zod's or the server's complaints to a
-// message per field. Numbers may be written 1e9, 2^30 or 1,000,000; lists as "a, b, c". A
-// kernel's compile error keeps the line it points at, for the code editor to mark.
+// message per field. Numbers may be written 1e9, 2^30 or 1,000,000; lists as "a, b, c"; a field
+// that takes a number or a list of numbers (an mlp's hidden widths) takes "64", "128, 64" or
+// "[128, 64]". A kernel's compile error keeps the line it points at, for the code editor to mark.
 import {
   fieldErrorsFromIssues,
   messageWithoutLocation,
@@ -27,6 +28,26 @@ export function parseNumber(text: string): number | null {
   if (power) return Number(power[1]) ** Number(power[2]);
   if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(compact)) return null;
   return Number(compact);
+}
+
+/** `[128, 64]` or `128, 64` → [128, 64]; null when it is not a list of numbers. */
+export function parseNumberList(text: string): number[] | null {
+  const trimmed = text.trim();
+  const inner = trimmed.startsWith('[') ? /^\[(.*)\]$/s.exec(trimmed)?.[1] : trimmed;
+  if (inner === undefined) return null;
+  if (inner.trim() === '') return [];
+  const items = inner.split(',').map(parseNumber);
+  return items.every((n) => n !== null) ? (items as number[]) : null;
+}
+
+/**
+ * Whether a number-or-list input holds a list: brackets, or commas that are not a thousands
+ * separator (`128, 64` is two widths, `4,096` one).
+ */
+export function isNumberListText(text: string): boolean {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) return true;
+  return trimmed.includes(',') && !/^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$/.test(trimmed);
 }
 
 /** `hit, steps` → ['hit', 'steps']; empty items (a trailing comma) are dropped. */
@@ -87,6 +108,15 @@ export function buildBody(
       setIn(body, field.path, listItems(raw));
       continue;
     }
+    if (field.orList && isNumberListText(raw)) {
+      const items = parseNumberList(raw);
+      if (items === null) {
+        errors.push({ path: field.key, message: 'enter a number, or a list like 128, 64' });
+        continue;
+      }
+      setIn(body, field.path, items);
+      continue;
+    }
     if (field.kind === 'integer' || field.kind === 'number') {
       const n = parseNumber(raw);
       if (n === null) {
@@ -112,9 +142,12 @@ export function checkForm(
   const { body, errors } = buildBody(fields, fixed, values);
   const parsed = submitWorkloadSchema.safeParse(body);
   const schemaErrors = parsed.success ? [] : fieldErrorsFromIssues(parsed.error.issues);
-  // An empty or unreadable field gets its plain message, not the schema's "expected number".
+  // An empty or unreadable field gets its plain message, not the schema's "expected number",
+  // nor its object's "spec is required" when every field of it was left empty.
   const unparsable = new Set(errors.map((e) => e.path));
-  const all = [...errors, ...schemaErrors.filter((e) => !unparsable.has(e.path))];
+  const said = (path: string) =>
+    unparsable.has(path) || [...unparsable].some((p) => p.startsWith(`${path}.`));
+  const all = [...errors, ...schemaErrors.filter((e) => !said(e.path))];
   if (all.length > 0) return { ok: false, errors: all };
   // The body as typed, not the parsed one: defaults stay the coordinator's to fill in.
   return { ok: true, body: body as SubmitWorkloadInput };

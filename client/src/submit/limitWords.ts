@@ -38,7 +38,8 @@ function defaultWords(value: unknown): string {
 }
 
 /**
- * The limits part: "integer, 1 to 2^50", "number, > 0 and ≤ 100", "call or put", "a, b or c",
+ * The limits part: "integer, 1 to 2^50", "number, > 0 and ≤ 100", "integer, 1 to 4,096, or a
+ * list of 1 to 8", "call or put", "a, b or c", "mnist, blobs or one of yours",
  * "comma-separated, 1 to 8 names".
  */
 export function limitWords(field: FormField): string {
@@ -47,7 +48,18 @@ export function limitWords(field: FormField): string {
     case 'integer':
     case 'number': {
       const range = rangeWords(field);
-      parts.push(range ? `${field.kind}, ${range}` : field.kind);
+      const one = range ? `${field.kind}, ${range}` : field.kind;
+      if (!field.orList) {
+        parts.push(one);
+        break;
+      }
+      const { minItems: lo, maxItems: hi } = field;
+      // "integer, 1 to 4,096, or a list of 1 to 8"
+      parts.push(
+        lo !== undefined && hi !== undefined
+          ? `${one}, or a list of ${lo} to ${hi}`
+          : `${one}, or a list`,
+      );
       break;
     }
     case 'string':
@@ -74,7 +86,8 @@ export function limitWords(field: FormField): string {
       break;
     }
     case 'choice': {
-      const options = field.options ?? [];
+      // An open choice also takes what the coordinator lists (a researcher's uploads).
+      const options = [...(field.options ?? []), ...(field.open ? ['one of yours'] : [])];
       parts.push(
         options.length > 2
           ? `${options.slice(0, -1).join(', ')} or ${options.at(-1)}`

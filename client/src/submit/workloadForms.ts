@@ -1,14 +1,17 @@
 // The workload types the submit page offers, read from the registry: one per Monte Carlo
-// estimator in montecarloSpecSchema, each with its form fields, and one for gradient training
-// (gradientSpecSchema). Registering an estimator adds it here.
+// estimator in montecarloSpecSchema, each with its form fields, one for gradient training
+// (gradientSpecSchema) and one for inference with a trained model (inferenceSpecSchema).
+// Registering an estimator adds it here.
 import { montecarloSpecSchema, redundancySchema } from '@tessera/shared';
 import { gradientSpecSchema } from '@tessera/shared/kinds/gradient/gradientSpec';
+import { inferenceSpecSchema } from '@tessera/shared/kinds/inference/inferenceSpec';
 import { workloadNameSchema, type WorkloadKind } from '@tessera/shared/workloadSpec';
 import { z } from 'zod';
 import {
   COMMON_HINTS,
   ESTIMATOR_HINTS,
   GRADIENT_HINT,
+  INFERENCE_HINT,
   type EstimatorHint,
   type FieldHint,
 } from './estimatorHints';
@@ -55,7 +58,9 @@ function formOf(
   const specHints = Object.fromEntries(
     Object.entries(hint?.fields ?? {}).map(([key, value]) => [`spec.${key}`, value]),
   );
-  const fields = spec.fields.map((f) => {
+  const omitted = (hint?.omitted ?? []).map((key) => `spec.${key}`);
+  const onForm = (f: FormField) => !omitted.some((o) => f.key === o || f.key.startsWith(`${o}.`));
+  const fields = spec.fields.filter(onForm).map((f) => {
     const shownWhen = f.shownWhen ?? specHints[f.key]?.shownWhen;
     // A string the hint marks as code gets the code editor and is sent untrimmed.
     const kind = f.kind === 'string' && specHints[f.key]?.code ? 'code' : f.kind;
@@ -88,7 +93,11 @@ function buildForms(): WorkloadForm[] {
     title: 'gradient',
     summary: 'Data-parallel training.',
   });
-  return [...montecarlo, gradient];
+  const inference = formOf('inference/predict', 'inference', inferenceSpecSchema, INFERENCE_HINT, {
+    title: 'inference',
+    summary: 'A trained model over an uploaded dataset.',
+  });
+  return [...montecarlo, gradient, inference];
 }
 
 export const WORKLOAD_FORMS: readonly WorkloadForm[] = buildForms();

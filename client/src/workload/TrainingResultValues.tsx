@@ -1,6 +1,7 @@
 // A gradient workload's result: how far it trained, its latest figures, and the downloads: the
 // parameters as float32 bytes (GET /api/workloads/:id/result?format=bin, the layout of
-// shared/src/kinds/gradient/gradientModel.ts) and the metrics as JSON.
+// shared/src/kinds/gradient/gradientModel.ts) and the metrics as JSON; once it completes, the
+// way to run its model over a dataset (the submit page's inference form).
 import { accuracyWords, lossWords, stepsWords, wholeNumber } from '../dashboard/formatting';
 import { parameterBytesWords, type TrainingResult } from './trainingView';
 
@@ -44,6 +45,16 @@ export function TrainingResultValues({ id, result }: { id: string; result: Train
           Metrics (JSON)
         </a>
       </p>
+      {result.final && (
+        <p>
+          <a
+            href={`/submit?type=inference/predict&workload=${encodeURIComponent(id)}`}
+            data-testid="predict-link"
+          >
+            Predict with this model →
+          </a>
+        </p>
+      )}
       {!result.final && (
         <p className="panel-note">
           The parameters so far, at step {wholeNumber(result.version)}; the final ones once training

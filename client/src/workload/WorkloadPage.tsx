@@ -1,8 +1,10 @@
 // One workload's page ('/workloads/:id'): status and progress, the running answer charted with
-// its interval (a gradient workload: its training curve by step), the result's values and its
-// downloads. The first view comes from REST; from then on every change arrives over the
-// /dashboard namespace (no polling).
+// its interval (a gradient workload: its training curve by step; an inference workload: rows
+// predicted, accuracy and the predicted classes), the result's values and its downloads. The
+// first view comes from REST; from then on every change arrives over the /dashboard namespace
+// (no polling).
 import { useEffect, useState } from 'react';
+import { resolvedInferenceSchema } from '@tessera/shared/kinds/inference/inferenceSpec';
 import { ConnectionBadge } from '../dashboard/ConnectionBadge';
 import { duration, percent, stepsWords, wholeNumber } from '../dashboard/formatting';
 import { ProgressBar } from '../dashboard/ProgressBar';
@@ -11,11 +13,16 @@ import { StatusBadge } from '../dashboard/StatusBadge';
 import { useDashboardFeed } from '../dashboard/useDashboardFeed';
 import { etaWords } from '../dashboard/WorkloadsPanel';
 import { CapableVolunteers } from './CapableVolunteers';
+import { DatasetName } from './DatasetName';
+import { InferencePanel } from './InferencePanel';
+import { InferenceResultValues } from './InferenceResultValues';
+import { hashPrefix, inferenceResultOf } from './inferenceView';
 import { RunningAnswerPanel } from './RunningAnswerPanel';
 import { ResultValues } from './ResultValues';
 import { TrainingPanel } from './TrainingPanel';
 import { TrainingResultValues } from './TrainingResultValues';
 import { trainingNow, trainingResultOf } from './trainingView';
+import { useDatasetInfo, type DatasetLookup } from './useDatasetInfo';
 import { fetchWorkloadView, type LoadedView } from './workloadView';
 
 /** How often a running workload's REST view is read again. */
@@ -59,11 +66,16 @@ export function WorkloadPage({ id }: { id: string }) {
   const name = live?.name ?? view?.name ?? id;
   const createdAt = live?.createdAt ?? (view ? Date.parse(view.createdAt) : null);
   const endedAt = live?.completedAt ?? (view?.completedAt ? Date.parse(view.completedAt) : null);
-  const training = (live?.kind ?? view?.kind) === 'gradient';
+  const kind = live?.kind ?? view?.kind;
+  const training = kind === 'gradient';
+  const inference = kind === 'inference';
   const kernel = (live?.estimator ?? view?.spec.estimator) === 'wgsl';
   const capable = view?.capableVolunteers;
   const trainingResult = training ? trainingResultOf(result) : null;
   const trainingFigures = training ? trainingNow(live?.training ?? null, trainingResult) : null;
+  const inferenceResult = inference ? inferenceResultOf(result) : null;
+  const datasetId = typeof view?.spec.dataset === 'string' ? view.spec.dataset : null;
+  const dataset = useDatasetInfo(datasetId);
 
   useEffect(() => {
     document.title = `Tessera — ${name}`;
@@ -156,6 +168,8 @@ export function WorkloadPage({ id }: { id: string }) {
               steps={followed?.steps ?? []}
               final={result?.final === true}
             />
+          ) : inference ? (
+            <InferencePanel id={id} status={status} result={inferenceResult} />
           ) : (
             <RunningAnswerPanel
               status={status}
@@ -175,6 +189,8 @@ export function WorkloadPage({ id }: { id: string }) {
             </h2>
             {trainingResult ? (
               <TrainingResultValues id={id} result={trainingResult} />
+            ) : inferenceResult ? (
+              <InferenceResultValues id={id} result={inferenceResult} dataset={dataset} />
             ) : result ? (
               <>
                 <ResultValues result={result} />
@@ -203,7 +219,7 @@ export function WorkloadPage({ id }: { id: string }) {
                 <dt>kind</dt>
                 <dd>{view.kind}</dd>
                 {Object.entries(view.spec).map(([key, value]) => (
-                  <FragmentRow key={key} name={key} value={value} />
+                  <SpecRow key={key} kind={view.kind} name={key} value={value} dataset={dataset} />
                 ))}
                 <dt>submitted</dt>
                 <dd>{new Date(view.createdAt).toLocaleString('en-GB')}</dd>
@@ -229,7 +245,7 @@ export function WorkloadPage({ id }: { id: string }) {
 
 /**
  * A spec value: nested options (params, optimizer, blobs) as "name: value" pairs, a list of
- * names (a kernel's outputs) as "a, b".
+ * names or numbers (a kernel's outputs, an mlp's hidden widths) as "a, b".
  */
 function specWords(value: unknown): string {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
@@ -237,8 +253,69 @@ function specWords(value: unknown): string {
       .map(([key, inner]) => `${key}: ${specWords(inner)}`)
       .join(', ');
   }
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(', ');
+  // A kernel's outputs (names), an mlp's hidden widths (numbers).
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) {
+    return value.join(', ');
+  }
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * One spec entry, said for a reader: an uploaded dataset by its name beside its id, the model an
+ * inference runs as a link to its training workload, and what the coordinator resolved for it
+ * as the model's layers, version and hash; every other entry as it is.
+ */
+function SpecRow(props: { kind: string; name: string; value: unknown; dataset: DatasetLookup }) {
+  const { kind, name, value } = props;
+  if (name === 'dataset' && typeof value === 'string') {
+    return (
+      <>
+        <dt>dataset</dt>
+        <dd data-testid="spec-dataset">
+          <DatasetName id={value} lookup={props.dataset} />
+        </dd>
+      </>
+    );
+  }
+  if (kind === 'inference' && name === 'workload' && typeof value === 'string') {
+    return (
+      <>
+        <dt>model from</dt>
+        <dd className="num">
+          <a href={`/workloads/${encodeURIComponent(value)}`}>{value}</a>
+        </dd>
+      </>
+    );
+  }
+  const resolved =
+    kind === 'inference' && name === 'resolved' && resolvedInferenceSchema.safeParse(value);
+  if (resolved && resolved.success) {
+    const r = resolved.data;
+    const config = r.modelConfig;
+    const layers = [
+      config.inputSize,
+      ...(config.model === 'mlp' ? config.hidden : []),
+      config.classes,
+    ];
+    return (
+      <>
+        <dt>model</dt>
+        <dd className="num">
+          {config.model} {layers.join(' → ')} ({wholeNumber(r.parameterCount)} parameters)
+        </dd>
+        <dt>model version</dt>
+        <dd className="num">
+          {wholeNumber(r.version)}, hash <code title={r.modelHash}>{hashPrefix(r.modelHash)}</code>
+        </dd>
+        <dt>rows</dt>
+        <dd className="num">
+          {wholeNumber(r.rows)} ({wholeNumber(r.rowsPerUnit)} per unit)
+          {r.labeled ? ', labeled' : ''}
+        </dd>
+      </>
+    );
+  }
+  return <FragmentRow name={name} value={value} />;
 }
 
 function FragmentRow({ name, value }: { name: string; value: unknown }) {

@@ -25,14 +25,20 @@ function field(key: string) {
 }
 
 describe('workload forms', () => {
-  test('one form per registered Monte Carlo estimator, pi first, then gradient training', () => {
-    assert.equal(WORKLOAD_FORMS.length, montecarloSpecSchema.options.length + 1);
+  test('one form per registered Monte Carlo estimator, pi first, then training and inference', () => {
+    assert.equal(WORKLOAD_FORMS.length, montecarloSpecSchema.options.length + 2);
     assert.equal(WORKLOAD_FORMS[0]!.id, 'montecarlo/pi');
-    assert.equal(WORKLOAD_FORMS.at(-1)!.id, 'gradient/train');
+    assert.deepEqual(
+      WORKLOAD_FORMS.slice(-2).map((f) => f.id),
+      ['gradient/train', 'inference/predict'],
+    );
     for (const form of WORKLOAD_FORMS) {
       assert.ok(form.specFields.length > 0, form.id);
       assert.notEqual(form.title, form.id.split('/')[1], `${form.id} has no title hint`);
-      // Every form opens on values the coordinator would accept as they are.
+      // Inference names a model and a dataset only the coordinator can list
+      // (researcherForms.test.ts).
+      if (form.kind === 'inference') continue;
+      // Every other form opens on values the coordinator would accept as they are.
       const checked = checkForm(allFields(form), form.fixed, initialValues(form));
       assert.equal(checked.ok, true, `${form.id}: ${JSON.stringify(checked)}`);
     }
@@ -246,5 +252,31 @@ describe('the gradient training form', () => {
       'spec.batchSize': '5000 is more than the 600 training examples',
     });
     assert.deepEqual(server.general, ['spec.hidden: softmax has no hidden layer']);
+  });
+
+  test('hidden takes one width or a list of widths, [128, 64]', () => {
+    const hidden = gradientField('spec.hidden');
+    assert.equal(hidden.kind, 'integer');
+    assert.equal(hidden.orList, true);
+    assert.equal(limitWords(hidden), 'integer, 1 to 4,096, or a list of 1 to 8 · optional');
+    const mlp = { ...initialValues(gradient), 'spec.model': 'mlp' };
+    const specOf = (typed: string) => {
+      const checked = checkForm(fields, gradient.fixed, { ...mlp, 'spec.hidden': typed });
+      return checked.ok ? (checked.body.spec as { hidden: unknown }).hidden : checked.errors;
+    };
+    assert.equal(specOf('64'), 64);
+    assert.deepEqual(specOf('[128, 64]'), [128, 64]);
+    assert.deepEqual(specOf(' [ 256,128 , 2^5 ] '), [256, 128, 32]);
+    const unreadable = specOf('[128, x]') as Array<{ path: string; message: string }>;
+    assert.deepEqual(
+      unreadable.map((e) => e.path),
+      ['spec.hidden'],
+    );
+    assert.match(unreadable[0]!.message, /^enter a number, or a list like /);
+    const errors = specOf('[128, 0]') as Array<{ path: string; message: string }>;
+    const shown = fields.filter((f) => isShown(f, mlp));
+    assert.deepEqual(Object.fromEntries(placeErrors(errors, shown).byField), {
+      'spec.hidden': 'item 2: hidden must be >= 1',
+    });
   });
 });

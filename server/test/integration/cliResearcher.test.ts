@@ -367,9 +367,12 @@ describe('tessera researcher commands', { timeout: 240_000 }, () => {
         /^tessera: --format bin writes binary \(float32 bytes\): give --out FILE\n/,
       );
 
-      const badFormat = await tessera(['result', trainedId, '--format', 'csv'], { env: auth });
+      const badFormat = await tessera(['result', trainedId, '--format', 'xml'], { env: auth });
       assert.equal(badFormat.code, 2);
-      assert.match(badFormat.stderr, /^tessera: --format must be json or bin\n/);
+      assert.match(badFormat.stderr, /^tessera: --format must be json, bin or csv\n/);
+      const csv = await tessera(['result', trainedId, '--format', 'csv'], { env: auth });
+      assert.equal(csv.code, 1);
+      assert.match(csv.stderr, /format=csv is for inference workloads/);
 
       const pi = (await api(c.url, 'POST', '/api/workloads', PI_BODY)).body.id as string;
       try {

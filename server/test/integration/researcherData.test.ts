@@ -299,6 +299,9 @@ describe("researchers' own data: upload, train, infer", () => {
     assert.equal(result.rows, 70);
     assert.equal(result.labeled, false);
     assert.deepEqual(result.predictions, Array.from(expected.classes));
+    const perClass = [0, 0, 0];
+    for (const k of expected.classes) perClass[k]! += 1;
+    assert.deepEqual(result.classCounts, perClass);
 
     const csv = await fetch(`${c.url}/api/workloads/${id}/result?format=csv`);
     assert.equal(csv.status, 200);

@@ -4,7 +4,7 @@ export function npyBytes(
   rows: number[][],
   dtype: '<f4' | '<f8' = '<f4',
   header?: string,
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const columns = rows[0]?.length ?? 0;
   let dict =
     header ??

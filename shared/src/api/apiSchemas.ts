@@ -110,6 +110,8 @@ export const inferenceResultSchema = workloadResultSchema.extend({
   rows: count,
   rowsPredicted: count,
   classes: z.number().int().min(2),
+  /** Rows predicted as each class so far. */
+  classCounts: z.array(count),
   labeled: z.boolean(),
   correct: count.optional(),
   accuracy: z.number().min(0).max(1).nullable().optional(),

@@ -1,8 +1,8 @@
 // The typed client for the coordinator's REST API (DESIGN.md section 3): the one place outside
 // the server that knows its paths, methods and shapes. Used by the `tessera` CLI and the web
 // client's /submit page; runs wherever `fetch` does (Node 20, browsers). Every answer is parsed
-// by the schemas in apiSchemas.ts; every failure is an ApiError.
-import type { z } from 'zod';
+// by the schemas in apiSchemas.ts and datasetSchemas.ts; every failure is an ApiError.
+import { z } from 'zod';
 import { ERROR_CODES } from '../errors';
 import type { WorkloadView, submitWorkloadSchema } from '../workloadSpec';
 import { ApiError, CLIENT_ERROR_CODES, networkFailureWords } from './apiError';
@@ -17,6 +17,13 @@ import {
   type PlatformStats,
   type WorkloadResult,
 } from './apiSchemas';
+import {
+  datasetDetailSchema,
+  datasetInfoSchema,
+  datasetListSchema,
+  type DatasetDetail,
+  type DatasetInfo,
+} from './datasetSchemas';
 
 /** What a researcher may send to POST /api/workloads: defaults (redundancy...) may be left out. */
 export type SubmitWorkloadInput = z.input<typeof submitWorkloadSchema>;
@@ -34,6 +41,16 @@ export interface TesseraClientOptions {
 }
 
 type Method = 'GET' | 'POST' | 'DELETE';
+
+/** A request body: JSON (a value) or a CSV file's bytes as they are. */
+type Body = { json: unknown } | { csv: Blob | string };
+
+/** What POST /api/datasets answered. */
+export interface DatasetUpload {
+  dataset: DatasetInfo;
+  /** False when the coordinator already held this exact content (200, not 201). */
+  created: boolean;
+}
 
 /** A gradient workload's parameters as GET /api/workloads/:id/result?format=bin sends them. */
 export interface ParameterBytes {
@@ -61,7 +78,7 @@ export class TesseraClient {
 
   /** POST /api/workloads: the coordinator validates the body; field errors come back as details. */
   submit(body: SubmitWorkloadInput): Promise<WorkloadView> {
-    return this.call('POST', '/api/workloads', workloadViewSchema, body);
+    return this.call('POST', '/api/workloads', workloadViewSchema, { json: body });
   }
 
   list(): Promise<WorkloadView[]> {
@@ -132,6 +149,38 @@ export class TesseraClient {
     return this.call('GET', '/api/stats', platformStatsSchema);
   }
 
+  /**
+   * POST /api/datasets: a CSV (header row; numeric feature columns; an optional integer `label`
+   * column) sent as it is, named `name`. A browser streams a File from disk; a refusal names
+   * the line (and column) in its message and in `fieldErrors`. No timeout: a large file takes
+   * as long as the connection needs; pass `signal` to give up.
+   */
+  async uploadDataset(
+    csv: Blob | string,
+    name: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<DatasetUpload> {
+    const path = `/api/datasets?name=${encodeURIComponent(name)}`;
+    const response = await this.send('POST', path, 'application/json', { csv }, options.signal);
+    const dataset = await this.answer('POST', path, response, datasetInfoSchema);
+    return { dataset, created: response.status === 201 };
+  }
+
+  /** GET /api/datasets: every uploaded dataset's summary. */
+  async datasets(): Promise<DatasetInfo[]> {
+    return (await this.call('GET', '/api/datasets', datasetListSchema)).datasets;
+  }
+
+  /** GET /api/datasets/:id: the summary, column names and standardisation statistics. */
+  dataset(id: string): Promise<DatasetDetail> {
+    return this.call('GET', `/api/datasets/${encodeURIComponent(id)}`, datasetDetailSchema);
+  }
+
+  /** DELETE /api/datasets/:id; CONFLICT while a queued or running workload uses the dataset. */
+  async deleteDataset(id: string): Promise<void> {
+    await this.call('DELETE', `/api/datasets/${encodeURIComponent(id)}`, z.undefined());
+  }
+
   /** Where a person can watch a workload live (the web client's workload page). */
   workloadPageUrl(id: string): string {
     return `${this.baseUrl}/workloads/${encodeURIComponent(id)}`;
@@ -145,9 +194,19 @@ export class TesseraClient {
     method: Method,
     path: string,
     schema: z.ZodType<T>,
-    body?: unknown,
+    body?: Body,
   ): Promise<T> {
     const response = await this.send(method, path, 'application/json', body);
+    return this.answer(method, path, response, schema);
+  }
+
+  /** Reads a JSON answer: the parsed body of a 2xx, else the coordinator's error. */
+  private async answer<T>(
+    method: Method,
+    path: string,
+    response: Response,
+    schema: z.ZodType<T>,
+  ): Promise<T> {
     let text: string;
     try {
       text = await response.text();
@@ -174,24 +233,39 @@ export class TesseraClient {
     return parsed.data;
   }
 
-  /** Sends one request; the body is still to be read (within the same timeout). */
+  /**
+   * Sends one request; the body is still to be read (within the same timeout). A CSV upload
+   * has no timeout of its own: only `signal` ends it early.
+   */
   private async send(
     method: Method,
     path: string,
     accept: string,
-    body?: unknown,
+    body?: Body,
+    signal?: AbortSignal,
   ): Promise<Response> {
     const headers: Record<string, string> = { accept };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    let sent: string | Blob | undefined;
+    if (body !== undefined && 'json' in body) {
+      headers['content-type'] = 'application/json';
+      sent = JSON.stringify(body.json);
+    } else if (body !== undefined) {
+      headers['content-type'] = 'text/csv';
+      sent = body.csv;
+    }
+    const upload = body !== undefined && 'csv' in body;
+    const ends = upload ? signal : (signal ?? AbortSignal.timeout(this.timeoutMs));
     try {
       return await this.fetchImpl(`${this.baseUrl}${path}`, {
         method,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        ...(sent !== undefined ? { body: sent } : {}),
+        ...(ends ? { signal: ends } : {}),
       });
     } catch (error) {
+      // A caller's own abort is theirs to report, not the network's.
+      if (signal?.aborted) throw error;
       throw this.unreachable(error);
     }
   }

@@ -67,6 +67,8 @@ export interface RowsPlan {
 interface InferenceAggregate {
   predicted: number;
   correct: number;
+  /** Rows predicted as each class. */
+  perClass: number[];
 }
 
 function matches(classes: Uint8Array, labels: Uint8Array): number {
@@ -77,10 +79,22 @@ function matches(classes: Uint8Array, labels: Uint8Array): number {
 
 function unitTally(unit: UnitRow, result: InferenceResult): InferenceAggregate {
   const { labels } = unit.plan as RowsPlan;
+  const perClass = new Array<number>(result.classCount).fill(0);
+  for (const c of result.classes) perClass[c]! += 1;
   return {
     predicted: result.classes.length,
     correct: labels ? matches(result.classes, Buffer.from(labels, 'base64')) : 0,
+    perClass,
   };
+}
+
+/** The tally with a unit's added (sign 1) or taken out (sign -1). */
+function tallied(was: InferenceAggregate, unit: InferenceAggregate, sign: 1 | -1) {
+  return {
+    predicted: was.predicted + sign * unit.predicted,
+    correct: was.correct + sign * unit.correct,
+    perClass: was.perClass.map((n, c) => n + sign * (unit.perClass[c] ?? 0)),
+  } satisfies InferenceAggregate;
 }
 
 function specOf(meta: { spec: unknown }): StoredInferenceSpec {
@@ -175,7 +189,11 @@ export class InferenceKind implements KindPlugin {
       spec: stored,
       unitsTotal: units.length,
       units,
-      aggregate: { predicted: 0, correct: 0 } satisfies InferenceAggregate,
+      aggregate: {
+        predicted: 0,
+        correct: 0,
+        perClass: new Array<number>(model.config.classes).fill(0),
+      } satisfies InferenceAggregate,
       blobs,
     };
   }
@@ -319,11 +337,7 @@ export class InferenceKind implements KindPlugin {
   ): Promise<ValidatedOutcome> {
     const workload = (await tx.workload(meta.id))!;
     const was = workload.aggregate as InferenceAggregate;
-    const add = unitTally(unit, canonical as InferenceResult);
-    await tx.setAggregate(meta.id, {
-      predicted: was.predicted + add.predicted,
-      correct: was.correct + add.correct,
-    } satisfies InferenceAggregate);
+    await tx.setAggregate(meta.id, tallied(was, unitTally(unit, canonical as InferenceResult), 1));
     return {
       complete: workload.unitsValidated === workload.unitsTotal && workload.status === 'running',
       settle: false,
@@ -334,11 +348,7 @@ export class InferenceKind implements KindPlugin {
   async unfold(tx: Tx, meta: WorkloadMeta, unit: UnitRow, canonical: unknown): Promise<boolean> {
     const workload = (await tx.workload(meta.id))!;
     const was = workload.aggregate as InferenceAggregate;
-    const out = unitTally(unit, canonical as InferenceResult);
-    await tx.setAggregate(meta.id, {
-      predicted: was.predicted - out.predicted,
-      correct: was.correct - out.correct,
-    } satisfies InferenceAggregate);
+    await tx.setAggregate(meta.id, tallied(was, unitTally(unit, canonical as InferenceResult), -1));
     return true;
   }
 
@@ -357,12 +367,13 @@ export class InferenceKind implements KindPlugin {
   /** The dashboard's answer: the tally, without the predictions. */
   summary(view: WorkloadView): Record<string, unknown> {
     const { resolved, workload, dataset } = this.parseSpec(view.spec);
-    const { predicted, correct } = view.aggregate as InferenceAggregate;
+    const { predicted, correct, perClass } = view.aggregate as InferenceAggregate;
     return {
       kind: 'inference',
       rows: resolved.rows,
       rowsPredicted: predicted,
       classes: resolved.modelConfig.classes,
+      classCounts: perClass,
       labeled: resolved.labeled,
       ...(resolved.labeled
         ? { correct, accuracy: predicted > 0 ? correct / predicted : null }

@@ -1,0 +1,127 @@
+// The API client's dataset calls against a fetch that records what it was asked and answers as
+// the coordinator does: the CSV sent as it is (text/csv, the token, no timeout of its own), 201
+// and 200 told apart, the listing and detail parsed, a 204 delete, and refusals as ApiErrors
+// that keep their line and column.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ApiError, TesseraClient } from '../../src';
+
+const ID = 'ds-0123456789abcdef01234567';
+const INFO = {
+  id: ID,
+  name: 'clusters.csv',
+  rows: 3,
+  features: 2,
+  classes: 2,
+  labeled: true,
+  bytes: 27,
+  createdAt: 1,
+};
+
+interface Asked {
+  url: string;
+  init: RequestInit;
+}
+
+function fakeFetch(status: number, body: unknown): { fetch: typeof fetch; asked: Asked[] } {
+  const asked: Asked[] = [];
+  const fetchImpl = (async (url: string | URL | Request, init?: RequestInit) => {
+    asked.push({ url: String(url), init: init ?? {} });
+    const text = body === undefined ? null : JSON.stringify(body);
+    return new Response(text, {
+      status,
+      headers: text === null ? {} : { 'content-type': 'application/json' },
+    });
+  }) as typeof fetch;
+  return { fetch: fetchImpl, asked };
+}
+
+function client(fake: { fetch: typeof fetch }) {
+  return new TesseraClient({
+    baseUrl: 'http://coordinator:8080/',
+    token: 't0k',
+    fetch: fake.fetch,
+  });
+}
+
+describe('the API client’s datasets', () => {
+  test('an upload sends the CSV as it is, named, with the token and no timeout', async () => {
+    const fake = fakeFetch(201, INFO);
+    const csv = new Blob(['a,b,label\n1,2,0\n3,4,1\n5,6,1\n']);
+    const answer = await client(fake).uploadDataset(csv, 'my data.csv');
+    assert.deepEqual(answer, { dataset: INFO, created: true });
+    const [{ url, init }] = fake.asked as [Asked];
+    assert.equal(url, 'http://coordinator:8080/api/datasets?name=my%20data.csv');
+    assert.equal(init.method, 'POST');
+    assert.equal(init.body, csv);
+    assert.deepEqual(init.headers, {
+      accept: 'application/json',
+      authorization: 'Bearer t0k',
+      'content-type': 'text/csv',
+    });
+    // A large file takes as long as the connection needs.
+    assert.equal(init.signal, undefined);
+    const abort = new AbortController();
+    await client(fake).uploadDataset('a\n1\n', 'x.csv', { signal: abort.signal });
+    assert.equal(fake.asked[1]!.init.signal, abort.signal);
+  });
+
+  test('the same content again answers 200: not created', async () => {
+    const answer = await client(fakeFetch(200, INFO)).uploadDataset('a,label\n1,0\n', 'x.csv');
+    assert.equal(answer.created, false);
+  });
+
+  test('a refused CSV is an ApiError that keeps its line and column', async () => {
+    const refusal = {
+      error: {
+        code: 'BAD_REQUEST',
+        message: 'invalid dataset: line 3, column 2: not a number: "oops"',
+        details: [
+          { path: 'line 3, column 2', message: 'not a number: "oops"', line: 3, column: 2 },
+        ],
+      },
+    };
+    await assert.rejects(client(fakeFetch(400, refusal)).uploadDataset('x', 'x.csv'), (error) => {
+      assert.ok(error instanceof ApiError);
+      assert.equal(error.code, 'BAD_REQUEST');
+      assert.equal(error.status, 400);
+      assert.deepEqual(error.fieldErrors, [
+        { path: 'line 3, column 2', message: 'not a number: "oops"', line: 3, column: 2 },
+      ]);
+      return true;
+    });
+  });
+
+  test('list, detail and delete; a delete in use is CONFLICT', async () => {
+    const list = fakeFetch(200, { datasets: [INFO] });
+    assert.deepEqual(await client(list).datasets(), [INFO]);
+    assert.equal(list.asked[0]!.url, 'http://coordinator:8080/api/datasets');
+
+    const detail = { ...INFO, columns: ['a', 'b'], mean: [0, 1], std: [1, 2] };
+    assert.deepEqual(await client(fakeFetch(200, detail)).dataset(ID), detail);
+
+    const removed = fakeFetch(204, undefined);
+    assert.equal(await client(removed).deleteDataset(ID), undefined);
+    assert.equal(removed.asked[0]!.init.method, 'DELETE');
+    assert.equal(removed.asked[0]!.url, `http://coordinator:8080/api/datasets/${ID}`);
+
+    const inUse = {
+      error: {
+        code: 'CONFLICT',
+        message: `dataset ${ID} is used by workload abc; cancel or finish it first`,
+        details: { workloads: ['abc'] },
+      },
+    };
+    await assert.rejects(client(fakeFetch(409, inUse)).deleteDataset(ID), {
+      name: 'ApiError',
+      code: 'CONFLICT',
+      message: `dataset ${ID} is used by workload abc; cancel or finish it first`,
+    });
+  });
+
+  test('a listing of another shape is BAD_RESPONSE, not a crash later', async () => {
+    await assert.rejects(client(fakeFetch(200, { datasets: [{ id: 'x' }] })).datasets(), {
+      code: 'BAD_RESPONSE',
+    });
+  });
+});
