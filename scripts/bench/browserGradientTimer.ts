@@ -4,6 +4,7 @@
 import { GradientGpu } from '../../shared/src/gpu/gradientGpu';
 import type { ModelConfig } from '../../shared/src/kinds/gradient/gradientModel';
 import { decodeShard } from '../../shared/src/kinds/gradient/shardCodec';
+import { fromBase64, pageDevice, timeInPage, toBase64 } from './browserPageGpu';
 
 export interface GradientPageTiming {
   adapter: string;
@@ -15,24 +16,6 @@ export interface GradientPageTiming {
   correct: number;
 }
 
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let text = '';
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return btoa(text);
-}
-
-let device: Promise<GPUDevice> | undefined;
-
-async function openDevice(): Promise<GPUDevice> {
-  const adapter = await navigator.gpu?.requestAdapter();
-  if (!adapter) throw new Error('no WebGPU adapter in this page (flags, secure context?)');
-  return adapter.requestDevice();
-}
-
 export async function timeGradientInPage(
   config: ModelConfig,
   paramsBase64: string,
@@ -40,28 +23,19 @@ export async function timeGradientInPage(
   warmups: number,
   repeats: number,
 ): Promise<GradientPageTiming> {
-  device ??= openDevice();
-  const gpuDevice = await device;
   const params = new Float32Array(fromBase64(paramsBase64).buffer);
   const shard = decodeShard(fromBase64(shardBase64));
-  const gpu = new GradientGpu(gpuDevice, config, { maxBatch: shard.count });
+  const gpu = new GradientGpu(await pageDevice(), config, { maxBatch: shard.count });
   try {
-    // Warm-up units compile the pipelines (once per device) and wake SwiftShader's threads.
-    for (let i = 0; i < warmups; i++) await gpu.compute(params, shard);
-    const seconds: number[] = [];
-    let last = await gpu.compute(params, shard);
-    for (let i = 0; i < repeats; i++) {
-      const start = performance.now();
-      last = await gpu.compute(params, shard);
-      seconds.push((performance.now() - start) / 1000);
-    }
-    const info = (await navigator.gpu.requestAdapter())?.info;
+    const { adapter, seconds, last } = await timeInPage(
+      () => gpu.compute(params, shard),
+      warmups,
+      repeats,
+    );
     return {
-      adapter: info ? `${info.vendor} ${info.architecture}`.trim() : 'unknown',
+      adapter,
       seconds,
-      gradSumBase64: toBase64(
-        new Uint8Array(last.gradSum.buffer, last.gradSum.byteOffset, last.gradSum.byteLength),
-      ),
+      gradSumBase64: toBase64(last.gradSum),
       lossSum: last.lossSum,
       correct: last.correct,
     };

@@ -37,7 +37,25 @@ export interface ChromiumPage {
   page: Page;
   /** URL of a project source file (path from the repository root) as the page imports it. */
   moduleUrl(pathFromRoot: string): string;
+  /**
+   * Calls the function `name` that a project module (path from the repository root) exports,
+   * in the page, with `args` (JSON values): what it resolves to, as JSON carries it.
+   */
+  call<T>(pathFromRoot: string, name: string, args: readonly unknown[]): Promise<T>;
   close(): Promise<void>;
+}
+
+/** A typed array's bytes (or those of part of one) as base64, to pass into the page. */
+export function base64Of(view: ArrayBufferView): string {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64');
+}
+
+/** Float32 values the page passed out as base64. */
+export function float32sOfBase64(text: string): Float32Array {
+  const bytes = Buffer.from(text, 'base64');
+  return new Float32Array(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  );
 }
 
 export async function openChromiumPage(): Promise<ChromiumPage> {
@@ -71,9 +89,17 @@ export async function openChromiumPage(): Promise<ChromiumPage> {
     const page = await browser.newPage();
     await page.goto(`${origin}/`);
     const openedBrowser = browser;
+    const moduleUrl = (pathFromRoot: string) => `${origin}/${pathFromRoot.replace(/\.ts$/, '.js')}`;
     return {
       page,
-      moduleUrl: (pathFromRoot) => `${origin}/${pathFromRoot.replace(/\.ts$/, '.js')}`,
+      moduleUrl,
+      async call<T>(pathFromRoot: string, name: string, args: readonly unknown[]) {
+        const url = JSON.stringify(moduleUrl(pathFromRoot));
+        const list = args.map((arg) => JSON.stringify(arg)).join(', ');
+        // A string, not a function: tsx (esbuild keepNames) wraps functions in __name() calls
+        // that do not exist in the page.
+        return (await page.evaluate(`import(${url}).then((m) => m.${name}(${list}))`)) as T;
+      },
       async close() {
         await openedBrowser.close();
         server.close();

@@ -206,8 +206,8 @@ async function benchIsing(dawn: DawnGpu): Promise<BenchRow[]> {
 
 const GRADIENT_MODELS: Array<{ label: string; config: ModelConfig }> = [
   { label: 'softmax 784-10', config: { model: 'softmax', inputSize: 784, classes: 10 } },
-  { label: 'mlp 784-64-10', config: { model: 'mlp', inputSize: 784, hidden: 64, classes: 10 } },
-  { label: 'mlp 784-256-10', config: { model: 'mlp', inputSize: 784, hidden: 256, classes: 10 } },
+  { label: 'mlp 784-64-10', config: { model: 'mlp', inputSize: 784, hidden: [64], classes: 10 } },
+  { label: 'mlp 784-256-10', config: { model: 'mlp', inputSize: 784, hidden: [256], classes: 10 } },
 ];
 const GRADIENT_BATCHES = [256, 1024, 4096] as const;
 
@@ -277,8 +277,8 @@ async function benchGradient(dawn: DawnGpu): Promise<BenchRow[]> {
 
 /** The e2e test's MLP recipe (batch 200 in 4 shards, Adam lr 0.01, 3 epochs = 120 steps). */
 const TRAINING_RUNS: Array<{ label: string; config: ModelConfig }> = [
-  { label: 'mlp 784-64-10', config: { model: 'mlp', inputSize: 784, hidden: 64, classes: 10 } },
-  { label: 'mlp 784-256-10', config: { model: 'mlp', inputSize: 784, hidden: 256, classes: 10 } },
+  { label: 'mlp 784-64-10', config: { model: 'mlp', inputSize: 784, hidden: [64], classes: 10 } },
+  { label: 'mlp 784-256-10', config: { model: 'mlp', inputSize: 784, hidden: [256], classes: 10 } },
 ];
 
 async function benchTraining(dawn: DawnGpu): Promise<BenchRow[]> {

@@ -7,7 +7,6 @@
 // tolerance. Last, the bytes a unit moves on the wire.
 import { existsSync } from 'node:fs';
 import { loadMnist } from '../../server/src/datasets/mnist';
-import { GradientGpu } from '../../shared/src/gpu/gradientGpu';
 import { batchIndices } from '../../shared/src/kinds/gradient/batchSchedule';
 import { gatherExamples } from '../../shared/src/kinds/gradient/exampleSet';
 import { gradientResultMismatch } from '../../shared/src/kinds/gradient/gradientCompare';
@@ -23,11 +22,11 @@ import {
 import { resultByteLength } from '../../shared/src/kinds/gradient/gradientResultCodec';
 import { initParameters } from '../../shared/src/kinds/gradient/parameterInit';
 import { decodeShard, encodeShard } from '../../shared/src/kinds/gradient/shardCodec';
-import { openDawnGpu, withGpuErrorCheck } from '../../shared/test/gpu/dawnGpu';
+import { openDawnGpu } from '../../shared/test/gpu/dawnGpu';
 import type { GradientPageTiming } from './browserGradientTimer';
 import { fastest, type BenchRow } from './benchRow';
-import { CHROMIUM_PATH, openChromiumPage } from './chromiumPage';
-import { timeFastest, timeFastestAsync } from './timing';
+import { base64Of, CHROMIUM_PATH, float32sOfBase64, openChromiumPage } from './chromiumPage';
+import { timeFastest, timeOnGradientGpu } from './timing';
 
 export interface GradientBenchOptions {
   /** Examples in the benchmark shard. */
@@ -41,7 +40,7 @@ export const GRADIENT_BENCH_DEFAULTS = { batch: 256, repeats: 3 } as const;
 
 const MODELS: Array<{ label: string; config: ModelConfig }> = [
   { label: 'softmax 784-10', config: { model: 'softmax', inputSize: 784, classes: 10 } },
-  { label: 'mlp 784-64-10', config: { model: 'mlp', inputSize: 784, hidden: 64, classes: 10 } },
+  { label: 'mlp 784-64-10', config: { model: 'mlp', inputSize: 784, hidden: [64], classes: 10 } },
 ];
 
 interface Case {
@@ -93,27 +92,24 @@ async function benchDawn(
     const shard = decodeShard(shardBytes);
     const rows: BenchRow[] = [];
     for (const c of cases) {
-      const start = performance.now();
-      // The first runner on the device compiles the pipelines (once per device, ever).
-      const gpu = new GradientGpu(dawn.device, c.config, { maxBatch: shard.count });
-      const { seconds, last, compile } = await withGpuErrorCheck(dawn, async () => {
-        await gpu.compute(c.params, shard);
-        const compile = (performance.now() - start) / 1000;
-        const { seconds, last } = await timeFastestAsync(
-          () => gpu.compute(c.params, shard),
-          repeats,
-        );
-        return { seconds, last, compile };
-      });
-      await gpu.destroy();
-      const best = seconds;
+      const {
+        seconds: best,
+        last,
+        setup,
+      } = await timeOnGradientGpu(
+        dawn,
+        c.config,
+        shard.count,
+        (gpu) => gpu.compute(c.params, shard),
+        repeats,
+      );
       const { check, problem } = checked(`${c.label} on Dawn`, last, c.reference);
       rows.push({
         name: `${c.label}, WGSL, Dawn in Node`,
         work: shard.count,
         unit: 'examples',
         seconds: best,
-        note: `${dawn.adapterName}; ${gflops(c.config, shard.count, best)}; runner + first unit ${compile.toFixed(2)} s; ${check}`,
+        note: `${dawn.adapterName}; ${gflops(c.config, shard.count, best)}; runner + first unit ${setup.toFixed(2)} s; ${check}`,
         ...(problem ? { problem } : {}),
       });
     }
@@ -134,32 +130,16 @@ async function benchChromium(
     return cases.map((c) => skipped(name(c), batch, `no ${CHROMIUM_PATH}`));
   const browser = await openChromiumPage();
   try {
-    const url = browser.moduleUrl('scripts/bench/browserGradientTimer.ts');
     const shardBase64 = Buffer.from(shardBytes).toString('base64');
     const rows: BenchRow[] = [];
     for (const c of cases) {
-      const paramsBase64 = Buffer.from(
-        c.params.buffer,
-        c.params.byteOffset,
-        c.params.byteLength,
-      ).toString('base64');
-      // A string, not a function: tsx (esbuild keepNames) wraps functions in __name() calls that
-      // do not exist in the page.
-      const args = [
-        JSON.stringify(c.config),
-        JSON.stringify(paramsBase64),
-        JSON.stringify(shardBase64),
-        1,
-        repeats,
-      ];
-      const timing = (await browser.page.evaluate(
-        `import(${JSON.stringify(url)}).then((m) => m.timeGradientInPage(${args.join(', ')}))`,
-      )) as GradientPageTiming;
-      const bytes = Buffer.from(timing.gradSumBase64, 'base64');
+      const timing = await browser.call<GradientPageTiming>(
+        'scripts/bench/browserGradientTimer.ts',
+        'timeGradientInPage',
+        [c.config, base64Of(c.params), shardBase64, 1, repeats],
+      );
       const got: GradientResult = {
-        gradSum: new Float32Array(
-          bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-        ),
+        gradSum: float32sOfBase64(timing.gradSumBase64),
         lossSum: timing.lossSum,
         correct: timing.correct,
         count: batch,

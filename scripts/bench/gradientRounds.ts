@@ -9,13 +9,7 @@
 // Bytes on the wire are counted on the coordinator's TCP sockets: HTTP and WebSocket framing
 // included, TCP/IP headers not. The distributed run's final parameters must equal the single
 // process's within the gradient tolerance (relative L2 1e-4), or the row is a problem.
-import { rmSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
-import type { Socket } from 'node:net';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { TesseraClient } from '../../shared/src/api/tesseraClient';
 import type { ExampleSet } from '../../shared/src/kinds/gradient/exampleSet';
 import {
   GRADIENT_TOLERANCE,
@@ -24,13 +18,17 @@ import {
 import type { ModelConfig } from '../../shared/src/kinds/gradient/gradientModel';
 import { trainLocally } from '../../shared/src/kinds/gradient/localTrainer';
 import type { OptimizerConfig } from '../../shared/src/kinds/gradient/optimizer';
-import { systemClock } from '../../server/src/clock';
 import { loadMnist } from '../../server/src/datasets/mnist';
-import { createCoordinatorServer, type CoordinatorServer } from '../../server/src/server';
-import { SqliteRepository } from '../../server/src/repository/sqlite/sqliteRepository';
-import { tempDir } from '../../server/test/support/testCoordinator';
+import {
+  epochMs,
+  finalParams,
+  startBenchCoordinator,
+  startVolunteerThreads,
+  withCrew,
+  type BenchCoordinator,
+  type VolunteerThread,
+} from './benchCoordinator';
 import type { BenchRow } from './benchRow';
-import type { FromVolunteerThread, ToVolunteerThread } from './gradientVolunteerThread';
 
 export const GRADIENT_ROUNDS_DEFAULTS = {
   batchSize: 512,
@@ -51,11 +49,19 @@ const TOKEN = 'bench-token-gradient-rounds';
 
 const OPTIMIZER: OptimizerConfig = { name: 'adam', lr: 0.005 };
 
-interface ModelCase {
+export interface ModelCase {
   label: string;
   config: ModelConfig;
   /** The model's fields of the submitted spec. */
-  spec: { model: 'softmax' } | { model: 'mlp'; hidden: number };
+  spec: { model: 'softmax' } | { model: 'mlp'; hidden: number | number[] };
+}
+
+/** How a run trains: batch and shards per step, steps, seed (as GRADIENT_ROUNDS_DEFAULTS). */
+export interface RoundsSettings {
+  batchSize: number;
+  shards: number;
+  steps: number;
+  seed: number;
 }
 
 function modelCases(hidden: number): ModelCase[] {
@@ -67,16 +73,14 @@ function modelCases(hidden: number): ModelCase[] {
     },
     {
       label: `mlp 784-${hidden}-10`,
-      config: { model: 'mlp', inputSize: 784, hidden, classes: 10 },
+      config: { model: 'mlp', inputSize: 784, hidden: [hidden], classes: 10 },
       spec: { model: 'mlp', hidden },
     },
   ];
 }
 
-const epochMs = () => performance.timeOrigin + performance.now();
-
 /** Seconds of each round from its boundaries (epoch ms): round i runs from b[i] to b[i + 1]. */
-function roundSeconds(boundaries: readonly number[]): number[] {
+export function roundSeconds(boundaries: readonly number[]): number[] {
   return boundaries.slice(1).map((end, i) => (end - boundaries[i]!) / 1000);
 }
 
@@ -91,158 +95,16 @@ function roundFigures(seconds: readonly number[]): string {
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
-/** Bytes through the coordinator's TCP sockets (HTTP and socket.io alike), in and out. */
-class WireCounter {
-  private readonly open = new Set<Socket>();
-  private closedIn = 0;
-  private closedOut = 0;
-
-  constructor(http: HttpServer) {
-    http.on('connection', (socket: Socket) => {
-      this.open.add(socket);
-      socket.once('close', () => {
-        this.open.delete(socket);
-        this.closedIn += socket.bytesRead;
-        this.closedOut += socket.bytesWritten;
-      });
-    });
-  }
-
-  /** Totals so far: `in` is what volunteers sent, `out` what the coordinator sent them. */
-  snapshot(): { in: number; out: number } {
-    let bytesIn = this.closedIn;
-    let bytesOut = this.closedOut;
-    for (const socket of this.open) {
-      bytesIn += socket.bytesRead;
-      bytesOut += socket.bytesWritten;
-    }
-    return { in: bytesIn, out: bytesOut };
-  }
-}
-
-type UnitReport = Extract<FromVolunteerThread, { type: 'unit' }>;
-
-/** A worker thread hosting one volunteer at a time; units it answers land in `units`. */
-class VolunteerThread {
-  readonly units: UnitReport[] = [];
-  failure: string | null = null;
-  private readonly waiting = new Map<string, (message: FromVolunteerThread) => void>();
-
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (message: FromVolunteerThread) => {
-      if (message.type === 'unit') this.units.push(message);
-      if (message.type === 'failed') this.failure ??= message.error.message;
-      this.waiting.get(message.type)?.(message);
-      this.waiting.delete(message.type);
-    });
-    worker.on('error', (error) => {
-      this.failure ??= error.message;
-    });
-  }
-
-  /** Worker threads do not inherit tsx's `--import` hooks on Node 20, so each registers them. */
-  static start(): Promise<VolunteerThread> {
-    const entry = new URL('./gradientVolunteerThread.ts', import.meta.url).href;
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const boot =
-      `import(${JSON.stringify(tsx)})` +
-      `.then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-    const worker = new Worker(boot, { eval: true, execArgv: [] });
-    return new Promise((resolve, reject) => {
-      worker.once('error', reject);
-      worker.once('message', (message: FromVolunteerThread) => {
-        worker.off('error', reject);
-        if (message.type === 'loaded') resolve(new VolunteerThread(worker));
-        else reject(new Error(`the thread said ${message.type} before loaded`));
-      });
-    });
-  }
-
-  private ask(message: ToVolunteerThread, reply: FromVolunteerThread['type']): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${reply} from thread`)), 30_000);
-      this.waiting.set(reply, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.worker.postMessage(message);
-    });
-  }
-
-  async join(url: string, displayName: string, idleMs: number, slowMs = 0): Promise<void> {
-    this.units.length = 0;
-    this.failure = null;
-    await this.ask({ type: 'join', url, displayName, idleMs, slowMs }, 'joined');
-  }
-
-  leave(): Promise<void> {
-    return this.ask({ type: 'leave' }, 'left');
-  }
-
-  terminate(): Promise<number> {
-    return this.worker.terminate();
-  }
-}
-
-interface Coordinator {
-  server: CoordinatorServer;
-  /** How long each round's close took (aggregate, optimizer, evaluation, next round, commit). */
-  closeMs: number[];
-  store: SqliteRepository;
-  url: string;
-  wire: WireCounter;
-  client: TesseraClient;
-  close(): Promise<void>;
-}
-
-async function startCoordinator(idleMs: number): Promise<Coordinator> {
-  const dir = tempDir('tessera-bench-rounds-');
-  const store = new SqliteRepository(join(dir, 'bench.sqlite'));
-  const server = createCoordinatorServer({
-    repository: store,
-    clock: systemClock,
-    envToken: TOKEN,
-    clientDist: null,
-    scheduler: { retryAfterMs: idleMs, leaseDurationMs: 30_000 },
-    log: (line) => process.stderr.write(`  .. coordinator: ${line}\n`),
-  });
-  const wire = new WireCounter(server.http);
-  const closeMs: number[] = [];
-  const kind = server.coordinator.kinds.gradient;
-  const settle = kind.settle.bind(kind);
-  kind.settle = async (meta) => {
-    const started = performance.now();
-    const outcome = await settle(meta);
-    if (outcome.opened || outcome.ended) closeMs.push(performance.now() - started);
-    return outcome;
-  };
-  const port = await server.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    server,
-    closeMs,
-    store,
-    url,
-    wire,
-    client: new TesseraClient({ baseUrl: url, token: TOKEN }),
-    async close() {
-      await server.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-interface Baseline {
-  row: BenchRow;
-  params: Float32Array;
-}
-
-function singleProcess(
+/**
+ * One process training `c` with the coordinator's shards and steps (localTrainer.ts), after a
+ * two-step JIT warm-up (as the volunteers warm up over their first units): the final parameters
+ * and each round's boundaries, epoch ms.
+ */
+export function localRounds(
   c: ModelCase,
   train: ExampleSet,
-  options: typeof GRADIENT_ROUNDS_DEFAULTS,
-): Baseline {
+  options: RoundsSettings,
+): { params: Float32Array; boundaries: number[] } {
   const run = (steps: number, onStep?: () => void) =>
     trainLocally({
       config: c.config,
@@ -254,9 +116,19 @@ function singleProcess(
       shards: options.shards,
       ...(onStep ? { onStep } : {}),
     });
-  run(2); // JIT warm-up, as the volunteers warm up over their first units
+  run(2);
   const boundaries = [epochMs()];
   const { params } = run(options.steps, () => boundaries.push(epochMs()));
+  return { params, boundaries };
+}
+
+interface Baseline {
+  row: BenchRow;
+  params: Float32Array;
+}
+
+function singleProcess(c: ModelCase, train: ExampleSet, options: RoundsSettings): Baseline {
+  const { params, boundaries } = localRounds(c, train, options);
   const perRound = roundSeconds(boundaries);
   return {
     params,
@@ -271,16 +143,16 @@ function singleProcess(
   };
 }
 
-/** The bench's MNIST workload for model `c`, as the single process trains it. */
-function submitRun(
-  coordinator: Coordinator,
+/** The bench's MNIST workload for model `c`, as localRounds trains it; its id. */
+export async function submitRun(
+  coordinator: BenchCoordinator,
   name: string,
   c: ModelCase,
-  options: typeof GRADIENT_ROUNDS_DEFAULTS,
+  options: RoundsSettings,
   quorum: number,
   maxStaleness: number,
-) {
-  return coordinator.client.submit({
+): Promise<string> {
+  const view = await coordinator.client.submit({
     kind: 'gradient',
     name,
     spec: {
@@ -297,81 +169,72 @@ function submitRun(
     },
     redundancy: { quorum },
   });
+  return view.id;
 }
 
+const problemRow = (name: string, steps: number, problem: string): BenchRow => ({
+  name,
+  work: steps,
+  unit: 'rounds',
+  seconds: Number.NaN,
+  note: '',
+  problem,
+});
+
 async function distributed(
-  coordinator: Coordinator,
+  coordinator: BenchCoordinator,
   threads: VolunteerThread[],
   c: ModelCase,
   quorum: number,
   baseline: Baseline,
-  options: typeof GRADIENT_ROUNDS_DEFAULTS,
+  options: RoundsSettings,
 ): Promise<BenchRow> {
   const name = `${c.label}, ${threads.length} volunteers (1 thread each), quorum ${quorum}`;
-  await Promise.all(
-    threads.map((t, i) => t.join(coordinator.url, `bench-${quorum}-${i}`, options.idleMs)),
+  let before = { in: 0, out: 0 };
+  let after = { in: 0, out: 0 };
+  let submitted = Number.NaN;
+  const run = await withCrew(
+    coordinator,
+    threads,
+    `bench-${quorum}`,
+    async () => {
+      before = coordinator.wire.snapshot();
+      coordinator.roundCloses.length = 0;
+      const id = await submitRun(coordinator, name, c, options, quorum, 0);
+      submitted = epochMs();
+      return id;
+    },
+    { atEnd: () => (after = coordinator.wire.snapshot()) },
   );
-  let problem: string | null = null;
-  let boundaries: number[] = [];
-  let wire = { in: 0, out: 0 };
-  let params = new Float32Array(0);
-  let unitMs = Number.NaN;
-  try {
-    const before = coordinator.wire.snapshot();
-    coordinator.closeMs.length = 0;
-    const view = await submitRun(coordinator, name, c, options, quorum, 0);
-    const submitted = epochMs();
-    // Polls the store in process, so that no researcher traffic adds to the wire count.
-    const giveUp = Date.now() + RUN_TIMEOUT_MS;
-    for (;;) {
-      const record = await coordinator.server.coordinator.reads.workload(view.id);
-      const failure = threads.find((t) => t.failure !== null)?.failure;
-      if (failure) problem = `a volunteer failed: ${failure}`;
-      else if (record && record.status !== 'running' && record.status !== 'queued') {
-        if (record.status !== 'completed') problem = `workload ended ${record.status}`;
-      } else if (Date.now() > giveUp) {
-        problem = `stuck at ${record?.unitsValidated}/${record?.unitsTotal} units`;
-      } else {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        continue;
-      }
-      break;
-    }
-    const after = coordinator.wire.snapshot();
-    wire = { in: after.in - before.in, out: after.out - before.out };
-    const units = threads.flatMap((t) => t.units).filter((u) => u.refused === null);
-    unitMs = units.reduce((sum, u) => sum + u.answeredAt - u.leasedAt, 0) / units.length;
-    // Round v opens when its first unit is leased (round v - 1 has closed by then) and the
-    // last round closes with the last result answered.
-    const firstLease = (version: number) =>
-      Math.min(...units.filter((u) => u.version === version).map((u) => u.leasedAt));
-    const last = options.steps - 1;
-    boundaries = [
-      submitted,
-      ...Array.from({ length: last }, (_, v) => firstLease(v + 1)),
-      Math.max(...units.filter((u) => u.version === last).map((u) => u.answeredAt)),
-    ];
-    if (problem === null && !boundaries.every(Number.isFinite)) {
-      problem = 'a round has no reported unit';
-    }
-    if (problem === null) {
-      const response = await fetch(`${coordinator.url}/api/workloads/${view.id}/result?format=bin`);
-      params = new Float32Array(await response.arrayBuffer());
-    }
-  } finally {
-    await Promise.all(threads.map((t) => t.leave()));
+  let problem = run.problem;
+  const wire = { in: after.in - before.in, out: after.out - before.out };
+  const units = threads.flatMap((t) => t.units).filter((u) => u.refused === null);
+  const unitMs = units.reduce((sum, u) => sum + u.answeredAt - u.leasedAt, 0) / units.length;
+  // Round v opens when its first unit is leased (round v - 1 has closed by then) and the
+  // last round closes with the last result answered.
+  const firstLease = (version: number) =>
+    Math.min(...units.filter((u) => u.version === version).map((u) => u.leasedAt));
+  const last = options.steps - 1;
+  const boundaries = [
+    submitted,
+    ...Array.from({ length: last }, (_, v) => firstLease(v + 1)),
+    Math.max(...units.filter((u) => u.version === last).map((u) => u.answeredAt)),
+  ];
+  if (problem === null && !boundaries.every(Number.isFinite)) {
+    problem = 'a round has no reported unit';
   }
-  const error = problem === null ? relativeL2Error(params, baseline.params) : Number.NaN;
-  if (problem === null && !(error <= GRADIENT_TOLERANCE)) {
-    problem = `final parameters differ from one process: relative L2 ${error.toExponential(2)}`;
+  let error = Number.NaN;
+  if (problem === null) {
+    error = relativeL2Error(await finalParams(coordinator, run.id), baseline.params);
+    if (!(error <= GRADIENT_TOLERANCE)) {
+      problem = `final parameters differ from one process: relative L2 ${error.toExponential(2)}`;
+    }
   }
-  if (problem !== null) {
-    return { name, work: options.steps, unit: 'rounds', seconds: Number.NaN, note: '', problem };
-  }
+  if (problem !== null) return problemRow(name, options.steps, problem);
   const perRound = roundSeconds(boundaries);
   const seconds = perRound.reduce((sum, s) => sum + s, 0);
   const perRoundBytes = (bytes: number) => megabytes(bytes / options.steps);
-  const closes = coordinator.closeMs;
+  const closes = coordinator.roundCloses.map((close) => close.ms);
   const closeMean = closes.reduce((sum, ms) => sum + ms, 0) / Math.max(1, closes.length);
   return {
     name,
@@ -398,77 +261,49 @@ const STRAGGLER_STALENESS = 2;
  * equal one process; the asynchronous one must equal one process replaying its versions.
  */
 async function stragglerRun(
-  coordinator: Coordinator,
+  coordinator: BenchCoordinator,
   threads: VolunteerThread[],
   c: ModelCase,
   train: ExampleSet,
   maxStaleness: number,
-  options: typeof GRADIENT_ROUNDS_DEFAULTS,
+  options: RoundsSettings,
 ): Promise<BenchRow> {
   const name =
     `${c.label}, ${threads.length} volunteers, one holding results ${STRAGGLER_SLOW_MS} ms, ` +
     (maxStaleness === 0 ? 'synchronous rounds' : `maxStaleness ${maxStaleness}`);
-  await Promise.all(
-    threads.map((t, i) =>
-      t.join(
-        coordinator.url,
-        `straggler-${maxStaleness}-${i}`,
-        options.idleMs,
-        i === 0 ? STRAGGLER_SLOW_MS : 0,
-      ),
-    ),
+  const run = await withCrew(
+    coordinator,
+    threads,
+    `straggler-${maxStaleness}`,
+    () => submitRun(coordinator, name, c, options, 1, maxStaleness),
+    { slowMs: (i) => (i === 0 ? STRAGGLER_SLOW_MS : 0) },
   );
-  let problem: string | null = null;
-  let seconds = Number.NaN;
+  let problem = run.problem;
   let stale = 0;
   let error = Number.NaN;
-  try {
-    const started = epochMs();
-    const view = await submitRun(coordinator, name, c, options, 1, maxStaleness);
-    const giveUp = Date.now() + RUN_TIMEOUT_MS;
-    for (;;) {
-      const record = await coordinator.server.coordinator.reads.workload(view.id);
-      if (record && record.status !== 'running' && record.status !== 'queued') {
-        if (record.status !== 'completed') problem = `workload ended ${record.status}`;
-        break;
-      }
-      if (Date.now() > giveUp) {
-        problem = `stuck at ${record?.unitsValidated}/${record?.unitsTotal} units`;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+  if (problem === null) {
+    const result = (await coordinator.client.result(run.id)) as unknown as {
+      steps: Array<{ versions?: number[] }>;
+    };
+    const versions = result.steps.map((s, step) => s.versions ?? Array(options.shards).fill(step));
+    stale = versions.flat().filter((v, i) => v < Math.floor(i / options.shards)).length;
+    const replay = trainLocally({
+      config: c.config,
+      train,
+      optimizer: OPTIMIZER,
+      batchSize: options.batchSize,
+      steps: options.steps,
+      seed: options.seed,
+      shards: options.shards,
+      versionOf: (step, shard) => versions[step]![shard]!,
+    });
+    error = relativeL2Error(await finalParams(coordinator, run.id), replay.params);
+    if (!(error <= GRADIENT_TOLERANCE)) {
+      problem = `final parameters differ from the replay: relative L2 ${error.toExponential(2)}`;
     }
-    seconds = (epochMs() - started) / 1000;
-    if (problem === null) {
-      const result = (await coordinator.client.result(view.id)) as unknown as {
-        steps: Array<{ versions?: number[] }>;
-      };
-      const versions = result.steps.map(
-        (s, step) => s.versions ?? Array(options.shards).fill(step),
-      );
-      stale = versions.flat().filter((v, i) => v < Math.floor(i / options.shards)).length;
-      const replay = trainLocally({
-        config: c.config,
-        train,
-        optimizer: OPTIMIZER,
-        batchSize: options.batchSize,
-        steps: options.steps,
-        seed: options.seed,
-        shards: options.shards,
-        versionOf: (step, shard) => versions[step]![shard]!,
-      });
-      const response = await fetch(`${coordinator.url}/api/workloads/${view.id}/result?format=bin`);
-      error = relativeL2Error(new Float32Array(await response.arrayBuffer()), replay.params);
-      if (!(error <= GRADIENT_TOLERANCE)) {
-        problem = `final parameters differ from the replay: relative L2 ${error.toExponential(2)}`;
-      }
-    }
-  } finally {
-    await Promise.all(threads.map((t) => t.leave()));
   }
-  if (problem !== null) {
-    return { name, work: options.steps, unit: 'rounds', seconds: Number.NaN, note: '', problem };
-  }
+  if (problem !== null) return problemRow(name, options.steps, problem);
+  const seconds = run.seconds;
   return {
     name,
     work: options.steps,
@@ -489,10 +324,14 @@ export async function benchGradientRounds(
   const crewSizes = [2, 8];
   const busyBefore = loadavg()[0]!;
   log(`gradient rounds: starting ${Math.max(...crewSizes)} volunteer threads`);
-  const threads = await Promise.all(
-    Array.from({ length: Math.max(...crewSizes) }, () => VolunteerThread.start()),
-  );
-  const coordinator = await startCoordinator(settings.idleMs);
+  const threads = await startVolunteerThreads(Math.max(...crewSizes));
+  const coordinator = await startBenchCoordinator({
+    dirPrefix: 'tessera-bench-rounds-',
+    token: TOKEN,
+    idleMs: settings.idleMs,
+    runTimeoutMs: RUN_TIMEOUT_MS,
+    pollMs: 20,
+  });
   try {
     log('gradient rounds: loading MNIST');
     const { train } = await loadMnist();

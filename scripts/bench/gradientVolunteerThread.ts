@@ -1,17 +1,21 @@
-// One simulated gradient volunteer per worker thread, for the gradient-rounds bench: each thread
-// has its own event loop, socket.io connection and HTTP client, so N volunteers compute N units
-// at once (as far as the machine's cores allow) instead of taking turns on the bench's loop.
-// The main thread sends join/leave; the thread answers joined/left and reports every unit it
-// answered, stamped with epoch milliseconds (comparable across threads, unlike performance.now).
+// One simulated volunteer (GradientVolunteer: gradient and inference leases) per worker thread,
+// for the benches over a coordinator (benchCoordinator.ts): each thread has its own event loop,
+// socket.io connection and HTTP client, so N volunteers compute N units at once (as far as the
+// machine's cores allow) instead of taking turns on the bench's loop. The main thread sends
+// join/leave; the thread answers joined/left and reports every unit it answered, stamped with
+// epoch milliseconds (comparable across threads, unlike performance.now).
 import { parentPort } from 'node:worker_threads';
 import type { Lease } from '@tessera/shared';
 import { gradientTaskSchema } from '@tessera/shared/kinds/gradient/gradientSpec';
 import { GradientVolunteer } from '../../server/src/sim/gradientVolunteer';
 
+/** What a volunteer downloaded and was told while it was connected. */
+export type VolunteerTally = GradientVolunteer['tally'];
+
 export type ToVolunteerThread =
-  /** Connect a fresh volunteer (new identity, empty shard cache) and start asking for work. */
+  /** Connect a fresh volunteer (new identity, empty caches) and start asking for work. */
   | { type: 'join'; url: string; displayName: string; idleMs: number; slowMs?: number }
-  /** Finish the unit in hand, disconnect, say how many units were answered. */
+  /** Finish the unit in hand, disconnect, say how many units were answered and the tally. */
   | { type: 'leave' };
 
 export type FromVolunteerThread =
@@ -20,15 +24,15 @@ export type FromVolunteerThread =
   | { type: 'joined' }
   | {
       type: 'unit';
-      /** Parameter version (= step) the unit's gradient was taken at. */
-      version: number;
+      /** Parameter version (= step) the unit's gradient was taken at; null for inference. */
+      version: number | null;
       leasedAt: number;
       /** When the coordinator acknowledged the result (the round may have closed with it). */
       answeredAt: number;
       /** The coordinator's refusal code, or null when the result was taken. */
       refused: string | null;
     }
-  | { type: 'left'; units: number }
+  | { type: 'left'; units: number; tally: VolunteerTally }
   | { type: 'failed'; error: { name: string; message: string } };
 
 const port = parentPort;
@@ -41,8 +45,13 @@ const asPlainError = (error: unknown) => ({
   message: error instanceof Error ? error.message : String(error),
 });
 
-let current: { volunteer: GradientVolunteer; leaving: boolean; loop: Promise<number> } | null =
-  null;
+let current: {
+  volunteer: GradientVolunteer;
+  leaving: boolean;
+  /** Ends the wait for work at once, so that leave need not wait out the idle time. */
+  leave: () => void;
+  loop: Promise<number>;
+} | null = null;
 
 async function workLoop(
   volunteer: GradientVolunteer,
@@ -50,16 +59,17 @@ async function workLoop(
   /** A straggler: each result held back this long after it is computed. */
   slowMs: number,
   leaving: () => boolean,
+  left: Promise<void>,
 ): Promise<number> {
   let units = 0;
   while (!leaving()) {
     const lease: Lease | null = await volunteer.request();
     if (!lease) {
-      await volunteer.waitForWork(idleMs);
+      await Promise.race([volunteer.waitForWork(idleMs), left]);
       continue;
     }
     const leasedAt = epochMs();
-    const { version } = gradientTaskSchema.parse(lease.task);
+    const version = lease.kind === 'gradient' ? gradientTaskSchema.parse(lease.task).version : null;
     let bytes: ArrayBuffer;
     try {
       bytes = await volunteer.compute(lease);
@@ -95,8 +105,11 @@ async function handle(message: ToVolunteerThread): Promise<void> {
         idleMs: message.idleMs,
       });
       await volunteer.connect();
-      const state = { volunteer, leaving: false, loop: Promise.resolve(0) };
-      state.loop = workLoop(volunteer, message.idleMs, message.slowMs ?? 0, () => state.leaving);
+      let leave = () => {};
+      const left = new Promise<void>((resolve) => (leave = resolve));
+      const state = { volunteer, leaving: false, leave, loop: Promise.resolve(0) };
+      const { idleMs, slowMs = 0 } = message;
+      state.loop = workLoop(volunteer, idleMs, slowMs, () => state.leaving, left);
       // A failure mid-run is reported at once, not only when the run is over.
       state.loop.catch((error: unknown) => post({ type: 'failed', error: asPlainError(error) }));
       current = state;
@@ -107,10 +120,11 @@ async function handle(message: ToVolunteerThread): Promise<void> {
       const state = current;
       if (!state) throw new Error('leave without a volunteer');
       state.leaving = true;
+      state.leave();
       const units = await state.loop.catch(() => 0);
       state.volunteer.close();
       current = null;
-      post({ type: 'left', units });
+      post({ type: 'left', units, tally: state.volunteer.tally });
       return;
     }
   }

@@ -7,6 +7,7 @@ import { formatRows, type BenchSection } from './benchRow';
 import { benchCoordinator } from './coordinator';
 import { benchGradientUnits } from './gradient';
 import { benchGradientRounds } from './gradientRounds';
+import { benchInference } from './inference';
 import { benchPiKernels } from './kernels';
 import { benchIsingKernels } from './isingKernels';
 import { benchOptionKernels } from './optionKernels';
@@ -54,6 +55,12 @@ const SECTIONS: BenchSection[] = [
     title:
       'gradient rounds over the coordinator, rounds/s: 2 and 8 volunteer threads vs one process (relative)',
     run: () => benchGradientRounds({ log: progress }),
+  },
+  {
+    id: 'inference',
+    title:
+      'inference, rows/s: per engine (relative to the TypeScript reference), over the coordinator with 2 and 8 volunteers and 2-hidden-layer training rounds (relative to one process)',
+    run: () => benchInference({ log: progress }),
   },
   {
     id: 'pg-drivers',

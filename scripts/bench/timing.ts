@@ -1,8 +1,11 @@
 // Timing helpers every kernel section shares.
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { GradientGpu } from '../../shared/src/gpu/gradientGpu';
 import type { GpuKernelRunner } from '../../shared/src/gpu/gpuKernelRunner';
+import type { ModelConfig } from '../../shared/src/kinds/gradient/gradientModel';
 import type { GpuPlan } from '../../shared/src/kinds/estimator';
+import { withGpuErrorCheck, type DawnGpu } from '../../shared/test/gpu/dawnGpu';
 import { fastest } from './benchRow';
 
 /** Runs `run` once untimed (JIT warm-up, reference answer), then `repeats` times timed. */
@@ -30,6 +33,30 @@ export async function timeFastestAsync<T>(
     seconds.push((performance.now() - start) / 1000);
   }
   return { last, seconds: fastest(seconds) };
+}
+
+/**
+ * `run` on a fresh GradientGpu for `config` on Dawn, timed as timeFastestAsync times it, after
+ * one more untimed run: the runner's first run compiles the pipelines (once per device, ever),
+ * not throughput; `setup` is the seconds from the runner's creation to that run's end. A GPU
+ * error (validation, out of memory) fails it.
+ */
+export async function timeOnGradientGpu<T>(
+  dawn: DawnGpu,
+  config: ModelConfig,
+  maxBatch: number,
+  run: (gpu: GradientGpu) => Promise<T>,
+  repeats: number,
+): Promise<{ last: T; seconds: number; setup: number }> {
+  const start = performance.now();
+  const gpu = new GradientGpu(dawn.device, config, { maxBatch });
+  const timed = await withGpuErrorCheck(dawn, async () => {
+    await run(gpu);
+    const setup = (performance.now() - start) / 1000;
+    return { ...(await timeFastestAsync(() => run(gpu), repeats)), setup };
+  });
+  await gpu.destroy();
+  return timed;
 }
 
 /**
