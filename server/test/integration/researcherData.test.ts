@@ -21,10 +21,11 @@ import { npyBytes } from '../support/npyFile';
 import {
   api,
   startTestCoordinator,
+  startTestCoordinatorOn,
   TEST_TOKEN,
   waitFor,
-  type TestCoordinator,
 } from '../support/testCoordinator';
+import { dropSchema, openPg, testSchema } from '../support/postgres';
 import { crewOf, finalParams, relativeL2, runToEnd } from '../gradient/gradientSupport';
 
 const FEATURES = 6;
@@ -80,301 +81,320 @@ async function completed(url: string, id: string, crewBehaviors = ['honest', 'ho
   return crew;
 }
 
-describe("researchers' own data: upload, train, infer", () => {
-  let c: TestCoordinator;
-  const trainCsv = makeCsv(300, 41, true);
-  const unlabeledCsv = makeCsv(70, 99, false);
-  let trainId: string;
-  let unlabeledId: string;
-  let trainingWorkload: string;
-  const model: ModelConfig = {
-    model: 'mlp',
-    inputSize: FEATURES,
-    hidden: [8, 5],
-    classes: CLASSES,
-  };
-  const spec = {
-    model: 'mlp',
-    hidden: [8, 5],
-    optimizer: { name: 'adam', lr: 0.05 },
-    batchSize: 40,
-    steps: 12,
-    shards: 2,
-    seed: 3,
-    evalEvery: 4,
-  };
-
-  before(async () => {
-    c = await startTestCoordinator({
-      scheduler: { leaseDurationMs: 5_000, sweepIntervalMs: 50, retryAfterMs: 20 },
-    });
-  });
-  after(async () => {
-    await c.cleanup();
-  });
-
-  test('upload: 201 with the summary, the same content again is the same dataset', async () => {
-    const first = await upload(c.url, trainCsv, 'train.csv');
-    assert.equal(first.status, 201, JSON.stringify(first.body));
-    assert.deepEqual(
-      { ...first.body, id: undefined, createdAt: undefined, bytes: undefined },
-      {
-        id: undefined,
-        name: 'train.csv',
-        rows: 300,
-        features: FEATURES,
-        classes: CLASSES,
-        labeled: true,
-        createdAt: undefined,
-        bytes: undefined,
-      },
-    );
-    trainId = first.body.id;
-    const again = await upload(c.url, trainCsv.replace(/\n/g, '\r\n'), 'copy.csv');
-    assert.equal(again.status, 200);
-    assert.equal(again.body.id, trainId);
-    assert.equal(again.body.name, 'train.csv');
-    // The same numbers as a NumPy array (float64, labels in the last column): the same dataset.
-    const table = trainCsv
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((line) => line.split(',').map(Number));
-    const npy = await fetch(`${c.url}/api/datasets?name=train.npy&label=last`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-npy', authorization: `Bearer ${TEST_TOKEN}` },
-      body: npyBytes(table, '<f8'),
-    });
-    assert.equal(npy.status, 200);
-    assert.equal(((await npy.json()) as { id: string }).id, trainId);
-    const unlabeled = await upload(c.url, unlabeledCsv, 'new-rows.csv');
-    assert.equal(unlabeled.status, 201);
-    assert.equal(unlabeled.body.labeled, false);
-    assert.equal(unlabeled.body.classes, 0);
-    unlabeledId = unlabeled.body.id;
-
-    const list = await api(c.url, 'GET', '/api/datasets');
-    assert.deepEqual(
-      list.body.datasets.map((d: { id: string }) => d.id),
-      [trainId, unlabeledId],
-    );
-    const detail = await api(c.url, 'GET', `/api/datasets/${trainId}`);
-    const stats = featureStatistics(contentOf(parseCsvDataset(trainCsv)));
-    assert.deepEqual(detail.body.mean, stats.mean);
-    assert.deepEqual(detail.body.std, stats.std);
-    assert.deepEqual(detail.body.columns, ['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
-    assert.equal(
-      (await api(c.url, 'GET', '/api/datasets/ds-000000000000000000000000')).status,
-      404,
-    );
-  });
-
-  test('refusals: bad cells with their place, wrong type, no token; nothing is stored', async () => {
-    const before = (await api(c.url, 'GET', '/api/datasets')).body.datasets.length;
-    const bad = await upload(c.url, 'a,b,label\n1,2,0\n3,oops,1\n', 'bad.csv');
-    assert.equal(bad.status, 400);
-    assert.equal(bad.body.error.code, 'BAD_REQUEST');
-    assert.match(bad.body.error.message, /line 3, column 2: not a number/);
-    assert.deepEqual(bad.body.error.details[0], {
-      path: 'line 3, column 2',
-      message: 'not a number: "oops"',
-      line: 3,
-      column: 2,
-    });
-    const ragged = await upload(c.url, 'a,b\n1,2\n3\n', 'ragged.csv');
-    assert.match(ragged.body.error.message, /line 3: 1 cells, the header has 2/);
-    assert.equal((await upload(c.url, '', 'empty.csv')).status, 400);
-    assert.equal((await upload(c.url, trainCsv, 'x.csv', null)).status, 401);
-    const json = await api(c.url, 'POST', '/api/datasets', { rows: [] });
-    assert.equal(json.status, 400);
-    assert.match(json.body.error.message, /text\/csv/);
-    assert.equal((await api(c.url, 'GET', '/api/datasets')).body.datasets.length, before);
-  });
-
-  test('[G3] a 2-hidden-layer MLP trains on the upload as one process does', async () => {
-    const unlabeledTraining = await api(c.url, 'POST', '/api/workloads', {
-      kind: 'gradient',
-      spec: { ...spec, dataset: unlabeledId },
-    });
-    assert.equal(unlabeledTraining.status, 400);
-    assert.match(unlabeledTraining.body.error.message, /no label column/);
-    const sneaky = await api(c.url, 'POST', '/api/workloads', {
-      kind: 'gradient',
-      spec: {
-        ...spec,
-        dataset: trainId,
-        data: { rows: 9, features: 1, classes: 2, train: 8, test: 1 },
-      },
-    });
-    assert.equal(sneaky.status, 400);
-    assert.equal(sneaky.body.error.details[0].path, 'spec.data');
-
-    const submitted = await api(c.url, 'POST', '/api/workloads', {
-      kind: 'gradient',
-      spec: { ...spec, dataset: trainId },
-    });
-    assert.equal(submitted.status, 201, JSON.stringify(submitted.body));
-    trainingWorkload = submitted.body.id;
-    assert.deepEqual(submitted.body.spec.data, {
-      rows: 300,
-      features: 6,
-      classes: 3,
-      train: 240,
-      test: 60,
-    });
-    // In use: the dataset cannot be deleted while the workload runs.
-    const refused = await api(c.url, 'DELETE', `/api/datasets/${trainId}`);
-    assert.equal(refused.status, 409);
-    assert.match(refused.body.error.message, new RegExp(trainingWorkload));
-
-    await completed(c.url, trainingWorkload);
-    const content = contentOf(parseCsvDataset(trainCsv));
-    const sets = trainTestOf(content, featureStatistics(content));
-    const local = trainLocally({
-      config: model,
-      train: sets.train,
+/** The suite over one store: SQLite (datasets as files) or PostgreSQL (the datasets table). */
+function researcherData(
+  store: string,
+  start: () => Promise<{ url: string; cleanup(): Promise<void> }>,
+) {
+  describe(`researchers' own data on ${store}: upload, train, infer`, () => {
+    let c: { url: string; cleanup(): Promise<void> };
+    const trainCsv = makeCsv(300, 41, true);
+    const unlabeledCsv = makeCsv(70, 99, false);
+    let trainId: string;
+    let unlabeledId: string;
+    let trainingWorkload: string;
+    const model: ModelConfig = {
+      model: 'mlp',
+      inputSize: FEATURES,
+      hidden: [8, 5],
+      classes: CLASSES,
+    };
+    const spec = {
+      model: 'mlp',
+      hidden: [8, 5],
       optimizer: { name: 'adam', lr: 0.05 },
       batchSize: 40,
       steps: 12,
-      seed: 3,
       shards: 2,
-    });
-    const { params } = await finalParams(c.url, trainingWorkload);
-    const err = relativeL2(params, local.params);
-    assert.ok(err <= 1e-4, `relative L2 ${err}`);
-    const result = (await api(c.url, 'GET', `/api/workloads/${trainingWorkload}/result`)).body;
-    // The result states the split and the statistics the features were standardised with.
-    assert.deepEqual(result.data, {
-      dataset: trainId,
-      rows: 300,
-      features: 6,
-      classes: 3,
-      train: 240,
-      test: 60,
-    });
-    assert.deepEqual(result.standardization, featureStatistics(content));
-    const heldOut = evaluate(model, params, sets.test).accuracy;
-    assert.ok(Math.abs(result.accuracy - heldOut) < 1e-12, `${result.accuracy} vs ${heldOut}`);
-    assert.ok(result.accuracy > 0.8, `held-out accuracy ${result.accuracy}`);
-  });
-
-  test('[I1][I2][I3] inference over unlabeled rows: every class as one process predicts it, CSV, binary, CLI', async () => {
-    const mismatch = await upload(c.url, 'a,b\n1,2\n', 'narrow.csv');
-    const wrongWidth = await api(c.url, 'POST', '/api/workloads', {
-      kind: 'inference',
-      spec: { workload: trainingWorkload, dataset: mismatch.body.id },
-    });
-    assert.equal(wrongWidth.status, 400);
-    assert.match(wrongWidth.body.error.message, /2 features, the model takes 6/);
-    const notTraining = await api(c.url, 'POST', '/api/workloads', {
-      kind: 'inference',
-      spec: { workload: 'nope', dataset: unlabeledId },
-    });
-    assert.equal(notTraining.body.error.details[0].path, 'spec.workload');
-
-    const submitted = await api(c.url, 'POST', '/api/workloads', {
-      kind: 'inference',
-      spec: { workload: trainingWorkload, dataset: unlabeledId, rowsPerUnit: 16 },
-    });
-    assert.equal(submitted.status, 201, JSON.stringify(submitted.body));
-    const id = submitted.body.id;
-    assert.equal(submitted.body.progress.unitsTotal, 5);
-    // A liar that claims another class for one row never gets it accepted.
-    await completed(c.url, id, ['honest', 'honest', 'poison-flip'] as never);
-
-    const { params } = await finalParams(c.url, trainingWorkload);
-    const train = contentOf(parseCsvDataset(trainCsv));
-    const rows = contentOf(parseCsvDataset(unlabeledCsv));
-    const x = standardize(rows.values, FEATURES, featureStatistics(train));
-    const expected = predictRows(model, params, {
-      dtype: 'float32',
-      count: rows.rows,
-      inputSize: FEATURES,
-      classes: CLASSES,
-      features: x,
-      labels: new Uint8Array(rows.rows),
-    });
-    const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
-    assert.equal(result.final, true);
-    assert.equal(result.rows, 70);
-    assert.equal(result.labeled, false);
-    assert.deepEqual(result.predictions, Array.from(expected.classes));
-    const perClass = [0, 0, 0];
-    for (const k of expected.classes) perClass[k]! += 1;
-    assert.deepEqual(result.classCounts, perClass);
-
-    const csv = await fetch(`${c.url}/api/workloads/${id}/result?format=csv`);
-    assert.equal(csv.status, 200);
-    assert.match(csv.headers.get('content-type')!, /text\/csv/);
-    const lines = (await csv.text()).trim().split('\n');
-    assert.equal(lines[0], 'row,class,p0,p1,p2');
-    assert.equal(lines.length, 71);
-    lines.slice(1).forEach((line, n) => {
-      const [row, cls, ...p] = line.split(',').map(Number);
-      assert.equal(row, n);
-      assert.equal(cls, expected.classes[n]);
-      p.forEach((v, j) => assert.ok(Math.abs(v! - expected.probabilities[n * 3 + j]!) < 1e-4));
-    });
-    const bin = await fetch(`${c.url}/api/workloads/${id}/result?format=bin`);
-    const decoded = decodeInferenceResult(new Uint8Array(await bin.arrayBuffer()));
-    assert.deepEqual(Array.from(decoded.classes), Array.from(expected.classes));
-
-    // The CLI: the same CSV on stdout, and the answer in words.
-    const csvRun = await tessera(['result', id, '--format', 'csv'], c.url);
-    assert.equal(csvRun.code, 0, csvRun.stderr);
-    assert.deepEqual(csvRun.stdout.trim().split('\n'), lines);
-    const jsonRun = await tessera(['result', id], c.url);
-    assert.match(jsonRun.stderr, /predicted 70 of 70 rows into 3 classes/);
-    assert.deepEqual(JSON.parse(jsonRun.stdout).predictions, result.predictions);
-  });
-
-  test('inference by the browser runtime (CPU) over the labeled rows gives accuracy', async () => {
-    const submitted = await api(c.url, 'POST', '/api/workloads', {
-      kind: 'inference',
-      spec: { workload: trainingWorkload, dataset: trainId, rowsPerUnit: 64 },
-    });
-    assert.equal(submitted.status, 201, JSON.stringify(submitted.body));
-    const id = submitted.body.id;
-    const tabs = [await browserLoop(c.url), await browserLoop(c.url)];
-    const stop = new AbortController();
-    const running = tabs.map((t) => t.loop.run(stop.signal));
-    try {
-      const view = await waitFor(
-        async () => {
-          const res = await api(c.url, 'GET', `/api/workloads/${id}`);
-          return ['completed', 'failed'].includes(res.body.status) ? res.body : null;
-        },
-        30_000,
-        'the inference to finish',
-      );
-      assert.equal(view.status, 'completed', view.failureReason);
-    } finally {
-      stop.abort();
-      await Promise.all(running);
-      tabs.forEach((t) => t.socket.close());
-    }
-    const { params } = await finalParams(c.url, trainingWorkload);
-    const content = contentOf(parseCsvDataset(trainCsv));
-    const stats = featureStatistics(content);
-    const all = {
-      dtype: 'float32' as const,
-      count: content.rows,
-      inputSize: FEATURES,
-      classes: CLASSES,
-      features: standardize(content.values, FEATURES, stats),
-      labels: content.labels!,
+      seed: 3,
+      evalEvery: 4,
     };
-    const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
-    const local = evaluate(model, params, all);
-    assert.equal(result.labeled, true);
-    assert.equal(result.correct, Math.round(local.accuracy * content.rows));
-    assert.ok(Math.abs(result.accuracy - local.accuracy) < 1e-12);
-    for (const tab of tabs) {
-      const models = tab.fetched.filter((p) => p.endsWith('/model'));
-      assert.ok(models.length <= 1, 'a tab downloads the model once');
-    }
-    // Done with: the training dataset may go now.
-    assert.equal((await api(c.url, 'DELETE', `/api/datasets/${trainId}`)).status, 204);
-    assert.equal((await api(c.url, 'GET', `/api/datasets/${trainId}`)).status, 404);
+
+    before(async () => {
+      c = await start();
+    });
+    after(async () => {
+      await c.cleanup();
+    });
+
+    test('upload: 201 with the summary, the same content again is the same dataset', async () => {
+      const first = await upload(c.url, trainCsv, 'train.csv');
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      assert.deepEqual(
+        { ...first.body, id: undefined, createdAt: undefined, bytes: undefined },
+        {
+          id: undefined,
+          name: 'train.csv',
+          rows: 300,
+          features: FEATURES,
+          classes: CLASSES,
+          labeled: true,
+          createdAt: undefined,
+          bytes: undefined,
+        },
+      );
+      trainId = first.body.id;
+      const again = await upload(c.url, trainCsv.replace(/\n/g, '\r\n'), 'copy.csv');
+      assert.equal(again.status, 200);
+      assert.equal(again.body.id, trainId);
+      assert.equal(again.body.name, 'train.csv');
+      // The same numbers as a NumPy array (float64, labels in the last column): the same dataset.
+      const table = trainCsv
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',').map(Number));
+      const npy = await fetch(`${c.url}/api/datasets?name=train.npy&label=last`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-npy', authorization: `Bearer ${TEST_TOKEN}` },
+        body: npyBytes(table, '<f8'),
+      });
+      assert.equal(npy.status, 200);
+      assert.equal(((await npy.json()) as { id: string }).id, trainId);
+      const unlabeled = await upload(c.url, unlabeledCsv, 'new-rows.csv');
+      assert.equal(unlabeled.status, 201);
+      assert.equal(unlabeled.body.labeled, false);
+      assert.equal(unlabeled.body.classes, 0);
+      unlabeledId = unlabeled.body.id;
+
+      const list = await api(c.url, 'GET', '/api/datasets');
+      assert.deepEqual(
+        list.body.datasets.map((d: { id: string }) => d.id),
+        [trainId, unlabeledId],
+      );
+      const detail = await api(c.url, 'GET', `/api/datasets/${trainId}`);
+      const stats = featureStatistics(contentOf(parseCsvDataset(trainCsv)));
+      assert.deepEqual(detail.body.mean, stats.mean);
+      assert.deepEqual(detail.body.std, stats.std);
+      assert.deepEqual(detail.body.columns, ['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
+      assert.equal(
+        (await api(c.url, 'GET', '/api/datasets/ds-000000000000000000000000')).status,
+        404,
+      );
+    });
+
+    test('refusals: bad cells with their place, wrong type, no token; nothing is stored', async () => {
+      const before = (await api(c.url, 'GET', '/api/datasets')).body.datasets.length;
+      const bad = await upload(c.url, 'a,b,label\n1,2,0\n3,oops,1\n', 'bad.csv');
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.error.code, 'BAD_REQUEST');
+      assert.match(bad.body.error.message, /line 3, column 2: not a number/);
+      assert.deepEqual(bad.body.error.details[0], {
+        path: 'line 3, column 2',
+        message: 'not a number: "oops"',
+        line: 3,
+        column: 2,
+      });
+      const ragged = await upload(c.url, 'a,b\n1,2\n3\n', 'ragged.csv');
+      assert.match(ragged.body.error.message, /line 3: 1 cells, the header has 2/);
+      assert.equal((await upload(c.url, '', 'empty.csv')).status, 400);
+      assert.equal((await upload(c.url, trainCsv, 'x.csv', null)).status, 401);
+      const json = await api(c.url, 'POST', '/api/datasets', { rows: [] });
+      assert.equal(json.status, 400);
+      assert.match(json.body.error.message, /text\/csv/);
+      assert.equal((await api(c.url, 'GET', '/api/datasets')).body.datasets.length, before);
+    });
+
+    test('[G3] a 2-hidden-layer MLP trains on the upload as one process does', async () => {
+      const unlabeledTraining = await api(c.url, 'POST', '/api/workloads', {
+        kind: 'gradient',
+        spec: { ...spec, dataset: unlabeledId },
+      });
+      assert.equal(unlabeledTraining.status, 400);
+      assert.match(unlabeledTraining.body.error.message, /no label column/);
+      const sneaky = await api(c.url, 'POST', '/api/workloads', {
+        kind: 'gradient',
+        spec: {
+          ...spec,
+          dataset: trainId,
+          data: { rows: 9, features: 1, classes: 2, train: 8, test: 1 },
+        },
+      });
+      assert.equal(sneaky.status, 400);
+      assert.equal(sneaky.body.error.details[0].path, 'spec.data');
+
+      const submitted = await api(c.url, 'POST', '/api/workloads', {
+        kind: 'gradient',
+        spec: { ...spec, dataset: trainId },
+      });
+      assert.equal(submitted.status, 201, JSON.stringify(submitted.body));
+      trainingWorkload = submitted.body.id;
+      assert.deepEqual(submitted.body.spec.data, {
+        rows: 300,
+        features: 6,
+        classes: 3,
+        train: 240,
+        test: 60,
+      });
+      // In use: the dataset cannot be deleted while the workload runs.
+      const refused = await api(c.url, 'DELETE', `/api/datasets/${trainId}`);
+      assert.equal(refused.status, 409);
+      assert.match(refused.body.error.message, new RegExp(trainingWorkload));
+
+      await completed(c.url, trainingWorkload);
+      const content = contentOf(parseCsvDataset(trainCsv));
+      const sets = trainTestOf(content, featureStatistics(content));
+      const local = trainLocally({
+        config: model,
+        train: sets.train,
+        optimizer: { name: 'adam', lr: 0.05 },
+        batchSize: 40,
+        steps: 12,
+        seed: 3,
+        shards: 2,
+      });
+      const { params } = await finalParams(c.url, trainingWorkload);
+      const err = relativeL2(params, local.params);
+      assert.ok(err <= 1e-4, `relative L2 ${err}`);
+      const result = (await api(c.url, 'GET', `/api/workloads/${trainingWorkload}/result`)).body;
+      // The result states the split and the statistics the features were standardised with.
+      assert.deepEqual(result.data, {
+        dataset: trainId,
+        rows: 300,
+        features: 6,
+        classes: 3,
+        train: 240,
+        test: 60,
+      });
+      assert.deepEqual(result.standardization, featureStatistics(content));
+      const heldOut = evaluate(model, params, sets.test).accuracy;
+      assert.ok(Math.abs(result.accuracy - heldOut) < 1e-12, `${result.accuracy} vs ${heldOut}`);
+      assert.ok(result.accuracy > 0.8, `held-out accuracy ${result.accuracy}`);
+    });
+
+    test('[I1][I2][I3] inference over unlabeled rows: every class as one process predicts it, CSV, binary, CLI', async () => {
+      const mismatch = await upload(c.url, 'a,b\n1,2\n', 'narrow.csv');
+      const wrongWidth = await api(c.url, 'POST', '/api/workloads', {
+        kind: 'inference',
+        spec: { workload: trainingWorkload, dataset: mismatch.body.id },
+      });
+      assert.equal(wrongWidth.status, 400);
+      assert.match(wrongWidth.body.error.message, /2 features, the model takes 6/);
+      const notTraining = await api(c.url, 'POST', '/api/workloads', {
+        kind: 'inference',
+        spec: { workload: 'nope', dataset: unlabeledId },
+      });
+      assert.equal(notTraining.body.error.details[0].path, 'spec.workload');
+
+      const submitted = await api(c.url, 'POST', '/api/workloads', {
+        kind: 'inference',
+        spec: { workload: trainingWorkload, dataset: unlabeledId, rowsPerUnit: 16 },
+      });
+      assert.equal(submitted.status, 201, JSON.stringify(submitted.body));
+      const id = submitted.body.id;
+      assert.equal(submitted.body.progress.unitsTotal, 5);
+      // A liar that claims another class for one row never gets it accepted.
+      await completed(c.url, id, ['honest', 'honest', 'poison-flip'] as never);
+
+      const { params } = await finalParams(c.url, trainingWorkload);
+      const train = contentOf(parseCsvDataset(trainCsv));
+      const rows = contentOf(parseCsvDataset(unlabeledCsv));
+      const x = standardize(rows.values, FEATURES, featureStatistics(train));
+      const expected = predictRows(model, params, {
+        dtype: 'float32',
+        count: rows.rows,
+        inputSize: FEATURES,
+        classes: CLASSES,
+        features: x,
+        labels: new Uint8Array(rows.rows),
+      });
+      const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
+      assert.equal(result.final, true);
+      assert.equal(result.rows, 70);
+      assert.equal(result.labeled, false);
+      assert.deepEqual(result.predictions, Array.from(expected.classes));
+      const perClass = [0, 0, 0];
+      for (const k of expected.classes) perClass[k]! += 1;
+      assert.deepEqual(result.classCounts, perClass);
+
+      const csv = await fetch(`${c.url}/api/workloads/${id}/result?format=csv`);
+      assert.equal(csv.status, 200);
+      assert.match(csv.headers.get('content-type')!, /text\/csv/);
+      const lines = (await csv.text()).trim().split('\n');
+      assert.equal(lines[0], 'row,class,p0,p1,p2');
+      assert.equal(lines.length, 71);
+      lines.slice(1).forEach((line, n) => {
+        const [row, cls, ...p] = line.split(',').map(Number);
+        assert.equal(row, n);
+        assert.equal(cls, expected.classes[n]);
+        p.forEach((v, j) => assert.ok(Math.abs(v! - expected.probabilities[n * 3 + j]!) < 1e-4));
+      });
+      const bin = await fetch(`${c.url}/api/workloads/${id}/result?format=bin`);
+      const decoded = decodeInferenceResult(new Uint8Array(await bin.arrayBuffer()));
+      assert.deepEqual(Array.from(decoded.classes), Array.from(expected.classes));
+
+      // The CLI: the same CSV on stdout, and the answer in words.
+      const csvRun = await tessera(['result', id, '--format', 'csv'], c.url);
+      assert.equal(csvRun.code, 0, csvRun.stderr);
+      assert.deepEqual(csvRun.stdout.trim().split('\n'), lines);
+      const jsonRun = await tessera(['result', id], c.url);
+      assert.match(jsonRun.stderr, /predicted 70 of 70 rows into 3 classes/);
+      assert.deepEqual(JSON.parse(jsonRun.stdout).predictions, result.predictions);
+    });
+
+    test('inference by the browser runtime (CPU) over the labeled rows gives accuracy', async () => {
+      const submitted = await api(c.url, 'POST', '/api/workloads', {
+        kind: 'inference',
+        spec: { workload: trainingWorkload, dataset: trainId, rowsPerUnit: 64 },
+      });
+      assert.equal(submitted.status, 201, JSON.stringify(submitted.body));
+      const id = submitted.body.id;
+      const tabs = [await browserLoop(c.url), await browserLoop(c.url)];
+      const stop = new AbortController();
+      const running = tabs.map((t) => t.loop.run(stop.signal));
+      try {
+        const view = await waitFor(
+          async () => {
+            const res = await api(c.url, 'GET', `/api/workloads/${id}`);
+            return ['completed', 'failed'].includes(res.body.status) ? res.body : null;
+          },
+          30_000,
+          'the inference to finish',
+        );
+        assert.equal(view.status, 'completed', view.failureReason);
+      } finally {
+        stop.abort();
+        await Promise.all(running);
+        tabs.forEach((t) => t.socket.close());
+      }
+      const { params } = await finalParams(c.url, trainingWorkload);
+      const content = contentOf(parseCsvDataset(trainCsv));
+      const stats = featureStatistics(content);
+      const all = {
+        dtype: 'float32' as const,
+        count: content.rows,
+        inputSize: FEATURES,
+        classes: CLASSES,
+        features: standardize(content.values, FEATURES, stats),
+        labels: content.labels!,
+      };
+      const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
+      const local = evaluate(model, params, all);
+      assert.equal(result.labeled, true);
+      assert.equal(result.correct, Math.round(local.accuracy * content.rows));
+      assert.ok(Math.abs(result.accuracy - local.accuracy) < 1e-12);
+      for (const tab of tabs) {
+        const models = tab.fetched.filter((p) => p.endsWith('/model'));
+        assert.ok(models.length <= 1, 'a tab downloads the model once');
+      }
+      // Done with: the training dataset may go now.
+      assert.equal((await api(c.url, 'DELETE', `/api/datasets/${trainId}`)).status, 204);
+      assert.equal((await api(c.url, 'GET', `/api/datasets/${trainId}`)).status, 404);
+    });
   });
+}
+
+const SCHEDULER = { leaseDurationMs: 5_000, sweepIntervalMs: 50, retryAfterMs: 20 };
+
+researcherData('SQLite', () => startTestCoordinator({ scheduler: SCHEDULER }));
+researcherData('PostgreSQL', async () => {
+  const schema = testSchema('researcher_data');
+  const running = await startTestCoordinatorOn(await openPg(schema), { scheduler: SCHEDULER });
+  return {
+    url: running.url,
+    async cleanup() {
+      await running.cleanup();
+      await dropSchema(schema);
+    },
+  };
 });

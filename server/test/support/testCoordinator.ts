@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../src/clock';
+import type { Repository } from '../../src/engine/repository';
 import { creditOf } from '../../src/engine/credit';
 import { systemClock } from '../../src/clock';
 import type { SchedulerOptionsInput } from '../../src/scheduler/schedulerOptions';
@@ -73,6 +74,33 @@ export async function startTestCoordinator(
     async cleanup() {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A real coordinator over a repository the caller opened (PostgreSQL in the tests that run a
+ * suite on both stores), port 0; cleanup() closes the server and the repository.
+ */
+export async function startTestCoordinatorOn(
+  repository: Repository,
+  options: { scheduler?: SchedulerOptionsInput } = {},
+): Promise<{ url: string; cleanup(): Promise<void> }> {
+  const server = createCoordinatorServer({
+    repository,
+    clock: systemClock,
+    envToken: TEST_TOKEN,
+    scheduler: options.scheduler ?? {},
+    clientDist: null,
+    sweep: true,
+    log: () => undefined,
+  });
+  const port = await server.listen(0, '127.0.0.1');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async cleanup() {
+      await server.close();
+      await repository.close();
     },
   };
 }

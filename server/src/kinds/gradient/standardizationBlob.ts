@@ -16,7 +16,8 @@ export function encodeStandardization(stats: Standardization): Uint8Array {
 
 export function decodeStandardization(bytes: Uint8Array): Standardization {
   if (bytes.byteLength % 16 !== 0) throw new Error('standardization bytes are not 2 x D float64');
-  const words = new Float64Array(bytes.slice().buffer);
+  // A copy of its own (a PostgreSQL Buffer's slice() is a view into a shared pool).
+  const words = new Float64Array(new Uint8Array(bytes).buffer);
   const d = words.length / 2;
   return { mean: Array.from(words.subarray(0, d)), std: Array.from(words.subarray(d)) };
 }
