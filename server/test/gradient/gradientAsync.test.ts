@@ -6,7 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { stalenessWeight } from '@tessera/shared/kinds/gradient/staleness';
-import { api, startTestCoordinator, type TestCoordinator } from '../support/testCoordinator';
+import {
+  api,
+  startTestCoordinator,
+  waitFor,
+  type TestCoordinator,
+} from '../support/testCoordinator';
 import {
   crewOf,
   finalParams,
@@ -68,8 +73,23 @@ describe('asynchronous gradient rounds', () => {
   test('[A3] a straggler does not hold the round: later steps run at older versions, within the bound, and the run replays in one process', async () => {
     const maxStaleness = 2;
     const id = await submitGradient(c.url, { ...SPEC, maxStaleness });
-    const crew = await crewOf(c.url, ['honest', 'honest', 'slow']);
-    const view = await runToEnd(c.url, id, crew);
+    // The slow volunteer takes a unit of step 0 before the others start, so that step is sure
+    // to wait on it while the fast ones run ahead (started together, they could take it all).
+    const [slow] = await crewOf(c.url, ['slow']);
+    const slowRun = slow!.run().catch(() => undefined);
+    let view;
+    try {
+      await waitFor(
+        async () =>
+          (await api(c.url, 'GET', `/api/workloads/${id}`)).body.progress.unitsInFlight > 0,
+        10_000,
+        'the slow volunteer to hold a unit',
+      );
+      view = await runToEnd(c.url, id, await crewOf(c.url, ['honest', 'honest']));
+    } finally {
+      slow!.close();
+      await slowRun;
+    }
     assert.equal(view.status, 'completed', view.failureReason);
     assert.equal(view.progress.unitsValidated, view.progress.unitsTotal);
 
