@@ -5,7 +5,8 @@
 // the training uses it; then the inference form runs the trained model over the same rows, and
 // the workload page shows the rows predicted, the accuracy, the class histogram, the model and
 // the dataset, and a CSV download that works; the training's page names the dataset and links
-// its model back to the inference form. Screenshots land in e2e/artifacts/.
+// its model back to the inference form; a float32 .npy whose last column is the labels goes up
+// through the same field. Screenshots land in e2e/artifacts/.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
@@ -35,6 +36,16 @@ function clustersCsv(): string {
     lines.push([...values, label].join(','));
   }
   return lines.join('\n') + '\n';
+}
+
+/** A float32 .npy (format 1.0) of `rows`, as np.save writes it. */
+function npyFloat32(rows: number[][]): Buffer {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows.length}, ${rows[0]!.length}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const preamble = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
+  preamble.writeUInt16LE(header.length, 8);
+  const values = Float32Array.from(rows.flat());
+  return Buffer.concat([preamble, Buffer.from(header, 'latin1'), Buffer.from(values.buffer)]);
 }
 
 function workloadIdOf(href: string | null): string {
@@ -181,6 +192,22 @@ test('upload a CSV, train on it and predict it, all from the pages', async ({
   await page.screenshot({ path: `${ARTIFACTS}uploaded-training-workload.png`, fullPage: true });
   await page.getByTestId('predict-link').click();
   await expect(page.getByTestId('field-spec-workload')).toHaveValue(training);
+
+  // A NumPy array: the labels box shows for an .npy, and the last column becomes the labels.
+  await expect(submit.getByTestId('dataset-label-last')).toHaveCount(0);
+  const npyRows = [0, 1, 2, 3, 4, 5].map((n) => [n * 0.5, n % 3, n % 2]);
+  await file.setInputFiles({
+    name: 'parity.npy',
+    mimeType: 'application/octet-stream',
+    buffer: npyFloat32(npyRows),
+  });
+  await submit.getByTestId('dataset-label-last').check();
+  await submit.getByTestId('datasets-panel').screenshot({ path: `${ARTIFACTS}datasets-npy.png` });
+  await submit.getByTestId('dataset-upload').click();
+  await expect(status).toContainText('parity.npy is stored as');
+  await expect(submit.getByTestId('upload-shape')).toHaveText(
+    '6 rows, 2 features, labeled, 2 classes',
+  );
 
   // On a phone the datasets table keeps its columns and scrolls sideways if it must.
   await submit.setViewportSize({ width: 390, height: 844 });

@@ -1,8 +1,9 @@
-// "Your data" on the submit page: a CSV chosen here is sent as it is (the browser streams the
-// file from disk) to POST /api/datasets with the researcher token; the panel says what arrived
-// (rows, features, classes) or where the coordinator found the file wrong (line and column),
-// and lists every dataset the coordinator holds, each with a delete that says why it was
-// refused (a queued or running workload uses it).
+// "Your data" on the submit page: a CSV or NumPy .npy file chosen here is sent as it is (the
+// browser streams the file from disk) to POST /api/datasets with the researcher token; an .npy
+// waits for its "last column holds the labels" box first. The panel says what arrived (rows,
+// features, classes) or where the coordinator found the file wrong (line and column), and lists
+// every dataset the coordinator holds, each with a delete that says why it was refused (a
+// queued or running workload uses it).
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import {
   ApiError,
@@ -10,12 +11,15 @@ import {
   TesseraClient,
   messageWithoutLocation,
   sourceLocationWords,
+  type DatasetUploadOptions,
 } from '@tessera/shared';
 import type { DatasetInfo } from '@tessera/shared/api/datasetSchemas';
 import type { ResearcherToken } from './useResearcherToken';
 
 type Upload =
   | { state: 'idle' }
+  /** An .npy chosen, not yet sent: whether its last column holds the labels is asked first. */
+  | { state: 'chosen'; file: File; labelLast: boolean }
   | { state: 'sending'; name: string; bytes: number; abort: AbortController }
   | { state: 'stored'; dataset: DatasetInfo; created: boolean }
   | { state: 'refused'; name: string; where: string | null; message: string }
@@ -45,6 +49,11 @@ function shapeWords(d: DatasetInfo): string {
   return `${rows}, ${features}, ${d.labeled ? `labeled, ${d.classes} classes` : 'unlabeled'}`;
 }
 
+/** A NumPy array by its name; anything else goes as a CSV (the coordinator says if it is not). */
+function isNpy(file: File): boolean {
+  return file.name.toLowerCase().endsWith('.npy');
+}
+
 function errorWords(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -61,12 +70,13 @@ export function DatasetsPanel({
   const [upload, setUpload] = useState<Upload>({ state: 'idle' });
   const fileRef = useRef<HTMLInputElement>(null);
 
-  async function send(file: File) {
+  async function send(file: File, options: DatasetUploadOptions) {
     const abort = new AbortController();
     setUpload({ state: 'sending', name: file.name, bytes: file.size, abort });
     try {
       const client = new TesseraClient({ baseUrl: '', token: token.token.trim() });
       const { dataset, created } = await client.uploadDataset(file, file.name, {
+        ...options,
         signal: abort.signal,
       });
       token.save();
@@ -95,19 +105,29 @@ export function DatasetsPanel({
     }
   }
 
-  function choose(event: ChangeEvent<HTMLInputElement>) {
-    const file = event.target.files?.[0];
-    if (!file) return;
+  function start(file: File, options: DatasetUploadOptions) {
     if (token.token.trim() === '') {
       setUpload({
         state: 'failed',
         name: file.name,
         message: 'Enter your researcher token above first: uploading needs it.',
       });
-      event.target.value = '';
+      if (fileRef.current) fileRef.current.value = '';
       return;
     }
-    void send(file);
+    void send(file, options);
+  }
+
+  function choose(event: ChangeEvent<HTMLInputElement>) {
+    const file = event.target.files?.[0];
+    if (!file) return;
+    if (isNpy(file)) setUpload({ state: 'chosen', file, labelLast: false });
+    else start(file, { format: 'csv' });
+  }
+
+  function forget() {
+    setUpload({ state: 'idle' });
+    if (fileRef.current) fileRef.current.value = '';
   }
 
   const sending = upload.state === 'sending';
@@ -116,24 +136,36 @@ export function DatasetsPanel({
       <h2>Your data</h2>
       <p className="field-help">
         A CSV with a header row and numeric columns; a column named <code>label</code> (whole
-        numbers from 0) makes it a labeled set to train on. Features are standardised with the
-        training set’s statistics, and a fifth of the rows is held out.
+        numbers from 0) makes it a labeled set to train on. Or a NumPy <code>.npy</code> file: a 2-D
+        float32 or float64 array, one row per example, its last column the labels if you say so.
+        Features are standardised with the training set’s statistics, and a fifth of the rows is
+        held out.
       </p>
       <div className="form-field upload-field">
-        <label htmlFor="dataset-file">Upload a CSV</label>
+        <label htmlFor="dataset-file">Upload a CSV or .npy</label>
         <div className="form-control">
           <input
             ref={fileRef}
             id="dataset-file"
             data-testid="dataset-file"
             type="file"
-            accept=".csv,text/csv"
+            accept=".csv,text/csv,.npy"
             disabled={sending}
             onChange={choose}
           />
         </div>
       </div>
-      <UploadStatus upload={upload} onUse={onUse} />
+      {upload.state === 'chosen' ? (
+        <NpyChoice
+          file={upload.file}
+          labelLast={upload.labelLast}
+          onLabelLast={(labelLast) => setUpload({ ...upload, labelLast })}
+          onSend={() => start(upload.file, { format: 'npy', labelLast: upload.labelLast })}
+          onForget={forget}
+        />
+      ) : (
+        <UploadStatus upload={upload} onUse={onUse} />
+      )}
       {loadError && (
         <p className="error" role="alert">
           {loadError}
@@ -144,9 +176,48 @@ export function DatasetsPanel({
   );
 }
 
+/** An .npy file chosen: the labels question, then Upload (or Cancel, to choose another). */
+function NpyChoice(props: {
+  file: File;
+  labelLast: boolean;
+  onLabelLast(labelLast: boolean): void;
+  onSend(): void;
+  onForget(): void;
+}) {
+  return (
+    <div className="upload-status npy-choice" data-testid="npy-choice">
+      <p>
+        <strong>{props.file.name}</strong> ({sizeWords(props.file.size)}) is a NumPy array.
+      </p>
+      <div className="checkbox-row">
+        <input
+          id="dataset-label-last"
+          data-testid="dataset-label-last"
+          type="checkbox"
+          checked={props.labelLast}
+          onChange={(e) => props.onLabelLast(e.target.checked)}
+        />
+        <label htmlFor="dataset-label-last">last column holds the labels</label>
+      </div>
+      <button
+        type="button"
+        className="link-button"
+        data-testid="dataset-upload"
+        onClick={props.onSend}
+      >
+        Upload it
+      </button>
+      <button type="button" className="link-button" onClick={props.onForget}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 function UploadStatus({ upload, onUse }: { upload: Upload; onUse(d: DatasetInfo): void }) {
   switch (upload.state) {
     case 'idle':
+    case 'chosen':
       return null;
     case 'sending':
       return (

@@ -1,7 +1,8 @@
 // `tessera dataset upload|list|delete` against a stand-in for the coordinator's datasets API
 // (the contract: a CSV streamed as the body, `{ error: { code, message, details } }` refusals):
-// the file goes as a stream with a progress bar on a terminal, every argument mistake is a
-// usage error (exit 2, nothing sent), and the answers come out as a line, a table or JSON.
+// the file goes as a stream with a progress bar on a terminal and Ctrl-C stops it, every
+// argument mistake is a usage error (exit 2, nothing sent), and the answers come out as a line,
+// a table or JSON.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -340,6 +341,45 @@ describe('tessera dataset: against the datasets API', () => {
     const gone = await tessera(['dataset', 'delete', id], { url, cwd: dir });
     assert.equal(gone.code, EXIT.failure);
     assert.match(gone.stderr, /no dataset with id ds-\w+ \(NOT_FOUND\)/);
+  });
+});
+
+describe('tessera dataset upload: Ctrl-C', () => {
+  test('stops the upload midway: exit 130, nothing stored', async () => {
+    const dir = tempDir('tessera-dataset-interrupt-');
+    const row = '0.125,0.25,0.5,1\n';
+    writeFileSync(join(dir, 'big.csv'), `a,b,c,label\n${row.repeat(200_000)}`);
+    let interrupt: (() => void) | null = null;
+    // Takes the first bytes, then never answers: only Ctrl-C ends the upload.
+    const server = createServer((req) => {
+      req.once('data', () => interrupt?.());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    let stdout = '';
+    let stderr = '';
+    try {
+      const code = await main(['dataset', 'upload', 'big.csv'], {
+        stdout: { write: (text: string) => (stdout += text) },
+        stderr: { write: (text: string) => (stderr += text), isTTY: false, columns: 80 },
+        env: {
+          TESSERA_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          TESSERA_TOKEN: TOKEN,
+        },
+        cwd: dir,
+        now: () => 0,
+        onInterrupt: (handler) => {
+          interrupt = handler;
+          return () => (interrupt = null);
+        },
+      });
+      assert.equal(code, EXIT.interrupted, stderr);
+      assert.equal(stderr, 'Stopped uploading big.csv; nothing was stored.\n');
+      assert.equal(stdout, '');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -42,8 +42,21 @@ export interface TesseraClientOptions {
 
 type Method = 'GET' | 'POST' | 'DELETE';
 
-/** A request body: JSON (a value) or a CSV file's bytes as they are. */
-type Body = { json: unknown } | { csv: Blob | string };
+/** A dataset file's bytes as they are: a File or text in a page, a file's stream in Node. */
+export type DatasetBytes = Blob | string | ReadableStream<Uint8Array>;
+
+/** How POST /api/datasets reads the bytes. */
+export interface DatasetUploadOptions {
+  /** Ends the upload early (a Cancel button, Ctrl-C); it has no timeout of its own. */
+  signal?: AbortSignal;
+  /** 'csv' (the default, text/csv) or a NumPy .npy array (application/x-npy). */
+  format?: 'csv' | 'npy';
+  /** An .npy's last column holds the labels (`&label=last`); a CSV names its `label` column. */
+  labelLast?: boolean;
+}
+
+/** A request body: JSON (a value), or a dataset file's bytes as they are with their type. */
+type Body = { json: unknown } | { file: DatasetBytes; type: string };
 
 /** What POST /api/datasets answered. */
 export interface DatasetUpload {
@@ -151,17 +164,28 @@ export class TesseraClient {
 
   /**
    * POST /api/datasets: a CSV (header row; numeric feature columns; an optional integer `label`
-   * column) sent as it is, named `name`. A browser streams a File from disk; a refusal names
-   * the line (and column) in its message and in `fieldErrors`. No timeout: a large file takes
-   * as long as the connection needs; pass `signal` to give up.
+   * column) or, with `format: 'npy'`, a 2-D NumPy array (float32/float64, `labelLast` when its
+   * last column holds the labels), sent as it is and named `name`. A browser streams a File
+   * from disk, Node a ReadableStream; a refusal names the line (and column) in its message and
+   * in `fieldErrors`. No timeout: a large file takes as long as the connection needs; pass
+   * `signal` to give up.
    */
   async uploadDataset(
-    csv: Blob | string,
+    file: DatasetBytes,
     name: string,
-    options: { signal?: AbortSignal } = {},
+    options: DatasetUploadOptions = {},
   ): Promise<DatasetUpload> {
-    const path = `/api/datasets?name=${encodeURIComponent(name)}`;
-    const response = await this.send('POST', path, 'application/json', { csv }, options.signal);
+    const npy = options.format === 'npy';
+    const label = npy && options.labelLast ? '&label=last' : '';
+    const path = `/api/datasets?name=${encodeURIComponent(name)}${label}`;
+    const type = npy ? 'application/x-npy' : 'text/csv';
+    const response = await this.send(
+      'POST',
+      path,
+      'application/json',
+      { file, type },
+      options.signal,
+    );
     const dataset = await this.answer('POST', path, response, datasetInfoSchema);
     return { dataset, created: response.status === 201 };
   }
@@ -234,8 +258,8 @@ export class TesseraClient {
   }
 
   /**
-   * Sends one request; the body is still to be read (within the same timeout). A CSV upload
-   * has no timeout of its own: only `signal` ends it early.
+   * Sends one request; the body is still to be read (within the same timeout). A dataset
+   * upload has no timeout of its own: only `signal` ends it early.
    */
   private async send(
     method: Method,
@@ -246,23 +270,27 @@ export class TesseraClient {
   ): Promise<Response> {
     const headers: Record<string, string> = { accept };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let sent: string | Blob | undefined;
+    let sent: DatasetBytes | undefined;
     if (body !== undefined && 'json' in body) {
       headers['content-type'] = 'application/json';
       sent = JSON.stringify(body.json);
     } else if (body !== undefined) {
-      headers['content-type'] = 'text/csv';
-      sent = body.csv;
+      headers['content-type'] = body.type;
+      sent = body.file;
     }
-    const upload = body !== undefined && 'csv' in body;
+    const upload = body !== undefined && 'file' in body;
     const ends = upload ? signal : (signal ?? AbortSignal.timeout(this.timeoutMs));
+    // Node's fetch sends a stream body only when told the answer may start before it ends.
+    const streamed = typeof ReadableStream !== 'undefined' && sent instanceof ReadableStream;
+    const init: RequestInit & { duplex?: 'half' } = {
+      method,
+      headers,
+      ...(sent !== undefined ? { body: sent } : {}),
+      ...(streamed ? { duplex: 'half' } : {}),
+      ...(ends ? { signal: ends } : {}),
+    };
     try {
-      return await this.fetchImpl(`${this.baseUrl}${path}`, {
-        method,
-        headers,
-        ...(sent !== undefined ? { body: sent } : {}),
-        ...(ends ? { signal: ends } : {}),
-      });
+      return await this.fetchImpl(`${this.baseUrl}${path}`, init);
     } catch (error) {
       // A caller's own abort is theirs to report, not the network's.
       if (signal?.aborted) throw error;

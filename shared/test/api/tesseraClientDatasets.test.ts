@@ -1,7 +1,8 @@
 // The API client's dataset calls against a fetch that records what it was asked and answers as
-// the coordinator does: the CSV sent as it is (text/csv, the token, no timeout of its own), 201
-// and 200 told apart, the listing and detail parsed, a 204 delete, and refusals as ApiErrors
-// that keep their line and column.
+// the coordinator does: the file sent as it is (text/csv, or application/x-npy with its label
+// query; a stream with duplex half; the token, no timeout of its own), 201 and 200 told apart,
+// the listing and detail parsed, a 204 delete, and refusals as ApiErrors that keep their line
+// and column.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApiError, TesseraClient } from '../../src';
@@ -64,6 +65,44 @@ describe('the API client’s datasets', () => {
     const abort = new AbortController();
     await client(fake).uploadDataset('a\n1\n', 'x.csv', { signal: abort.signal });
     assert.equal(fake.asked[1]!.init.signal, abort.signal);
+  });
+
+  test('a stream body goes as it is, with duplex half (Node’s fetch needs it)', async () => {
+    const fake = fakeFetch(201, INFO);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('a,label\n1,0\n'));
+        controller.close();
+      },
+    });
+    await client(fake).uploadDataset(body, 'streamed.csv');
+    const [{ url, init }] = fake.asked as [Asked];
+    assert.equal(url, 'http://coordinator:8080/api/datasets?name=streamed.csv');
+    assert.equal(init.body, body);
+    assert.equal((init as RequestInit & { duplex?: string }).duplex, 'half');
+    assert.equal((init.headers as Record<string, string>)['content-type'], 'text/csv');
+    assert.equal(init.signal, undefined);
+    // A Blob or text needs no duplex: browsers' fetch takes them as they are.
+    await client(fake).uploadDataset('a\n1\n', 'x.csv');
+    assert.equal((fake.asked[1]!.init as { duplex?: string }).duplex, undefined);
+  });
+
+  test('an .npy goes as application/x-npy; labelLast adds label=last to the query', async () => {
+    const fake = fakeFetch(201, INFO);
+    const npy = new Blob([new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])]);
+    await client(fake).uploadDataset(npy, 'x.npy', { format: 'npy', labelLast: true });
+    await client(fake).uploadDataset(npy, 'y.npy', { format: 'npy' });
+    // A CSV names its label column; labelLast is for .npy only.
+    await client(fake).uploadDataset('a,label\n1,0\n', 'z.csv', { labelLast: true });
+    const [labeled, unlabeled, csv] = fake.asked as [Asked, Asked, Asked];
+    assert.equal(labeled.url, 'http://coordinator:8080/api/datasets?name=x.npy&label=last');
+    assert.equal(unlabeled.url, 'http://coordinator:8080/api/datasets?name=y.npy');
+    assert.equal(csv.url, 'http://coordinator:8080/api/datasets?name=z.csv');
+    const type = (asked: Asked) => (asked.init.headers as Record<string, string>)['content-type'];
+    assert.equal(type(labeled), 'application/x-npy');
+    assert.equal(type(unlabeled), 'application/x-npy');
+    assert.equal(type(csv), 'text/csv');
+    assert.equal(labeled.init.body, npy);
   });
 
   test('the same content again answers 200: not created', async () => {

@@ -1,7 +1,8 @@
 // `tessera dataset upload FILE [--name NAME] [--label-last] [--json]`, `tessera dataset list
-// [--json]` and `tessera dataset delete ID`: a researcher's own data to train on. An upload
-// streams the CSV or .npy file (never read whole into memory), with a progress bar on a terminal; the coordinator
-// parses it as it arrives and names the line and column of anything it refuses.
+// [--json]` and `tessera dataset delete ID`: a researcher's own data to train on, through the
+// same TesseraClient calls as the web client. An upload streams the CSV or .npy file (never
+// read whole into memory), with a progress bar on a terminal; the coordinator parses it as it
+// arrives and names the line and column of anything it refuses.
 import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import {
@@ -10,19 +11,46 @@ import {
   ERROR_CODES,
   messageWithoutLocation,
   sourceLocationWords,
+  type DatasetUpload,
+  type TesseraClient,
 } from '@tessera/shared';
 import { allowOnly, operands, type CliArgs } from '../cliArgs';
 import { resolveConnection } from '../connection';
-import { DatasetClient, type UploadAnswer } from '../datasetClient';
 import { datasetSummary, datasetTable, formatBytes } from '../datasetText';
 import { EXIT, ReportedFailure, UsageError, type ExitCode } from '../exitCodes';
 import { whyUnreadable } from '../inputFile';
 import type { CliIO } from '../output';
 import { UploadProgress } from '../uploadProgress';
 
-function datasetClient(args: CliArgs, io: CliIO): DatasetClient {
-  const { url, token } = resolveConnection({ ...args.values, env: io.env, cwd: io.cwd });
-  return new DatasetClient({ baseUrl: url, token });
+function datasetClient(args: CliArgs, io: CliIO): TesseraClient {
+  return resolveConnection({ ...args.values, env: io.env, cwd: io.cwd }).client;
+}
+
+/**
+ * The file's chunks as the request body, read only as fast as the connection takes them;
+ * `onProgress` hears the bytes handed over so far after each chunk.
+ */
+function countingStream(
+  chunks: AsyncIterable<Uint8Array>,
+  onProgress: (sent: number) => void,
+): ReadableStream<Uint8Array> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(next.value);
+      sent += next.value.byteLength;
+      onProgress(sent);
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
 }
 
 /**
@@ -80,14 +108,12 @@ export async function datasetUploadCommand(args: CliArgs, io: CliIO): Promise<Ex
   const progress = new UploadProgress(io.stderr, size, io.now);
   const abort = new AbortController();
   const release = io.onInterrupt(() => abort.abort());
-  let answer: UploadAnswer;
+  let answer: DatasetUpload;
   try {
-    answer = await client.upload({
-      chunks: stream,
-      name,
+    const body = countingStream(stream, (sent) => progress.update(sent));
+    answer = await client.uploadDataset(body, name, {
       format,
       labelLast: args.values['label-last'] ?? false,
-      onProgress: (sent) => progress.update(sent),
       signal: abort.signal,
     });
   } catch (error) {
@@ -118,7 +144,7 @@ export async function datasetUploadCommand(args: CliArgs, io: CliIO): Promise<Ex
 export async function datasetListCommand(args: CliArgs, io: CliIO): Promise<ExitCode> {
   allowOnly('dataset list', args, ['url', 'token', 'json']);
   operands('dataset list', args, 2, []);
-  const datasets = await datasetClient(args, io).list();
+  const datasets = await datasetClient(args, io).datasets();
   if (args.values.json) {
     io.stdout.write(`${JSON.stringify(datasets, null, 2)}\n`);
   } else if (datasets.length === 0) {
@@ -132,7 +158,7 @@ export async function datasetListCommand(args: CliArgs, io: CliIO): Promise<Exit
 export async function datasetDeleteCommand(args: CliArgs, io: CliIO): Promise<ExitCode> {
   allowOnly('dataset delete', args, ['url', 'token']);
   const [id] = operands('dataset delete', args, 2, ['ID']) as [string];
-  await datasetClient(args, io).remove(id);
+  await datasetClient(args, io).deleteDataset(id);
   io.stderr.write(`Deleted dataset ${id}.\n`);
   io.stdout.write(`${id} deleted\n`);
   return EXIT.ok;
