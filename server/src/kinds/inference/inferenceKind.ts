@@ -368,16 +368,17 @@ export class InferenceKind implements KindPlugin {
   summary(view: WorkloadView): Record<string, unknown> {
     const { resolved, workload, dataset } = this.parseSpec(view.spec);
     const { predicted, correct, perClass } = view.aggregate as InferenceAggregate;
+    // The dashboard's headline is the first number here: accuracy where there are labels,
+    // else the rows predicted.
     return {
       kind: 'inference',
-      rows: resolved.rows,
+      ...(resolved.labeled ? { accuracy: predicted > 0 ? correct / predicted : null } : {}),
       rowsPredicted: predicted,
+      rows: resolved.rows,
+      ...(resolved.labeled ? { correct } : {}),
       classes: resolved.modelConfig.classes,
       classCounts: perClass,
       labeled: resolved.labeled,
-      ...(resolved.labeled
-        ? { correct, accuracy: predicted > 0 ? correct / predicted : null }
-        : {}),
       model: { workload, version: resolved.version, hash: resolved.modelHash },
       dataset,
       final: view.status === 'completed',
