@@ -3,6 +3,7 @@
 // (FileDatasetStore); coordinators on PostgreSQL keep them in a table (PgDatasetStore), so
 // every node of a cluster serves every dataset. A dataset never changes once stored; a second
 // upload of the same numbers finds the first.
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetDetail } from '@tessera/shared/api/datasetSchemas';
@@ -39,7 +40,8 @@ export class FileDatasetStore implements DatasetStore {
   }
 
   private async writeWhole(path: string, data: Uint8Array | string): Promise<void> {
-    const temporary = `${path}.${process.pid}.part`;
+    // A name of its own: two uploads of the same content may be written at once.
+    const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.part`;
     await writeFile(temporary, data);
     await rename(temporary, path);
   }

@@ -70,6 +70,14 @@ function contract(
       );
     });
 
+    test('the same content stored twice at once: one dataset, both answered', async () => {
+      const a = dataset('y,label\n1,0\n2,1\n3,1\n', 'twice.csv', 4_000);
+      const both = await Promise.all([store.put(a.meta, a.bytes), store.put(a.meta, a.bytes)]);
+      for (const answer of both) assert.equal(answer.meta.id, a.meta.id);
+      assert.deepEqual(Array.from((await store.bytes(a.meta.id))!), Array.from(a.bytes));
+      assert.equal((await store.list()).filter((m) => m.id === a.meta.id).length, 1);
+    });
+
     test('unknown and malformed ids are simply absent', async () => {
       assert.equal(await store.meta('ds-000000000000000000000000'), null);
       assert.equal(await store.meta('../../etc/passwd'), null);
