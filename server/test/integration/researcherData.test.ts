@@ -14,6 +14,7 @@ import { predictRows } from '@tessera/shared/kinds/inference/predictRows';
 import type { CliIO } from '../../src/cli/output';
 import { main } from '../../src/cli/tessera';
 import { parseCsvDataset } from '../../src/datasets/csvDataset';
+import { estimateSeriesOf } from '../../src/realtime/dashboard/estimateSeries';
 import { contentOf, featureStatistics } from '../../src/datasets/datasetCodec';
 import { standardize, trainTestOf } from '../../src/datasets/uploadedSets';
 import { browserLoop } from '../support/browserLoop';
@@ -302,6 +303,7 @@ function researcherData(
       assert.equal(result.final, true);
       assert.equal(result.rows, 70);
       assert.equal(result.labeled, false);
+      assert.equal(estimateSeriesOf(result)[0]?.name, 'rowsPredicted');
       assert.deepEqual(result.predictions, Array.from(expected.classes));
       const perClass = [0, 0, 0];
       for (const k of expected.classes) perClass[k]! += 1;
@@ -372,6 +374,8 @@ function researcherData(
       const local = evaluate(model, params, all);
       assert.equal(result.labeled, true);
       assert.equal(result.correct, Math.round(local.accuracy * content.rows));
+      // The live dashboard's headline is the accuracy (unlabeled: the rows predicted).
+      assert.equal(estimateSeriesOf(result)[0]?.name, 'accuracy');
       assert.ok(Math.abs(result.accuracy - local.accuracy) < 1e-12);
       for (const tab of tabs) {
         const models = tab.fetched.filter((p) => p.endsWith('/model'));
