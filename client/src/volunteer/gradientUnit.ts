@@ -72,13 +72,17 @@ export class GradientUnitRunner {
 
   constructor(private readonly fetch: FetchBytes = fetchBytes) {}
 
-  private parameters(url: string, signal: AbortSignal): Promise<ArrayBuffer> {
-    let bytes = this.params.get(url);
+  /**
+   * Parameter bytes, kept under `key`: a gradient version's URL, or an inference model's hash
+   * (so two inference workloads of one model download it once).
+   */
+  private parameters(url: string, signal: AbortSignal, key = url): Promise<ArrayBuffer> {
+    let bytes = this.params.get(key);
     if (!bytes) {
       // Not tied to this unit's signal: a dropped unit must not fail the lanes sharing it.
       bytes = this.fetch(url, new AbortController().signal);
-      this.params.set(url, bytes);
-      bytes.catch(() => this.params.delete(url));
+      this.params.set(key, bytes);
+      bytes.catch(() => this.params.delete(key));
       while (this.params.size > VOLUNTEER_PARAMS_CACHE_VERSIONS) {
         this.params.delete(this.params.keys().next().value!);
       }
@@ -160,13 +164,16 @@ export class GradientUnitRunner {
     signal: AbortSignal,
   ): Promise<GradientUnitRun> {
     const [modelBytes, rows] = await Promise.all([
-      this.parameters(task.model.url, signal),
+      this.parameters(task.model.url, signal, `model:${task.model.hash}`),
       this.partition(task.rows, signal),
     ]);
     if (signal.aborted) throw abortReason(signal);
     if (!this.checkedModels.has(task.model.hash)) {
       const got = await shardHash(modelBytes);
-      if (got !== task.model.hash) throw new Error(`model ${task.model.hash} arrived as ${got}`);
+      if (got !== task.model.hash) {
+        this.params.delete(`model:${task.model.hash}`);
+        throw new Error(`model ${task.model.hash} arrived as ${got}`);
+      }
       this.checkedModels.add(task.model.hash);
     }
     const params = new Float32Array(modelBytes);
