@@ -197,13 +197,18 @@ export class GradientVolunteer {
         return result;
       case 'poison-scale':
       case 'poison-flip': {
-        // Row 0 claims another class, its probabilities swapped to match: plausible, wrong.
+        // A plausible lie: a row claims the next class, its probabilities swapped to match;
+        // poison-flip lies about row 0 alone, poison-scale about every row (made up wholesale).
         const classes = result.classes.slice();
         const probabilities = result.probabilities.slice();
-        const was = classes[0]!;
-        const claim = (was + 1) % k;
-        classes[0] = claim;
-        [probabilities[was], probabilities[claim]] = [probabilities[claim]!, probabilities[was]!];
+        const rows = this.behavior === 'poison-flip' ? 1 : classes.length;
+        for (let n = 0; n < rows; n++) {
+          const was = classes[n]!;
+          const claim = (was + 1) % k;
+          classes[n] = claim;
+          const [a, b] = [n * k + was, n * k + claim];
+          [probabilities[a], probabilities[b]] = [probabilities[b]!, probabilities[a]!];
+        }
         return { ...result, classes, probabilities };
       }
       case 'poison-nan': {

@@ -334,6 +334,47 @@ function researcherData(
       assert.deepEqual(JSON.parse(jsonRun.stdout).predictions, result.predictions);
     });
 
+    test('[R9] a volunteer alone that makes up its predictions is caught by a spot check', async () => {
+      const submitted = await api(c.url, 'POST', '/api/workloads', {
+        kind: 'inference',
+        spec: { workload: trainingWorkload, dataset: unlabeledId, rowsPerUnit: 16 },
+        redundancy: { quorum: 1, maxReplicas: 6 },
+      });
+      assert.equal(submitted.status, 201, JSON.stringify(submitted.body));
+      const id = submitted.body.id;
+      // The liar alone: each lone result settles its unit at once, and is spot-checked after.
+      const [liar] = await crewOf(c.url, ['poison-scale']);
+      const lying = liar!.run().catch(() => undefined);
+      try {
+        await waitFor(
+          async () => {
+            const metrics = (await api(c.url, 'GET', '/metrics')).body as string;
+            return /tessera_spot_checks_total\{[^}]*outcome="failed"[^}]*\} [1-9]/.test(metrics);
+          },
+          30_000,
+          'a failed spot check',
+        );
+      } finally {
+        liar!.close();
+        await lying;
+      }
+      // An honest crew recomputes what the liar settled: every prediction is the model's.
+      await completed(c.url, id);
+      const result = (await api(c.url, 'GET', `/api/workloads/${id}/result`)).body;
+      const { params } = await finalParams(c.url, trainingWorkload);
+      const rows = contentOf(parseCsvDataset(unlabeledCsv));
+      const train = contentOf(parseCsvDataset(trainCsv));
+      const expected = predictRows(model, params, {
+        dtype: 'float32',
+        count: rows.rows,
+        inputSize: FEATURES,
+        classes: CLASSES,
+        features: standardize(rows.values, FEATURES, featureStatistics(train)),
+        labels: new Uint8Array(rows.rows),
+      });
+      assert.deepEqual(result.predictions, Array.from(expected.classes));
+    });
+
     test('inference by the browser runtime (CPU) over the labeled rows gives accuracy', async () => {
       const submitted = await api(c.url, 'POST', '/api/workloads', {
         kind: 'inference',

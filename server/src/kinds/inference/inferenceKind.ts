@@ -10,7 +10,8 @@
 // depends on what happens to the training workload or its dataset afterwards.
 import { ERROR_CODES, TesseraError, type Lease, type SubmitWorkload } from '@tessera/shared';
 import { ByteLru } from '@tessera/shared/kinds/gradient/byteLru';
-import type { ExampleSet } from '@tessera/shared/kinds/gradient/exampleSet';
+import { SPOT_BLOCKS } from '@tessera/shared/kinds/estimator';
+import { sliceExamples, type ExampleSet } from '@tessera/shared/kinds/gradient/exampleSet';
 import { flopsPerExample } from '@tessera/shared/kinds/gradient/gradientModel';
 import { decodeShard, encodeShard } from '@tessera/shared/kinds/gradient/shardCodec';
 import {
@@ -45,6 +46,13 @@ import {
   STANDARDIZATION_BLOB,
 } from '../gradient/standardizationBlob';
 import { leaseOf, parseBinaryResult } from '../wireResults';
+import {
+  inferenceSummary,
+  tallied,
+  unitTally,
+  type InferenceAggregate,
+  type RowsPlan,
+} from './inferenceTally';
 import { trainedModel } from './inferenceModel';
 import { inferenceAnswer } from './inferenceAnswer';
 
@@ -52,49 +60,12 @@ import { inferenceAnswer } from './inferenceAnswer';
 const UNIT_FLOPS = 1e9;
 const MIN_ROWS_PER_UNIT = 64;
 const DEFAULT_MAX_ROWS_PER_UNIT = 4_096;
-/** Row slices kept encoded for serving, by bytes. */
+/** Row slices kept encoded for serving (and spot checks), by bytes. */
 const ROWS_CACHE_BYTES = 128 * 1024 * 1024;
+const MODELS_CACHE_BYTES = 64 * 1024 * 1024;
 
-export interface RowsPlan {
-  first: number;
-  count: number;
-  hash: string;
-  /** The rows' labels (base64 bytes) when the dataset has them: accuracy is folded per unit. */
-  labels?: string;
-}
-
-/** [I3] What validated units add up to: rows predicted, and those matching their label. */
-interface InferenceAggregate {
-  predicted: number;
-  correct: number;
-  /** Rows predicted as each class. */
-  perClass: number[];
-}
-
-function matches(classes: Uint8Array, labels: Uint8Array): number {
-  let right = 0;
-  for (let n = 0; n < classes.length; n++) if (classes[n] === labels[n]) right++;
-  return right;
-}
-
-function unitTally(unit: UnitRow, result: InferenceResult): InferenceAggregate {
-  const { labels } = unit.plan as RowsPlan;
-  const perClass = new Array<number>(result.classCount).fill(0);
-  for (const c of result.classes) perClass[c]! += 1;
-  return {
-    predicted: result.classes.length,
-    correct: labels ? matches(result.classes, Buffer.from(labels, 'base64')) : 0,
-    perClass,
-  };
-}
-
-/** The tally with a unit's added (sign 1) or taken out (sign -1). */
-function tallied(was: InferenceAggregate, unit: InferenceAggregate, sign: 1 | -1) {
-  return {
-    predicted: was.predicted + sign * unit.predicted,
-    correct: was.correct + sign * unit.correct,
-    perClass: was.perClass.map((n, c) => n + sign * (unit.perClass[c] ?? 0)),
-  } satisfies InferenceAggregate;
+function rowsKey(workloadId: string, idx: number): string {
+  return `${workloadId}/${idx}`;
 }
 
 function specOf(meta: { spec: unknown }): StoredInferenceSpec {
@@ -112,7 +83,10 @@ export class InferenceKind implements KindPlugin {
   readonly leaseChoices = 4;
   readonly stragglerBackups = true;
   readonly batchLeases = false;
+  /** Units' rows, encoded, by `workload/unit`. */
   private readonly rowsCache = new ByteLru(ROWS_CACHE_BYTES);
+  /** Pinned models' parameter bytes, by workload. */
+  private readonly models = new ByteLru(MODELS_CACHE_BYTES);
 
   constructor(private readonly context: KindContext) {}
 
@@ -154,7 +128,7 @@ export class InferenceKind implements KindPlugin {
       const count = Math.min(rowsPerUnit, dataset.rows - first);
       const bytes = this.encodeRows(content, model.config.classes, stats, first, count);
       const hash = sha256Hex(bytes);
-      this.rowsCache.set(hash, bytes);
+      this.rowsCache.set(rowsKey(id, idx), bytes);
       const labels = content.labels?.subarray(first, first + count);
       units.push({
         idx,
@@ -179,9 +153,13 @@ export class InferenceKind implements KindPlugin {
         labeled: content.labels !== null,
       },
     };
-    const blobs: Record<string, Uint8Array> = {
-      model: new Uint8Array(model.params.buffer, model.params.byteOffset, model.params.byteLength),
-    };
+    const modelBytes = new Uint8Array(
+      model.params.buffer,
+      model.params.byteOffset,
+      model.params.byteLength,
+    );
+    this.models.set(id, modelBytes);
+    const blobs: Record<string, Uint8Array> = { model: modelBytes };
     if (stats) blobs[STANDARDIZATION_BLOB] = encodeStandardization(stats);
     return {
       name: `inference of ${spec.workload} on ${dataset.name}`,
@@ -219,8 +197,10 @@ export class InferenceKind implements KindPlugin {
     return new Uint8Array(encodeShard(set));
   }
 
-  /** A unit's rows by hash: from the cache, or cut again from the dataset. */
+  /** A unit's rows: from the cache, or cut again from the dataset (and checked by hash). */
   async rows(workloadId: string, idx: number): Promise<Uint8Array> {
+    const cached = this.rowsCache.get(rowsKey(workloadId, idx));
+    if (cached) return cached;
     const found = await this.context.repository.transaction(this.context.now(), async (tx) => {
       const workload = await tx.peekWorkload(workloadId);
       if (!workload || workload.kind !== 'inference') return null;
@@ -237,8 +217,6 @@ export class InferenceKind implements KindPlugin {
       );
     }
     const plan = found.unit.plan as RowsPlan;
-    const cached = this.rowsCache.get(plan.hash);
-    if (cached) return cached;
     const spec = this.parseSpec(found.workload.spec);
     const content = await this.context.datasets.content(spec.dataset);
     const stats = found.stats ? decodeStandardization(found.stats) : null;
@@ -252,17 +230,58 @@ export class InferenceKind implements KindPlugin {
     if (sha256Hex(bytes) !== plan.hash) {
       throw new TesseraError(ERROR_CODES.internal, `unit ${idx}'s rows no longer match their hash`);
     }
-    this.rowsCache.set(plan.hash, bytes);
+    this.rowsCache.set(rowsKey(workloadId, idx), bytes);
     return bytes;
   }
 
-  /** The pinned model's parameter bytes. */
+  /** The pinned model's parameter bytes (kept in memory once read). */
   async model(workloadId: string): Promise<Uint8Array> {
+    const cached = this.models.get(workloadId);
+    if (cached) return cached;
     const bytes = await this.context.repository.transaction(this.context.now(), (tx) =>
       tx.blob(workloadId, 'model'),
     );
     if (!bytes) throw new TesseraError(ERROR_CODES.notFound, `no inference workload ${workloadId}`);
-    return bytes;
+    // A copy of its own: a PostgreSQL Buffer may be a view into a shared pool.
+    const own = new Uint8Array(bytes);
+    this.models.set(workloadId, own);
+    return own;
+  }
+
+  /**
+   * [R9] Recomputes one block of a returned result's rows (a sixteenth of the unit at most) with
+   * the float64 reference and compares it as replicas are compared (I2). Reads nothing from the
+   * store: when the unit's rows or the model are not in memory the check is skipped (null).
+   */
+  async spotCheck(
+    meta: WorkloadMeta,
+    unitIdx: number,
+    result: unknown,
+    draw: number,
+  ): Promise<{ block: number; blocks: number; ok: boolean } | null> {
+    const rowBytes = this.rowsCache.get(rowsKey(meta.id, unitIdx));
+    const modelBytes = this.models.get(meta.id);
+    if (!rowBytes || !modelBytes) return null;
+    const { resolved, tolerance } = specOf(meta);
+    const claimed = result as InferenceResult;
+    const rows = decodeShard(rowBytes);
+    if (claimed.classes.length !== rows.count) return { block: 0, blocks: 1, ok: false };
+    const k = resolved.modelConfig.classes;
+    const blocks = Math.min(SPOT_BLOCKS, rows.count);
+    const block = Math.min(blocks - 1, Math.floor(draw * blocks));
+    const from = Math.floor((block * rows.count) / blocks);
+    const to = Math.floor(((block + 1) * rows.count) / blocks);
+    const truth = predictRows(
+      resolved.modelConfig,
+      paramsOf(modelBytes),
+      sliceExamples(rows, from, to),
+    );
+    const claim: InferenceResult = {
+      classes: claimed.classes.subarray(from, to),
+      probabilities: claimed.probabilities.subarray(from * k, to * k),
+      classCount: claimed.classCount,
+    };
+    return { block, blocks, ok: inferenceResultsAgree(truth, claim, tolerance) };
   }
 
   preferKeys(): readonly string[] {
@@ -366,26 +385,7 @@ export class InferenceKind implements KindPlugin {
 
   /** The dashboard's answer: the tally, without the predictions. */
   summary(view: WorkloadView): Record<string, unknown> {
-    const { resolved, workload, dataset } = this.parseSpec(view.spec);
-    const { predicted, correct, perClass } = view.aggregate as InferenceAggregate;
-    // The dashboard's headline is the first number here: accuracy where there are labels,
-    // else the rows predicted.
-    return {
-      kind: 'inference',
-      ...(resolved.labeled ? { accuracy: predicted > 0 ? correct / predicted : null } : {}),
-      rowsPredicted: predicted,
-      rows: resolved.rows,
-      ...(resolved.labeled ? { correct } : {}),
-      classes: resolved.modelConfig.classes,
-      classCounts: perClass,
-      labeled: resolved.labeled,
-      model: { workload, version: resolved.version, hash: resolved.modelHash },
-      dataset,
-      final: view.status === 'completed',
-      status: view.status,
-      unitsValidated: view.unitsValidated,
-      unitsTotal: view.unitsTotal,
-    };
+    return inferenceSummary(view, this.parseSpec(view.spec));
   }
 
   forgetConnection(): void {}
