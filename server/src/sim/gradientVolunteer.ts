@@ -173,17 +173,29 @@ export class GradientVolunteer {
     return set;
   }
 
-  /** What this volunteer claims for an inference lease: the rows' predictions, as bytes. */
-  async predict(lease: Lease): Promise<ArrayBuffer> {
-    const task = inferenceTaskSchema.parse(lease.task);
-    let params = this.params.get(task.model.url);
+  /**
+   * Parameters (a gradient version, an inference model) by URL, fetched once as the browser
+   * does (gradientUnit.ts), the latest VOLUNTEER_PARAMS_CACHE_VERSIONS kept.
+   */
+  private async parameters(url: string): Promise<Float32Array> {
+    let params = this.params.get(url);
     if (!params) {
-      const bytes = await this.fetchBytes(task.model.url);
+      const bytes = await this.fetchBytes(url);
       this.tally.paramFetches += 1;
       this.tally.paramBytes += bytes.byteLength;
       params = new Float32Array(bytes);
-      this.params.set(task.model.url, params);
+      this.params.set(url, params);
+      while (this.params.size > VOLUNTEER_PARAMS_CACHE_VERSIONS) {
+        this.params.delete(this.params.keys().next().value!);
+      }
     }
+    return params;
+  }
+
+  /** What this volunteer claims for an inference lease: the rows' predictions, as bytes. */
+  async predict(lease: Lease): Promise<ArrayBuffer> {
+    const task = inferenceTaskSchema.parse(lease.task);
+    const params = await this.parameters(task.model.url);
     const honest = predictRows(task.modelConfig, params, await this.partition(task.rows));
     return encodeInferenceResult(this.mispredict(honest));
   }
@@ -229,18 +241,7 @@ export class GradientVolunteer {
   async compute(lease: Lease): Promise<ArrayBuffer> {
     if (lease.kind === 'inference') return this.predict(lease);
     const task = gradientTaskSchema.parse(lease.task);
-    // As the browser does (gradientUnit.ts): a version's parameters are fetched once.
-    let params = this.params.get(task.paramsUrl);
-    if (!params) {
-      const paramBytes = await this.fetchBytes(task.paramsUrl);
-      this.tally.paramFetches += 1;
-      this.tally.paramBytes += paramBytes.byteLength;
-      params = new Float32Array(paramBytes);
-      this.params.set(task.paramsUrl, params);
-      while (this.params.size > VOLUNTEER_PARAMS_CACHE_VERSIONS) {
-        this.params.delete(this.params.keys().next().value!);
-      }
-    }
+    const params = await this.parameters(task.paramsUrl);
     const set = taskExamples(await this.partition(task.partition), task);
     const honest = computeGradient(task.modelConfig, params, set);
     return encodeGradientResult(this.poison(honest));

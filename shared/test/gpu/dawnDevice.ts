@@ -2,6 +2,7 @@
 // --test runs each file in its own process) and closed in a root `after` hook, so the file's
 // process exits by itself. No adapter is a failure, never a skip.
 import { after } from 'node:test';
+import { GpuKernelRunner } from '../../src/gpu/gpuKernelRunner';
 import { openDawnGpu, type DawnGpu } from './dawnGpu';
 
 export { withGpuErrorCheck } from './dawnGpu';
@@ -15,6 +16,12 @@ let opening: Promise<DawnGpu> | undefined;
 export function dawnGpu(): Promise<DawnGpu> {
   opening ??= openDawnGpu();
   return opening;
+}
+
+/** The shared device and a kernel runner of the test file's own on it. */
+export async function dawnKernelRunner(): Promise<{ dawn: DawnGpu; runner: GpuKernelRunner }> {
+  const dawn = await dawnGpu();
+  return { dawn, runner: new GpuKernelRunner(dawn.device) };
 }
 
 // Registered when this module is first imported, i.e. at a test file's top level, so the hook

@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GpuKernelRunner, MAX_CACHED_PIPELINES } from '../../src/gpu/gpuKernelRunner';
 import type { GpuPlan } from '../../src/kinds/estimator';
-import { dawnGpu, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from './dawnDevice';
+import { dawnKernelRunner, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from './dawnDevice';
 import type { DawnGpu } from './dawnGpu';
 
 /**
@@ -53,13 +53,9 @@ function expected(adds: number[]): number[] {
 
 let dawn: DawnGpu;
 let runner: GpuKernelRunner;
-before(
-  async () => {
-    dawn = await dawnGpu();
-    runner = new GpuKernelRunner(dawn.device);
-  },
-  { timeout: GPU_TEST_TIMEOUT_MS },
-);
+before(async () => ({ dawn, runner } = await dawnKernelRunner()), {
+  timeout: GPU_TEST_TIMEOUT_MS,
+});
 
 describe(
   'GpuKernelRunner: scratch buffers and batched submits',

@@ -17,7 +17,7 @@ import { runIsingReference } from '../../src/kinds/ising-2d/isingReference';
 import { piGpuPlan } from '../../src/kinds/pi/piEstimator';
 import { runPiReference } from '../../src/kinds/pi/piReference';
 import { isingSpecSchema, type IsingTask } from '../../src/kinds/ising-2d/isingSpec';
-import { dawnGpu, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from '../gpu/dawnDevice';
+import { dawnKernelRunner, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from '../gpu/dawnDevice';
 import type { DawnGpu } from '../gpu/dawnGpu';
 
 interface Case {
@@ -73,13 +73,9 @@ CASES.push(
 
 let dawn: DawnGpu;
 let runner: GpuKernelRunner;
-before(
-  async () => {
-    dawn = await dawnGpu();
-    runner = new GpuKernelRunner(dawn.device);
-  },
-  { timeout: GPU_TEST_TIMEOUT_MS },
-);
+before(async () => ({ dawn, runner } = await dawnKernelRunner()), {
+  timeout: GPU_TEST_TIMEOUT_MS,
+});
 
 async function runOnGpu(task: IsingTask, stripsPerInvocation?: number) {
   const plan =

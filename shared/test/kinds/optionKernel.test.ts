@@ -28,7 +28,7 @@ import type { OptionParams, OptionTask } from '../../src/kinds/european-option/o
 import { payoffMomentsWgsl } from '../../src/kinds/european-option/payoffMoments.wgsl';
 import { philoxWgsl } from '../../src/rng/philox.wgsl';
 import { caseKernel, runCases } from '../gpu/wgslCaseRunner';
-import { dawnGpu, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from '../gpu/dawnDevice';
+import { dawnKernelRunner, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from '../gpu/dawnDevice';
 import type { DawnGpu } from '../gpu/dawnGpu';
 import { hex, lcg32 } from '../rng/philoxVectors';
 
@@ -55,13 +55,9 @@ const PAYOFF_OPTIONS: OptionParams[] = [
 
 let dawn: DawnGpu;
 let runner: GpuKernelRunner;
-before(
-  async () => {
-    dawn = await dawnGpu();
-    runner = new GpuKernelRunner(dawn.device);
-  },
-  { timeout: GPU_TEST_TIMEOUT_MS },
-);
+before(async () => ({ dawn, runner } = await dawnKernelRunner()), {
+  timeout: GPU_TEST_TIMEOUT_MS,
+});
 
 const u = (value: number) => `${value >>> 0}u`;
 

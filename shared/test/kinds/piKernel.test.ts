@@ -14,7 +14,7 @@ import {
 } from '../../src/kinds/pi/piEstimator';
 import { runPiReference } from '../../src/kinds/pi/piReference';
 import type { PiTask } from '../../src/kinds/pi/piSpec';
-import { dawnGpu, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from '../gpu/dawnDevice';
+import { dawnKernelRunner, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from '../gpu/dawnDevice';
 import type { DawnGpu } from '../gpu/dawnGpu';
 
 /** Samples in one full dispatch: the boundary where a unit's plan gains a second dispatch. */
@@ -43,13 +43,9 @@ const CASES: PiTask[] = [
 
 let dawn: DawnGpu;
 let runner: GpuKernelRunner;
-before(
-  async () => {
-    dawn = await dawnGpu();
-    runner = new GpuKernelRunner(dawn.device);
-  },
-  { timeout: GPU_TEST_TIMEOUT_MS },
-);
+before(async () => ({ dawn, runner } = await dawnKernelRunner()), {
+  timeout: GPU_TEST_TIMEOUT_MS,
+});
 
 async function runOnGpu(task: PiTask): Promise<{ hits: number; samples: number }> {
   const output = await withGpuErrorCheck(dawn, () => runner.run(piGpuPlan(task)));

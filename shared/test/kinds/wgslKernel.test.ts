@@ -12,7 +12,7 @@ import { GpuKernelRunner } from '../../src/gpu/gpuKernelRunner';
 import { wgslEstimator, wgslGpuPlan } from '../../src/kinds/wgsl-kernel/wgslEstimator';
 import type { WgslResult, WgslTask } from '../../src/kinds/wgsl-kernel/wgslSpec';
 import { runTypeScriptKernel, type TypeScriptSample } from '../../src/kinds/wgsl-kernel/wgslStream';
-import { dawnGpu, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from '../gpu/dawnDevice';
+import { dawnKernelRunner, GPU_TEST_TIMEOUT_MS, withGpuErrorCheck } from '../gpu/dawnDevice';
 import type { DawnGpu } from '../gpu/dawnGpu';
 import {
   AWKWARD_KERNEL,
@@ -30,13 +30,9 @@ const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
 let dawn: DawnGpu;
 let runner: GpuKernelRunner;
-before(
-  async () => {
-    dawn = await dawnGpu();
-    runner = new GpuKernelRunner(dawn.device);
-  },
-  { timeout: GPU_TEST_TIMEOUT_MS },
-);
+before(async () => ({ dawn, runner } = await dawnKernelRunner()), {
+  timeout: GPU_TEST_TIMEOUT_MS,
+});
 
 type Layout = Parameters<typeof wgslGpuPlan>[1];
 
