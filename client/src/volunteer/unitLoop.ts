@@ -1,16 +1,14 @@
-// The volunteer's work loop: ask for a unit, compute it, return the result, repeat. Each lane
-// of the loop holds at most one unit; a GPU tab runs one lane, a CPU-fallback tab one lane per
-// compute worker, all on the one connection (one volunteer, several leases). Each lease is
-// parsed by its estimator's task schema before anything runs, renewed while it computes, and
-// given up when the volunteer stops, the workload ends or the lease is lost. The results of a
-// batch of several leases go back together in unit:results (resultBatch.ts): when the batch is
-// done, when the first unsent one has waited RESULT_FLUSH_MS, or at once on stop or pause; a
-// lone unit's or a gradient unit's result goes at once in unit:result. A lease stays renewed
-// until its result is sent. A pause lets the units in hand finish and be returned, then asks for
-// no more until it lifts; the throttle rests after each CPU unit (GPU units rest between
-// dispatches, in the executor).
-import { estimatorFor } from '@tessera/shared/kinds/registry';
-import type { AnyEstimator } from '@tessera/shared/kinds/estimator';
+// The volunteer's work loop: ask for a unit, compute it, return the result, repeat. Each lane of
+// the loop holds at most one unit; a GPU tab runs one lane, a CPU-fallback tab one lane per compute
+// worker, all on the one connection (one volunteer, several leases). Each lease is parsed by its
+// kind's task schema (unitTasks.ts) before anything runs, renewed while it computes, and given up
+// when the volunteer stops, the workload ends or the lease is lost. The results of a batch of
+// several leases go back together in unit:results (resultBatch.ts): when the batch is done, when
+// the first unsent one has waited RESULT_FLUSH_MS, or at once on stop or pause; a lone unit's or a
+// gradient unit's result goes at once in unit:result. A lease stays renewed until its result is
+// sent. A pause lets the units in hand finish and be returned, then asks for no more until it
+// lifts; the throttle rests after each CPU unit (GPU units rest between dispatches, in the
+// executor).
 import type { Lease } from '@tessera/shared/protocol/volunteerProtocol';
 import { abortableSleep } from './abortableSleep';
 import type { ComputeBackend } from './computeBackend';
@@ -21,13 +19,9 @@ import { keepLeaseAlive } from './leaseRenewal';
 import { ResultBatch } from './resultBatch';
 import type { StatusReporter } from './statusReporter';
 import type { ThroughputMeter } from './throughputMeter';
-import { runUnit, type RunUnitOptions } from './unitExecutor';
-import { gradientTaskSchema, type GradientTask } from '@tessera/shared/kinds/gradient/gradientSpec';
-import {
-  inferenceTaskSchema,
-  type InferenceTask,
-} from '@tessera/shared/kinds/inference/inferenceSpec';
-import { GradientUnitRunner, gradientWork, inferenceWork, type FetchBytes } from './gradientUnit';
+import type { RunUnitOptions, UnitRun } from './unitExecutor';
+import { readUnitTask, type UnitTask } from './unitTasks';
+import { GradientUnitRunner, type FetchBytes } from './gradientUnit';
 import { CoordinatorRefusedError, DeviceLostError, UnitAbandonedError } from './volunteerErrors';
 import { toPlainError, type PlainError } from './workerMessages';
 /** Pause after a failed request before asking again, so a broken coordinator is not hammered. */
@@ -307,18 +301,9 @@ export class UnitLoop {
    */
   private async compute(lease: Lease, stop: AbortSignal, lane: number): Promise<Computed | null> {
     const { connection, status } = this.deps;
-    // A gradient lease carries a GradientTask and no Monte Carlo estimator (gradientUnit.ts).
-    let estimator: AnyEstimator | null = null;
-    let task: unknown;
+    let task: UnitTask;
     try {
-      if (lease.kind === 'gradient') {
-        task = gradientTaskSchema.parse(lease.task);
-      } else if (lease.kind === 'inference') {
-        task = inferenceTaskSchema.parse(lease.task);
-      } else {
-        estimator = estimatorFor(lease.estimator);
-        task = estimator.taskSchema.parse(lease.task);
-      }
+      task = readUnitTask(lease, this.gradients);
     } catch (error) {
       // A unit this tab cannot read is the coordinator's bug or a newer estimator: say so and
       // let it go elsewhere rather than compute something wrong.
@@ -350,15 +335,10 @@ export class UnitLoop {
     const options: RunUnitOptions = { dutyCycle: this.controls.dutyCycle };
     const pool = this.deps.cpuPool?.() ?? null;
     if (backend.kind === 'cpu' && pool && lane < pool.size) options.cpu = { pool, slot: lane };
-    let result: unknown;
-    let busyMs: number;
+    let run: UnitRun;
     let computed = false;
     try {
-      ({ result, busyMs } = estimator
-        ? await runUnit(backend, estimator, task, controller.signal, options)
-        : lease.kind === 'inference'
-          ? await this.gradients.predict(backend, task as InferenceTask, controller.signal)
-          : await this.gradients.run(backend, task as GradientTask, controller.signal));
+      run = await task.run(backend, controller.signal, options);
       computed = true;
     } catch (error) {
       if (error instanceof UnitAbandonedError) {
@@ -384,12 +364,7 @@ export class UnitLoop {
       stop.removeEventListener('abort', stopUnit);
       this.inFlight.delete(unit);
     }
-    const work = estimator
-      ? estimator.workOf(task)
-      : lease.kind === 'inference'
-        ? inferenceWork(task as InferenceTask)
-        : gradientWork(task as GradientTask);
-    return { result, busyMs, work, stopRenewing };
+    return { result: run.result, busyMs: run.busyMs, work: task.work(), stopRenewing };
   }
 
   /** Best effort: an unreachable coordinator will time the replica out on its own. */

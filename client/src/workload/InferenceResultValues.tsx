@@ -2,6 +2,7 @@
 // and the hash that pins it), the dataset, the figures, and the downloads: every predicted row
 // with its class probabilities as CSV (the rows so far while it runs) and, once complete, all
 // of them as bytes (shared/src/kinds/inference/inferenceResult.ts).
+import type { ReactNode } from 'react';
 import { accuracyWords, wholeNumber } from '../dashboard/formatting';
 import { DatasetName } from './DatasetName';
 import { hashPrefix, inferenceDownloads, type InferenceResult } from './inferenceView';
@@ -50,34 +51,24 @@ export function InferenceResultValues(props: {
         </dd>
       </dl>
       <p className="download-links">
-        {result.rowsPredicted > 0 ? (
-          <a
-            className="button-link"
-            href={downloads.csv}
-            download={`tessera-${id}-predictions.csv`}
-            data-testid="download-csv"
-          >
-            Download CSV
-          </a>
-        ) : (
-          <span className="button-link disabled" aria-disabled="true">
-            Download CSV
-          </span>
-        )}
-        {result.final ? (
-          <a
-            className="button-link secondary"
-            href={downloads.bin}
-            download={`tessera-${id}-predictions.bin`}
-            data-testid="download-bin"
-          >
-            Download binary
-          </a>
-        ) : (
-          <span className="button-link secondary disabled" aria-disabled="true">
-            Download binary
-          </span>
-        )}
+        <DownloadLink
+          ready={result.rowsPredicted > 0}
+          className="button-link"
+          href={downloads.csv}
+          download={`tessera-${id}-predictions.csv`}
+          testId="download-csv"
+        >
+          Download CSV
+        </DownloadLink>
+        <DownloadLink
+          ready={result.final}
+          className="button-link secondary"
+          href={downloads.bin}
+          download={`tessera-${id}-predictions.bin`}
+          testId="download-bin"
+        >
+          Download binary
+        </DownloadLink>
       </p>
       <p className="download-note">
         CSV: <code>row,class,p0,p1,…</code>, one line per predicted row
@@ -85,5 +76,33 @@ export function InferenceResultValues(props: {
         {result.final ? '' : ', once all rows are predicted'}.
       </p>
     </>
+  );
+}
+
+/** A download's button: a link once there is something to download, a greyed label until then. */
+function DownloadLink(props: {
+  ready: boolean;
+  className: string;
+  href: string;
+  download: string;
+  testId: string;
+  children: ReactNode;
+}) {
+  if (!props.ready) {
+    return (
+      <span className={`${props.className} disabled`} aria-disabled="true">
+        {props.children}
+      </span>
+    );
+  }
+  return (
+    <a
+      className={props.className}
+      href={props.href}
+      download={props.download}
+      data-testid={props.testId}
+    >
+      {props.children}
+    </a>
   );
 }

@@ -1,0 +1,162 @@
+// The datasets panel's upload: a CSV or NumPy .npy file chosen here is sent as it is (the
+// browser streams the file from disk) to POST /api/datasets with the researcher token; an .npy
+// waits for its "last column holds the labels" box first. What came of it shows below the file
+// input (UploadStatus.tsx).
+import { useRef, useState, type ChangeEvent } from 'react';
+import {
+  ApiError,
+  ERROR_CODES,
+  TesseraClient,
+  messageWithoutLocation,
+  sourceLocationWords,
+  type DatasetUploadOptions,
+} from '@tessera/shared';
+import type { DatasetInfo } from '@tessera/shared/api/datasetSchemas';
+import { ConfirmButtons } from './ConfirmButtons';
+import { TOKEN_REFUSED, errorWords, sizeWords } from './datasetWords';
+import type { ResearcherToken } from './useResearcherToken';
+import { UploadStatus, type Upload } from './UploadStatus';
+
+/** A NumPy array by its name; anything else goes as a CSV (the coordinator says if it is not). */
+function isNpy(file: File): boolean {
+  return file.name.toLowerCase().endsWith('.npy');
+}
+
+export function DatasetUploadForm({
+  token,
+  onChanged,
+  onUse,
+}: {
+  token: ResearcherToken;
+  /** A dataset was stored: the coordinator's lists are to be read again. */
+  onChanged(): void;
+  onUse(dataset: DatasetInfo): void;
+}) {
+  const [upload, setUpload] = useState<Upload>({ state: 'idle' });
+  const fileRef = useRef<HTMLInputElement>(null);
+
+  async function send(file: File, options: DatasetUploadOptions) {
+    const abort = new AbortController();
+    setUpload({ state: 'sending', name: file.name, bytes: file.size, abort });
+    try {
+      const client = new TesseraClient({ baseUrl: '', token: token.token.trim() });
+      const { dataset, created } = await client.uploadDataset(file, file.name, {
+        ...options,
+        signal: abort.signal,
+      });
+      token.save();
+      setUpload({ state: 'stored', dataset, created });
+      onChanged();
+    } catch (error) {
+      if (abort.signal.aborted) {
+        setUpload({ state: 'idle' });
+      } else if (!(error instanceof ApiError)) {
+        setUpload({ state: 'failed', name: file.name, message: errorWords(error) });
+      } else if (error.code === ERROR_CODES.unauthorized) {
+        setUpload({ state: 'failed', name: file.name, message: TOKEN_REFUSED });
+      } else {
+        // A CSV problem names its line (and column); say it first, as the CLI does.
+        const first = error.fieldErrors[0];
+        setUpload({
+          state: 'refused',
+          name: file.name,
+          where: first ? sourceLocationWords(first) : null,
+          message: first ? messageWithoutLocation(first) : error.message,
+        });
+      }
+    } finally {
+      // The same file may be chosen again (after fixing it) and still fire a change.
+      if (fileRef.current) fileRef.current.value = '';
+    }
+  }
+
+  function start(file: File, options: DatasetUploadOptions) {
+    if (token.token.trim() === '') {
+      setUpload({
+        state: 'failed',
+        name: file.name,
+        message: 'Enter your researcher token above first: uploading needs it.',
+      });
+      if (fileRef.current) fileRef.current.value = '';
+      return;
+    }
+    void send(file, options);
+  }
+
+  function choose(event: ChangeEvent<HTMLInputElement>) {
+    const file = event.target.files?.[0];
+    if (!file) return;
+    if (isNpy(file)) setUpload({ state: 'chosen', file, labelLast: false });
+    else start(file, { format: 'csv' });
+  }
+
+  function forget() {
+    setUpload({ state: 'idle' });
+    if (fileRef.current) fileRef.current.value = '';
+  }
+
+  const sending = upload.state === 'sending';
+  return (
+    <>
+      <div className="form-field upload-field">
+        <label htmlFor="dataset-file">Upload a CSV or .npy</label>
+        <div className="form-control">
+          <input
+            ref={fileRef}
+            id="dataset-file"
+            data-testid="dataset-file"
+            type="file"
+            accept=".csv,text/csv,.npy"
+            disabled={sending}
+            onChange={choose}
+          />
+        </div>
+      </div>
+      {upload.state === 'chosen' ? (
+        <NpyChoice
+          file={upload.file}
+          labelLast={upload.labelLast}
+          onLabelLast={(labelLast) => setUpload({ ...upload, labelLast })}
+          onSend={() => start(upload.file, { format: 'npy', labelLast: upload.labelLast })}
+          onForget={forget}
+        />
+      ) : (
+        <UploadStatus upload={upload} onUse={onUse} />
+      )}
+    </>
+  );
+}
+
+/** An .npy file chosen: the labels question, then Upload (or Cancel, to choose another). */
+function NpyChoice(props: {
+  file: File;
+  labelLast: boolean;
+  onLabelLast(labelLast: boolean): void;
+  onSend(): void;
+  onForget(): void;
+}) {
+  return (
+    <div className="upload-status npy-choice" data-testid="npy-choice">
+      <p>
+        <strong>{props.file.name}</strong> ({sizeWords(props.file.size)}) is a NumPy array.
+      </p>
+      <div className="checkbox-row">
+        <input
+          id="dataset-label-last"
+          data-testid="dataset-label-last"
+          type="checkbox"
+          checked={props.labelLast}
+          onChange={(e) => props.onLabelLast(e.target.checked)}
+        />
+        <label htmlFor="dataset-label-last">last column holds the labels</label>
+      </div>
+      <ConfirmButtons
+        confirm="Upload it"
+        confirmTestId="dataset-upload"
+        cancel="Cancel"
+        onConfirm={props.onSend}
+        onCancel={props.onForget}
+      />
+    </div>
+  );
+}
