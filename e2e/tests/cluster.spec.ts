@@ -16,6 +16,9 @@ const DATABASE_URL =
   process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const auth = { Authorization: `Bearer ${RESEARCHER_TOKEN}` };
 
+/** Each node's output so far, printed when the test fails (CI shows nothing else of them). */
+const outputs = new Map<number, string>();
+
 function startNode(port: number, env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/src/main.ts')], {
     cwd: ROOT,
@@ -23,15 +26,33 @@ function startNode(port: number, env: Record<string, string>): Promise<ChildProc
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  outputs.set(port, '');
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      outputs.set(port, output);
       if (output.includes(`:${port} (data`)) resolve(child);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`node on ${port} exited (${code}): ${output}`)));
   });
+}
+
+/** What a stalled run leaves to read: the nodes' output and the units' and replicas' states. */
+function printDiagnostics(schema: string): void {
+  for (const [port, output] of outputs) console.log(`--- node :${port}\n${output.slice(-6000)}`);
+  const query = (sql: string) =>
+    spawnSync('psql', [DATABASE_URL, '-c', `SET search_path TO ${schema}; ${sql}`], {
+      encoding: 'utf8',
+    }).stdout;
+  console.log(
+    query('SELECT idx, state, wanted, quorum, in_flight, returned, errors FROM units ORDER BY idx'),
+    query(
+      'SELECT id, unit_idx, volunteer_id, instance_id, state, deadline, withdrawn FROM replicas ORDER BY id',
+    ),
+    query('SELECT id, heartbeat_at FROM instances'),
+  );
 }
 
 test('two coordinator processes on PostgreSQL, a tab on each, one pi workload', async ({
@@ -87,7 +108,7 @@ test('two coordinator processes on PostgreSQL, a tab on each, one pi workload', 
           ).json();
           return (view as { status: string }).status;
         },
-        { timeout: 150_000, intervals: [500] },
+        { timeout: 100_000, intervals: [500] },
       )
       .toBe('completed');
     await dashboard.screenshot({ path: join(ARTIFACTS, 'cluster-dashboard.png'), fullPage: true });
@@ -108,11 +129,38 @@ test('two coordinator processes on PostgreSQL, a tab on each, one pi workload', 
       ).toBeGreaterThan(0);
       expect(tab.errors, tab.label).toEqual([]);
     }
+  } catch (error) {
+    printDiagnostics(schema);
+    throw error;
   } finally {
     for (const node of nodes) node.kill('SIGTERM');
-    await Promise.all(
-      nodes.map((n) => new Promise((r) => (n.exitCode !== null ? r(null) : n.once('exit', r)))),
+    // A node must stop on SIGTERM (in a few seconds: it closes its connections and the store).
+    const stopped = await Promise.all(
+      nodes.map(
+        (n) =>
+          new Promise<boolean>((r) => {
+            if (n.exitCode !== null) return r(true);
+            const timer = setTimeout(() => r(false), 15_000);
+            n.once('exit', () => {
+              clearTimeout(timer);
+              r(true);
+            });
+          }),
+      ),
     );
+    for (const node of nodes) if (node.exitCode === null) node.kill('SIGKILL');
+    if (stopped.includes(false)) printDiagnostics(schema);
+    expect(stopped, 'every node exits within 15 s of SIGTERM').toEqual(nodes.map(() => true));
     spawnSync('psql', [DATABASE_URL, '-qc', `DROP SCHEMA IF EXISTS ${schema} CASCADE`]);
+    const redisUrl = env.REDIS_URL;
+    const keys = spawnSync(
+      'redis-cli',
+      ['-u', redisUrl, '--scan', '--pattern', `${env.TESSERA_REDIS_PREFIX}*`],
+      {
+        encoding: 'utf8',
+      },
+    ).stdout;
+    const names = keys.split('\n').filter((k) => k !== '');
+    if (names.length > 0) spawnSync('redis-cli', ['-u', redisUrl, 'DEL', ...names]);
   }
 });

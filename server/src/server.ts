@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
+import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -43,6 +44,8 @@ import { securityHeaders } from './ops/security';
 export const MAX_BODY_BYTES = 256 * 1024;
 /** socket.io messages above this close the connection. */
 export const MAX_SOCKET_MESSAGE_BYTES = 1024 * 1024;
+/** On close, connections still open this long after socket.io closed its own are cut. */
+const CLOSE_GRACE_MS = 2_000;
 
 export const DEFAULT_CLIENT_DIST = resolve(
   dirname(fileURLToPath(import.meta.url)),
@@ -192,6 +195,12 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
   app.use(errorHandler(log));
 
   const http = createServer(app);
+  // Every TCP connection, so close() can end the ones socket.io does not own.
+  const connections = new Set<Socket>();
+  http.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   const io = new SocketServer(http, {
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     serveClient: false,
@@ -248,8 +257,16 @@ export function createCoordinatorServer(options: CoordinatorServerOptions): Coor
     async close() {
       if (sweeper) clearInterval(sweeper);
       dashboard.close();
-      // Closes every socket.io connection and the http server under it.
-      await io.close();
+      // Closes every socket.io connection and the http server under it. The server closes once
+      // its last connection has: one socket.io does not own (a REST request still running, an
+      // upgrade still in its handshake when the engine closed) would hold it open for good, so
+      // whatever is left after a short grace is cut.
+      const closing = io.close();
+      const cut = setTimeout(() => {
+        for (const socket of connections) socket.destroy();
+      }, CLOSE_GRACE_MS);
+      await closing;
+      clearTimeout(cut);
       // After io.close(): the adapter has stopped reading, and the disconnects are recorded.
       await cluster?.close();
       if (http.listening) await new Promise<void>((done) => http.close(() => done()));

@@ -2,13 +2,14 @@
 // from prom-client as well-formed Prometheus text with the timings and every series labelled
 // with the node's instance id; the security headers (CSP, nosniff, no framing); REST rate limits
 // answering 429 with the JSON error body; a Redis that does not answer letting every call
-// through (fail open); and two nodes on one real Redis sharing one address's count. Each Redis
-// run uses its own key prefix and deletes its keys at the end.
+// through (fail open); two nodes on one real Redis sharing one address's count; and a close that
+// ends every connection, those socket.io does not own included. Each Redis run uses its own key
+// prefix and deletes its keys at the end.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createClient } from 'redis';
@@ -444,6 +445,37 @@ describe('REST rate limits', () => {
         redis.destroy();
       }
     } finally {
+      await cluster.stop();
+    }
+  });
+});
+
+describe('shutdown', () => {
+  test('close() ends connections socket.io does not own: a REST upload that never finishes does not hold it open', async () => {
+    const cluster = nodes();
+    let stuck: Socket | null = null;
+    try {
+      const node = await cluster.start();
+      // A request whose body never completes: the server is in the middle of it for good.
+      stuck = connect(Number(new URL(node.url).port), '127.0.0.1');
+      await new Promise<void>((r) => stuck!.once('connect', () => r()));
+      stuck.write(
+        `POST /api/workloads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_TOKEN}\r\n` +
+          'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"kind":',
+      );
+      const ended = new Promise<void>((r) => stuck!.once('close', () => r()));
+      await new Promise((r) => setTimeout(r, 100));
+      const started = Date.now();
+      const closed = await Promise.race([
+        node.stop().then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), 15_000).unref()),
+      ]);
+      assert.equal(closed, true, 'close() still waiting after 15 s');
+      await ended;
+      assert.ok(Date.now() - started < 15_000);
+    } finally {
+      // On a regression the close is still pending: this lets it (and the cleanup) finish.
+      stuck?.destroy();
       await cluster.stop();
     }
   });
