@@ -58,14 +58,20 @@ export class Ledger {
     return this.tx.now;
   }
 
-  /** [Q1]-[Q6] Applies the quorum decision to an open unit after its votes changed. */
-  async reconsider(meta: WorkloadMeta, idx: number): Promise<void> {
+  /**
+   * [Q1]-[Q6] Applies the quorum decision to an open unit after its votes changed. `vote` is the
+   * result just taken: when it is the unit's only result so far it is the only vote, and the
+   * unit's replicas need not be read.
+   */
+  async reconsider(meta: WorkloadMeta, idx: number, vote?: ReplicaRow): Promise<void> {
     const unit = await this.tx.unit(meta.id, idx);
     if (!unit || unit.state !== 'open') return;
     const plugin = this.env.plugin(meta);
-    const votes = (await this.tx.replicasOfUnit(meta.id, idx)).filter(
-      (r) => r.state === 'returned',
-    );
+    // Every standing vote counts in `returned`, so one result returned is this one.
+    const votes =
+      vote && vote.state === 'returned' && unit.returned === 1
+        ? [vote]
+        : (await this.tx.replicasOfUnit(meta.id, idx)).filter((r) => r.state === 'returned');
     const returned = votes.map((r) => ({
       replicaId: r.id,
       result: plugin.decode(meta, r.result!),

@@ -128,7 +128,13 @@ export async function takeResult(
       connectionWork: unit.work,
     };
   }
-  await ledger.reconsider(meta, unit.idx);
+  await ledger.reconsider(meta, unit.idx, {
+    ...replica,
+    state: 'returned',
+    returnedAt: tx.now,
+    elapsedMs: item.elapsedMs,
+    result: parsed.bytes,
+  });
   const after = { state: ledger.verdicts.get(replica.id) ?? 'returned' };
   const verdict =
     after.state === 'valid' ? 'valid' : after.state === 'invalid' ? 'invalid' : 'pending';

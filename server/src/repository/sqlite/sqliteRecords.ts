@@ -97,8 +97,7 @@ export class SqliteRecords extends SqliteViews {
   async workload(id: string): Promise<WorkloadRow | null> {
     const cached = this.workloads.get(id);
     if (cached) return cached;
-    const row = this.sql.get('SELECT * FROM workloads WHERE id = ?').get(id) as
-      SqlWorkload | undefined;
+    const row = this.sql.rows<SqlWorkload>('SELECT * FROM workloads WHERE id = ?').get(id);
     if (!row) return null;
     const parsed = toWorkloadRow(row);
     this.workloads.set(id, parsed);
@@ -190,8 +189,7 @@ export class SqliteRecords extends SqliteViews {
   async volunteer(id: string): Promise<VolunteerRow | null> {
     const cached = this.volunteers.get(id);
     if (cached) return cached;
-    const row = this.sql.get('SELECT * FROM volunteers WHERE id = ?').get(id) as
-      SqlVolunteer | undefined;
+    const row = this.sql.rows<SqlVolunteer>('SELECT * FROM volunteers WHERE id = ?').get(id);
     if (!row) return null;
     const parsed = toVolunteerRow(row);
     this.volunteers.set(id, parsed);

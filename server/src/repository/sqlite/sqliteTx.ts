@@ -24,16 +24,52 @@ import { SqliteUnits } from './sqliteUnits';
 export const BARRING = `(r.state IN ('in_flight', 'returned', 'valid', 'errored')
   OR (r.state = 'invalid' AND r.withdrawn = 0))`;
 
+/** The fields a patch sets (undefined leaves a column as it is). */
+function definedOf(patch: ReplicaPatch): ReplicaPatch {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(patch)) if (value !== undefined) out[name] = value;
+  return out as ReplicaPatch;
+}
+
+/** `ORDER BY returned_at, id` as SQLite sorts it (NULL first). */
+function byReturnOrder(a: ReplicaRow, b: ReplicaRow): number {
+  const ra = a.returnedAt ?? -Infinity;
+  const rb = b.returnedAt ?? -Infinity;
+  return ra === rb ? a.id - b.id : ra < rb ? -1 : 1;
+}
+
 export class SqliteTx extends SqliteUnits implements Tx {
-  private patchReplica(id: number, patch: ReplicaPatch): void {
-    const names = (Object.keys(patch) as Array<keyof ReplicaPatch>).filter(
-      (k) => patch[k] !== undefined,
-    );
-    if (names.length === 0) return;
-    const set = names.map((n) => `${REPLICA_COLUMNS[n]} = ?`).join(', ');
-    this.sql
-      .get(`UPDATE replicas SET ${set} WHERE id = ?`)
-      .run(...names.map((n) => sqlValue(patch[n])), id);
+  /**
+   * Replica rows read or written in this transaction, kept current: a result reads its replica,
+   * marks it returned, and often judges it valid in the same transaction; the changes are merged
+   * and written once at flush. Queries that select replicas by state flush first; the two that
+   * select by id or unit read the table and take the cached rows over what it still holds.
+   */
+  private readonly replicaRows = new Map<number, ReplicaRow>();
+  private readonly replicaPatches = new Map<number, ReplicaPatch>();
+
+  override flush(): void {
+    for (const [id, patch] of this.replicaPatches) {
+      const names = (Object.keys(patch) as Array<keyof ReplicaPatch>).filter(
+        (k) => patch[k] !== undefined,
+      );
+      if (names.length === 0) continue;
+      const set = names.map((n) => `${REPLICA_COLUMNS[n]} = ?`).join(', ');
+      this.sql
+        .get(`UPDATE replicas SET ${set} WHERE id = ?`)
+        .run(...names.map((n) => sqlValue(patch[n])), id);
+    }
+    this.replicaPatches.clear();
+    super.flush();
+  }
+
+  /** The cached row of a replica the table returned (newer than the table's), cached if new. */
+  private current(row: SqlReplica): ReplicaRow {
+    const cached = this.replicaRows.get(row.id);
+    if (cached) return { ...cached };
+    const parsed = toReplicaRow(row);
+    this.replicaRows.set(parsed.id, parsed);
+    return { ...parsed };
   }
 
   // --- units ----------------------------------------------------------------------------------
@@ -44,7 +80,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
       q.preferKeys.length === 0 ? '' : `u.lease_key IN (SELECT value FROM json_each(@held)) DESC, `;
     // Units this volunteer may hold, earliest round first; only the first round's are kept.
     const rows = this.sql
-      .get(
+      .rows<SqlUnit>(
         `SELECT u.* FROM units u INDEXED BY units_leasable
          WHERE u.workload_id = @workload AND u.state = 'open' AND u.open_slots > 0
            AND NOT EXISTS (SELECT 1 FROM replicas r
@@ -58,7 +94,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
         net: q.netGroup,
         limit: q.limit,
         ...(q.preferKeys.length > 0 ? { held: JSON.stringify(q.preferKeys) } : {}),
-      }) as SqlUnit[];
+      });
     const round = rows[0]?.round;
     return this.seed(rows.filter((r) => r.round === round).map(toUnitRow));
   }
@@ -66,7 +102,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
   async stragglerUnit(q: StragglerQuery): Promise<UnitRow | null> {
     this.flush();
     const row = this.sql
-      .get(
+      .rows<SqlUnit>(
         `SELECT u.* FROM units u
          WHERE u.workload_id = @workload AND u.state = 'open' AND u.in_flight > 0 AND u.backups = 0
            AND u.wanted < @maxReplicas
@@ -96,15 +132,15 @@ export class SqliteTx extends SqliteUnits implements Tx {
         maxReplicas: q.maxReplicas,
         floor: q.floorMs,
         factor: q.factor,
-      }) as SqlUnit | undefined;
+      });
     return row ? toUnitRow(row) : null;
   }
 
   async unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]> {
     this.flush();
     const rows = this.sql
-      .get('SELECT * FROM units WHERE workload_id = ? AND round = ? ORDER BY idx')
-      .all(workloadId, round) as SqlUnit[];
+      .rows<SqlUnit>('SELECT * FROM units WHERE workload_id = ? AND round = ? ORDER BY idx')
+      .all(workloadId, round);
     return rows.map(toUnitRow);
   }
 
@@ -118,6 +154,8 @@ export class SqliteTx extends SqliteUnits implements Tx {
   async clearCanonicals(workloadId: string, round: number): Promise<void> {
     this.flush();
     this.forgetUnits(workloadId);
+    for (const [id, r] of this.replicaRows)
+      if (r.workloadId === workloadId) this.replicaRows.delete(id);
     this.sql
       .get('UPDATE units SET canonical = NULL WHERE workload_id = ? AND round = ?')
       .run(workloadId, round);
@@ -142,6 +180,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
   }
 
   async failingVolunteers(workloadId: string, idx: number): Promise<{ own: number; any: number }> {
+    this.flush();
     return this.sql
       .get(
         `SELECT COUNT(DISTINCT CASE WHEN fault = 'volunteer' THEN volunteer_id END) AS own,
@@ -152,6 +191,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
   }
 
   async workloadFaults(workloadId: string): Promise<{ faulty: number; leasers: number }> {
+    this.flush();
     return this.sql
       .get(
         `SELECT COUNT(DISTINCT CASE WHEN fault = 'volunteer' THEN volunteer_id END) AS faulty,
@@ -198,76 +238,88 @@ export class SqliteTx extends SqliteUnits implements Tx {
   }
 
   async replica(id: string | number): Promise<ReplicaRow | null> {
+    const cached = typeof id === 'number' ? this.replicaRows.get(id) : undefined;
+    if (cached) return { ...cached };
     const row = this.sql.get('SELECT * FROM replicas WHERE id = ?').get(id) as
       SqlReplica | undefined;
-    return row ? toReplicaRow(row) : null;
+    return row ? this.current(row) : null;
   }
 
   async updateReplica(id: number, patch: ReplicaPatch): Promise<void> {
-    this.patchReplica(id, patch);
+    const cached = this.replicaRows.get(id);
+    if (cached) {
+      for (const [name, value] of Object.entries(patch)) {
+        if (value !== undefined) (cached as unknown as Record<string, unknown>)[name] = value;
+      }
+    }
+    this.replicaPatches.set(id, { ...this.replicaPatches.get(id), ...definedOf(patch) });
   }
 
   async replicasOfUnit(workloadId: string, idx: number): Promise<ReplicaRow[]> {
     const rows = this.sql
-      .get(
+      .rows<SqlReplica>(
         `SELECT * FROM replicas INDEXED BY replicas_unit WHERE workload_id = ? AND unit_idx = ?
          ORDER BY returned_at, id`,
       )
-      .all(workloadId, idx) as SqlReplica[];
-    return rows.map(toReplicaRow);
+      .all(workloadId, idx);
+    const current = rows.map((r) => this.current(r));
+    // Ordered as the table would order the rows with this transaction's changes in them.
+    return this.replicaPatches.size === 0 ? current : current.sort(byReturnOrder);
   }
 
   async inFlight(filter: InFlightFilter): Promise<ReplicaRow[]> {
+    this.flush();
     let rows: SqlReplica[];
     if ('all' in filter) {
       rows = this.sql
-        .get(
+        .rows<SqlReplica>(
           `SELECT * FROM replicas INDEXED BY replicas_deadline WHERE state = 'in_flight' ORDER BY id`,
         )
-        .all() as SqlReplica[];
+        .all();
     } else if ('orphaned' in filter) {
       rows = this.sql
-        .get(
+        .rows<SqlReplica>(
           `SELECT * FROM replicas INDEXED BY replicas_deadline WHERE state = 'in_flight'
              AND (instance_id IS NULL OR instance_id <> ?) ORDER BY id`,
         )
-        .all(this.instanceId) as SqlReplica[];
+        .all(this.instanceId);
     } else if ('connectionId' in filter) {
       rows = this.sql
-        .get(
+        .rows<SqlReplica>(
           `SELECT * FROM replicas INDEXED BY replicas_connection
            WHERE state = 'in_flight' AND connection_id = ? ORDER BY id`,
         )
-        .all(filter.connectionId) as SqlReplica[];
+        .all(filter.connectionId);
     } else if ('deadlineBefore' in filter) {
       rows = this.sql
-        .get(
+        .rows<SqlReplica>(
           `SELECT * FROM replicas INDEXED BY replicas_deadline
            WHERE state = 'in_flight' AND deadline < ? ORDER BY id`,
         )
-        .all(filter.deadlineBefore) as SqlReplica[];
+        .all(filter.deadlineBefore);
     } else if ('volunteerId' in filter) {
       rows = this.sql
-        .get(
+        .rows<SqlReplica>(
           `SELECT * FROM replicas INDEXED BY replicas_deadline
            WHERE state = 'in_flight' AND volunteer_id = ? ORDER BY id`,
         )
-        .all(filter.volunteerId) as SqlReplica[];
+        .all(filter.volunteerId);
     } else {
       rows = this.sql
-        .get(
+        .rows<SqlReplica>(
           `SELECT r.* FROM replicas r INDEXED BY replicas_deadline
            WHERE r.state = 'in_flight' AND r.workload_id = @w
              AND (@round IS NULL OR r.unit_idx IN
                   (SELECT idx FROM units WHERE workload_id = @w AND round = @round))
            ORDER BY r.id`,
         )
-        .all({ w: filter.workloadId, round: filter.round ?? null }) as SqlReplica[];
+        .all({ w: filter.workloadId, round: filter.round ?? null });
     }
     return rows.map(toReplicaRow);
   }
 
   async countInFlight(connectionId: string): Promise<number> {
+    this.flush();
     return (
       this.sql
         .get(
@@ -281,30 +333,32 @@ export class SqliteTx extends SqliteUnits implements Tx {
   async unverifiedSettledBy(volunteerId: string): Promise<ReplicaRow[]> {
     this.flush();
     const rows = this.sql
-      .get(
+      .rows<SqlReplica>(
         `SELECT r.* FROM replicas r INDEXED BY replicas_volunteer_valid
          JOIN units u ON u.workload_id = r.workload_id AND u.idx = r.unit_idx
          WHERE r.volunteer_id = ? AND r.state = 'valid' AND u.state = 'validated'
            AND u.verified = 0 ORDER BY r.id`,
       )
-      .all(volunteerId) as SqlReplica[];
+      .all(volunteerId);
     return rows.map(toReplicaRow);
   }
 
   async pendingVotesOf(volunteerId: string): Promise<ReplicaRow[]> {
+    this.flush();
     const rows = this.sql
-      .get(
+      .rows<SqlReplica>(
         `SELECT r.* FROM replicas r INDEXED BY replicas_volunteer_returned
          WHERE r.volunteer_id = ? AND r.state = 'returned' ORDER BY r.id`,
       )
-      .all(volunteerId) as SqlReplica[];
+      .all(volunteerId);
     return rows.map(toReplicaRow);
   }
 
   async withdrawnBy(replicaId: number): Promise<ReplicaRow[]> {
+    this.flush();
     const rows = this.sql
-      .get('SELECT * FROM replicas WHERE withdrawn_by = ? ORDER BY id')
-      .all(replicaId) as SqlReplica[];
+      .rows<SqlReplica>('SELECT * FROM replicas WHERE withdrawn_by = ? ORDER BY id')
+      .all(replicaId);
     return rows.map(toReplicaRow);
   }
 }

@@ -79,8 +79,8 @@ export class SqliteUnits extends SqliteRecords {
     const cached = this.units.get(k);
     if (cached) return { ...cached };
     const row = this.sql
-      .get('SELECT * FROM units WHERE workload_id = ? AND idx = ?')
-      .get(workloadId, idx) as SqlUnit | undefined;
+      .rows<SqlUnit>('SELECT * FROM units WHERE workload_id = ? AND idx = ?')
+      .get(workloadId, idx);
     if (!row) return null;
     const parsed = toUnitRow(row);
     this.units.set(k, parsed);
