@@ -317,6 +317,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
         plugin: (m: WorkloadMeta) => this.plugin(m),
         spotCheck: (_m: WorkloadMeta, lone: boolean) => this.spotChecks.wants(lone),
       };
+      await tx.prefetchResults(items.map((item) => item.replicaId));
       const outcomes = [];
       for (const item of items) outcomes.push(await takeResult(ledger, env, volunteerId, item));
       return { ledger, outcomes, caught: await invalidReplicas(tx, ledger) };

@@ -112,23 +112,31 @@ export async function leaseUnits(
       : 1;
     const unitMs = env.rate ? (first.work / env.rate) * 1000 : 0;
     const workload = (await tx.peekWorkload(meta.id))!;
-    const leased: LeasedUnit[] = [];
-    for (const unit of picked.slice(0, count)) {
-      await maybeRunAlone(tx, env, meta, unit, volunteer);
-      const deadline = tx.now + env.leaseDurationMs + Math.ceil(leased.length * unitMs);
-      const replicaId = await tx.insertReplica({
+    const batch = picked.slice(0, count);
+    for (const unit of batch) await maybeRunAlone(tx, env, meta, unit, volunteer);
+    const deadlines = batch.map((_, i) => tx.now + env.leaseDurationMs + Math.ceil(i * unitMs));
+    const replicaIds = await tx.insertReplicas(
+      batch.map((unit, i) => ({
         workloadId: meta.id,
         unitIdx: unit.idx,
         volunteerId: who.volunteerId,
         connectionId: who.connectionId,
         netGroup: who.netGroup,
         leasedAt: tx.now,
-        deadline,
-      });
+        deadline: deadlines[i]!,
+      })),
+    );
+    const leased: LeasedUnit[] = [];
+    for (const [i, unit] of batch.entries()) {
       // [A3] The first lease pins what the unit is computed against, so its replicas agree.
       const pin = unit.pin ?? plugin.pinAtLease(workload);
       await tx.updateUnit(meta.id, unit.idx, { inFlight: unit.inFlight + 1, pin });
-      leased.push({ meta, unit: { ...unit, pin }, replicaId, deadline });
+      leased.push({
+        meta,
+        unit: { ...unit, pin },
+        replicaId: replicaIds[i]!,
+        deadline: deadlines[i]!,
+      });
     }
     await tx.startWorkload(meta.id);
     return leased;

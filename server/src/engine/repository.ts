@@ -290,8 +290,14 @@ export interface Tx {
   /** Units of a workload that want replicas but have none in flight. */
   waitingUnits(workloadId: string): Promise<Array<{ idx: number; barred: string[] }>>;
 
-  insertReplica(replica: NewReplica): Promise<number>;
+  /** In flight from now; their ids, in the order given (one statement for a lease batch). */
+  insertReplicas(replicas: readonly NewReplica[]): Promise<number[]>;
   replica(id: string | number): Promise<ReplicaRow | null>;
+  /**
+   * The replicas a batch of results names, and their units, read (and on PostgreSQL locked) in a
+   * few statements, so taking each result reads neither again. Ids that name nothing are ignored.
+   */
+  prefetchResults(replicaIds: readonly number[]): Promise<void>;
   updateReplica(id: number, patch: ReplicaPatch): Promise<void>;
   replicasOfUnit(workloadId: string, idx: number): Promise<ReplicaRow[]>;
   inFlight(filter: InFlightFilter): Promise<ReplicaRow[]>;

@@ -201,6 +201,36 @@ export function sqlValue(value: unknown): unknown {
   return value === undefined ? null : value;
 }
 
+/**
+ * The values of both stores' unit write-back, in its column order: state, wanted, quorum,
+ * in_flight, returned, errors, canonical, verified, pin, backups, validated_at, then the key
+ * (workload_id, idx).
+ */
+export function unitUpdateValues(u: UnitRow): unknown[] {
+  return [
+    u.state,
+    u.wanted,
+    u.quorum,
+    u.inFlight,
+    u.returned,
+    u.errors,
+    sqlValue(u.canonical),
+    u.verified ? 1 : 0,
+    u.pin,
+    u.backups,
+    u.validatedAt,
+    u.workloadId,
+    u.idx,
+  ];
+}
+
+/** `ORDER BY returned_at NULLS FIRST, id`, as both stores order a unit's replicas. */
+export function byReturnOrder(a: ReplicaRow, b: ReplicaRow): number {
+  const ra = a.returnedAt ?? -Infinity;
+  const rb = b.returnedAt ?? -Infinity;
+  return ra === rb ? a.id - b.id : ra < rb ? -1 : 1;
+}
+
 /** Applies a unit patch to a cached row in place (fields left undefined keep their value). */
 export function applyUnitPatch(row: UnitRow, patch: UnitPatch): void {
   for (const [name, value] of Object.entries(patch)) {

@@ -51,6 +51,24 @@ export function engineContract(name: string, harness: StoreHarness): void {
       await harness.dispose();
     });
 
+    test('a transaction whose write fails commits none of its writes and rejects', async () => {
+      const w = await store.createWorkload(piWorkload(2048, 1024), T0);
+      const before = (await store.repository.transaction(T0, (tx) => tx.volunteer('vd')))!;
+      await assert.rejects(
+        store.repository.transaction(T0, async (tx) => {
+          await tx.updateVolunteer('vd', { creditMicro: before.creditMicro + 1_000_000 });
+          // Refused by the table's CHECK constraint when the write reaches the database.
+          await tx.updateUnit(w.id, 0, { state: 'bogus' as 'open' });
+          return 'committed';
+        }),
+      );
+      const after = (await store.repository.transaction(T0, (tx) => tx.volunteer('vd')))!;
+      assert.equal(after.creditMicro, before.creditMicro);
+      const unit = await store.repository.transaction(T0, (tx) => tx.unit(w.id, 0));
+      assert.equal(unit!.state, 'open');
+      await store.cancelWorkload(w.id, T0);
+    });
+
     test('[L1] a lease names a unit of the oldest active workload and starts it running', async () => {
       const w = await store.createWorkload(piWorkload(4096, 2048), T0);
       assert.equal(w.status, 'queued');

@@ -144,8 +144,7 @@ export class PgRepository implements Repository {
         const tx = new PgTx(session, now, this.instanceId);
         const result = await work(tx);
         await tx.flush();
-        await session.settle();
-        await client.query('COMMIT');
+        await session.commit();
         return result;
       } catch (error) {
         broken = isUnavailable(error);

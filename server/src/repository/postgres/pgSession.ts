@@ -1,8 +1,9 @@
 // One PostgreSQL connection inside a transaction. The connection is pipelined (node-postgres
 // `pipeline: true`): a write whose answer the engine does not need is sent at once and not
 // waited for (`send`), so a transaction's writes cost no round trips; reads queue behind them on
-// the wire, so they see them. Before COMMIT the transaction waits for every write (`settle`)
-// and fails if any did. Statements are prepared once per connection (named by their text),
+// the wire, so they see them. COMMIT goes down the same pipe behind the writes (`commit`): if any
+// write failed, PostgreSQL has aborted the transaction and turns the COMMIT into a rollback, and
+// the failure is thrown. Statements are prepared once per connection (named by their text),
 // except those asked to be planned with their values each time.
 import type { PoolClient, QueryResultRow } from 'pg';
 
@@ -56,9 +57,14 @@ export class PgSession {
     );
   }
 
-  /** Waits for every write sent; throws the first that failed. */
-  async settle(): Promise<void> {
+  /**
+   * COMMIT behind the writes, in one round trip with them. A failed write has aborted the
+   * transaction (its COMMIT answers ROLLBACK): that write's error is thrown.
+   */
+  async commit(): Promise<void> {
+    const committed = this.client.query('COMMIT');
     await Promise.all(this.pending.splice(0));
+    await committed;
     if (this.failure !== null) throw this.failure;
   }
 }

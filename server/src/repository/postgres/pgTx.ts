@@ -1,22 +1,15 @@
-// The engine's transaction context on PostgreSQL: units and replicas (workloads, volunteers and
-// the rest are in pgRecords.ts, which states the lock order). Leases take open units with
-// `FOR NO KEY UPDATE SKIP LOCKED`, so coordinator processes leasing at once get different units
-// without waiting; a unit or replica read to be changed is locked after its workload's row. Unit
-// rows are changed in memory and written once at flush, as on SQLite.
+// The engine's transaction context on PostgreSQL: replicas, on units (pgUnits.ts) and on
+// workloads, volunteers and the rest (pgRecords.ts, which states the lock order). A replica read
+// to be changed is locked after its workload's row; writes go out at once, pipelined.
 import type {
   InFlightFilter,
-  LeasableQuery,
   NewReplica,
-  NewUnit,
   ReplicaPatch,
   ReplicaRow,
-  StragglerQuery,
   Tx,
-  UnitPatch,
-  UnitRow,
 } from '../../engine/repository';
 import {
-  applyUnitPatch,
+  byReturnOrder,
   REPLICA_COLUMNS,
   sqlValue,
   toReplicaRow,
@@ -24,13 +17,10 @@ import {
   type SqlReplica,
   type SqlUnit,
 } from '../rows';
-import { PgRecords } from './pgRecords';
-import { BARRING, STRAGGLER_SQL } from './pgQueries';
+import { PgUnits, unitKey } from './pgUnits';
 
 /** [L5] A coordinator process whose heartbeat is older than this is dead. */
 export const INSTANCE_DEAD_MS = 5_000;
-
-const key = (workloadId: string, idx: number) => `${idx}\u0000${workloadId}`;
 
 /** A replica id as the database holds it, or null for one that cannot be ours. */
 function replicaIdOf(id: string | number): number | null {
@@ -38,155 +28,26 @@ function replicaIdOf(id: string | number): number | null {
   return Number.isSafeInteger(n) && n > 0 ? n : null;
 }
 
-export class PgTx extends PgRecords implements Tx {
-  private readonly units = new Map<string, UnitRow>();
-  private readonly dirtyUnits = new Set<string>();
-
-  override async flushUnits(): Promise<void> {
-    for (const k of this.dirtyUnits) {
-      const u = this.units.get(k)!;
-      this.sql.send(
-        `UPDATE units SET state = $1, wanted = $2, quorum = $3, in_flight = $4, returned = $5,
-           errors = $6, canonical = $7, verified = $8, pin = $9, backups = $10, validated_at = $11
-         WHERE workload_id = $12 AND idx = $13`,
-        [
-          u.state,
-          u.wanted,
-          u.quorum,
-          u.inFlight,
-          u.returned,
-          u.errors,
-          sqlValue(u.canonical),
-          u.verified ? 1 : 0,
-          u.pin,
-          u.backups,
-          u.validatedAt,
-          u.workloadId,
-          u.idx,
-        ],
-      );
-    }
-    this.dirtyUnits.clear();
-  }
-
-  /** Rows a locking query just read: later reads of them in this transaction need no statement. */
-  private seed(rows: UnitRow[]): UnitRow[] {
-    for (const row of rows) {
-      const k = key(row.workloadId, row.idx);
-      if (!this.units.has(k)) this.units.set(k, { ...row });
-    }
-    return rows;
-  }
-
-  // --- units ----------------------------------------------------------------------------------
-
-  async insertUnits(workloadId: string, units: readonly NewUnit[], quorum: number): Promise<void> {
-    // Many rows per statement: a 10,000-unit workload is 20 statements, not 10,000.
-    for (let start = 0; start < units.length; start += 500) {
-      const batch = units.slice(start, start + 500);
-      const values: unknown[] = [workloadId, quorum];
-      const tuples = batch.map((u) => {
-        values.push(
-          u.idx,
-          u.work,
-          u.round ?? 0,
-          u.plan === undefined ? null : JSON.stringify(u.plan),
-          u.leaseKey ?? null,
-        );
-        const n = values.length;
-        return `($1, $${n - 4}, 'open', $2, $2, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
-      });
-      await this.sql.run(
-        `INSERT INTO units (workload_id, idx, state, wanted, quorum, work, round, plan, lease_key)
-         VALUES ${tuples.join(', ')}`,
-        values,
-      );
-    }
-  }
-
-  async unit(workloadId: string, idx: number): Promise<UnitRow | null> {
-    const k = key(workloadId, idx);
-    const cached = this.units.get(k);
-    if (cached) return { ...cached };
-    await this.workload(workloadId);
-    const row = await this.sql.row<SqlUnit>(
-      'SELECT * FROM units WHERE workload_id = $1 AND idx = $2 FOR NO KEY UPDATE',
-      [workloadId, idx],
-    );
-    if (!row) return null;
-    const parsed = toUnitRow(row);
-    this.units.set(k, parsed);
-    return { ...parsed };
-  }
-
-  async updateUnit(workloadId: string, idx: number, patch: UnitPatch): Promise<void> {
-    if (!(await this.unit(workloadId, idx))) return;
-    const k = key(workloadId, idx);
-    const cached = this.units.get(k)!;
-    applyUnitPatch(cached, patch);
-    this.dirtyUnits.add(k);
-  }
-
-  async leasableUnits(q: LeasableQuery): Promise<UnitRow[]> {
-    await this.flushUnits();
-    const values: unknown[] = [q.workloadId, q.volunteerId, q.netGroup, q.limit];
-    let preferred = '';
-    if (q.preferKeys.length > 0) {
-      values.push(q.preferKeys);
-      preferred = 'u.lease_key = ANY($5::text[]) DESC, ';
-    }
-    // Units this volunteer may hold, earliest round first, locked as they are read; units
-    // another process is leasing right now are skipped, not waited for.
-    const rows = await this.sql.rows<SqlUnit>(
-      `SELECT u.* FROM units u
-       WHERE u.workload_id = $1 AND u.state = 'open' AND u.open_slots > 0
-         AND NOT EXISTS (SELECT 1 FROM replicas r
-           WHERE r.workload_id = u.workload_id AND r.unit_idx = u.idx AND ${BARRING}
-             AND (r.volunteer_id = $2 OR r.net_group = $3))
-       ORDER BY u.round, ${preferred}u.idx LIMIT $4
-       FOR NO KEY UPDATE OF u SKIP LOCKED`,
-      values,
-      // A generic plan cannot use the partial index for this workload and sorts every unit.
-      'each',
-    );
-    const round = rows[0]?.round;
-    return this.seed(rows.filter((r) => r.round === round).map(toUnitRow));
-  }
-
-  async stragglerUnit(q: StragglerQuery): Promise<UnitRow | null> {
-    await this.flushUnits();
-    const row = await this.sql.row<SqlUnit>(STRAGGLER_SQL, [
-      q.workloadId,
-      q.volunteerId,
-      q.netGroup,
-      q.now,
-      q.maxReplicas,
-      q.floorMs,
-      q.factor,
-    ]);
-    return row ? this.seed([toUnitRow(row)])[0]! : null;
-  }
-
-  async unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]> {
-    await this.flushUnits();
-    const rows = await this.sql.rows<SqlUnit>(
-      'SELECT * FROM units WHERE workload_id = $1 AND round = $2 ORDER BY idx',
-      [workloadId, round],
-    );
-    return rows.map(toUnitRow);
-  }
-
-  async workloadOfLeaseKey(leaseKey: string): Promise<string | null> {
-    const row = await this.sql.row<{ workload_id: string }>(
-      'SELECT workload_id FROM units WHERE lease_key = $1 LIMIT 1',
-      [leaseKey],
-    );
-    return row?.workload_id ?? null;
-  }
+export class PgTx extends PgUnits implements Tx {
+  /**
+   * Replica rows this transaction holds locked, kept current as it changes them (the writes
+   * themselves go out at once, pipelined): reading one again needs no statement.
+   */
+  private readonly lockedReplicas = new Map<number, ReplicaRow>();
+  /**
+   * Every replica of a unit the results batch names (prefetchResults), read under the unit's
+   * lock and kept current: replicasOfUnit answers from it. Rows locked here are the same objects
+   * as in lockedReplicas.
+   */
+  private readonly unitReplicas = new Map<string, Map<number, ReplicaRow>>();
 
   async clearCanonicals(workloadId: string, round: number): Promise<void> {
     await this.flushUnits();
     for (const [k, u] of this.units) if (u.workloadId === workloadId) this.units.delete(k);
+    for (const [id, r] of this.lockedReplicas) {
+      if (r.workloadId === workloadId) this.lockedReplicas.delete(id);
+    }
+    this.unitReplicas.clear();
     await this.sql.run('UPDATE units SET canonical = NULL WHERE workload_id = $1 AND round = $2', [
       workloadId,
       round,
@@ -198,74 +59,89 @@ export class PgTx extends PgRecords implements Tx {
     );
   }
 
-  async stalledUnits(limit: number): Promise<Array<{ workloadId: string; idx: number }>> {
-    await this.flushUnits();
-    const rows = await this.sql.rows<{ workload_id: string; idx: number }>(
-      `SELECT u.workload_id, u.idx FROM units u
-       JOIN workloads w ON w.id = u.workload_id AND w.status IN ('queued', 'running')
-       WHERE u.state = 'open' AND u.in_flight = 0 AND u.returned > 0 LIMIT $1`,
-      [limit],
-    );
-    return rows.map((r) => ({ workloadId: r.workload_id, idx: r.idx }));
-  }
-
-  async failingVolunteers(workloadId: string, idx: number): Promise<{ own: number; any: number }> {
-    return (await this.sql.row<{ own: number; any: number }>(
-      `SELECT COUNT(DISTINCT CASE WHEN fault = 'volunteer' THEN volunteer_id END) AS own,
-         COUNT(DISTINCT CASE WHEN fault IS NOT NULL THEN volunteer_id END) AS any
-       FROM replicas WHERE workload_id = $1 AND unit_idx = $2`,
-      [workloadId, idx],
-    ))!;
-  }
-
-  async workloadFaults(workloadId: string): Promise<{ faulty: number; leasers: number }> {
-    return (await this.sql.row<{ faulty: number; leasers: number }>(
-      `SELECT COUNT(DISTINCT CASE WHEN fault = 'volunteer' THEN volunteer_id END) AS faulty,
-         COUNT(DISTINCT volunteer_id) AS leasers
-       FROM replicas WHERE workload_id = $1`,
-      [workloadId],
-    ))!;
-  }
-
-  async waitingUnits(workloadId: string): Promise<Array<{ idx: number; barred: string[] }>> {
-    await this.flushUnits();
-    return this.sql.rows<{ idx: number; barred: string[] }>(
-      `SELECT u.idx, COALESCE((SELECT array_agg(DISTINCT r.volunteer_id) FROM replicas r
-          WHERE r.workload_id = u.workload_id AND r.unit_idx = u.idx AND ${BARRING}), '{}')
-          AS barred
-       FROM units u
-       WHERE u.workload_id = $1 AND u.state = 'open' AND u.open_slots > 0 AND u.in_flight = 0
-         AND (u.returned > 0 OR u.errors > 0)
-       ORDER BY u.idx LIMIT 100`,
-      [workloadId],
-    );
-  }
-
   // --- replicas -------------------------------------------------------------------------------
 
-  async insertReplica(r: NewReplica): Promise<number> {
-    const row = await this.sql.row<{ id: number }>(
-      `INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, instance_id,
-         net_group, state, leased_at, deadline)
-       VALUES ($1, $2, $3, $4, $5, $6, 'in_flight', $7, $8) RETURNING id`,
+  async insertReplicas(replicas: readonly NewReplica[]): Promise<number[]> {
+    if (replicas.length === 0) return [];
+    for (const r of replicas) this.unitReplicas.delete(unitKey(r.workloadId, r.unitIdx));
+    // One statement for the batch: the rows as arrays, unnested in order, ids read back with
+    // their position (RETURNING promises no order of its own).
+    const rows = await this.sql.rows<{ id: number; n: number }>(
+      `WITH batch AS (
+         SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[],
+           $6::bigint[], $7::bigint[]) WITH ORDINALITY
+           AS b(workload_id, unit_idx, volunteer_id, connection_id, net_group, leased_at,
+             deadline, n)),
+       inserted AS (
+         INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, instance_id,
+           net_group, state, leased_at, deadline)
+         SELECT workload_id, unit_idx, volunteer_id, connection_id, $8, net_group, 'in_flight',
+           leased_at, deadline FROM batch ORDER BY n
+         RETURNING id, workload_id, unit_idx, volunteer_id)
+       SELECT i.id, b.n FROM inserted i JOIN batch b ON b.workload_id = i.workload_id
+         AND b.unit_idx = i.unit_idx AND b.volunteer_id = i.volunteer_id`,
       [
-        r.workloadId,
-        r.unitIdx,
-        r.volunteerId,
-        r.connectionId,
+        replicas.map((r) => r.workloadId),
+        replicas.map((r) => r.unitIdx),
+        replicas.map((r) => r.volunteerId),
+        replicas.map((r) => r.connectionId),
+        replicas.map((r) => r.netGroup),
+        replicas.map((r) => r.leasedAt),
+        replicas.map((r) => r.deadline),
         this.instanceId,
-        r.netGroup,
-        r.leasedAt,
-        r.deadline,
       ],
     );
-    return row!.id;
+    const ids: number[] = new Array<number>(replicas.length);
+    for (const row of rows) ids[row.n - 1] = row.id;
+    return ids;
+  }
+
+  async prefetchResults(replicaIds: readonly number[]): Promise<void> {
+    const ids = replicaIds.filter((id) => replicaIdOf(id) !== null);
+    if (ids.length === 0) return;
+    // The lock order: workload rows first, then the replicas, then their units.
+    const heads = await this.sql.rows<{ workload_id: string }>(
+      'SELECT DISTINCT workload_id FROM replicas WHERE id = ANY($1::bigint[]) ORDER BY workload_id',
+      [ids],
+    );
+    for (const head of heads) await this.workload(head.workload_id);
+    const locked = this.lockedWorkloads();
+    const rows = await this.sql.rows<SqlReplica>(
+      `SELECT * FROM replicas WHERE id = ANY($1::bigint[]) AND workload_id = ANY($2::text[])
+       ORDER BY id FOR NO KEY UPDATE`,
+      [ids, locked],
+    );
+    for (const row of rows) this.lockedReplicas.set(row.id, toReplicaRow(row));
+    await this.flushUnits();
+    const units = await this.sql.rows<SqlUnit>(
+      `SELECT * FROM units WHERE workload_id = ANY($1::text[])
+         AND (workload_id, idx) IN (SELECT workload_id, unit_idx FROM replicas
+                                     WHERE id = ANY($2::bigint[]))
+       ORDER BY workload_id, idx FOR NO KEY UPDATE`,
+      [locked, ids],
+    );
+    this.seed(units.map(toUnitRow));
+    // The units' other replicas, read once their units are locked (as replicasOfUnit would be).
+    const others = await this.sql.rows<SqlReplica>(
+      `SELECT * FROM replicas WHERE workload_id = ANY($1::text[])
+         AND (workload_id, unit_idx) IN (SELECT workload_id, unit_idx FROM replicas
+                                          WHERE id = ANY($2::bigint[]))`,
+      [locked, ids],
+    );
+    for (const row of others) {
+      const k = unitKey(row.workload_id, row.unit_idx);
+      let known = this.unitReplicas.get(k);
+      if (!known) this.unitReplicas.set(k, (known = new Map()));
+      known.set(row.id, this.lockedReplicas.get(row.id) ?? toReplicaRow(row));
+    }
   }
 
   /** The replica, locked after its workload's row (the lock order in pgRecords.ts). */
   async replica(id: string | number): Promise<ReplicaRow | null> {
     const replicaId = replicaIdOf(id);
     if (replicaId === null) return null;
+    const held = this.lockedReplicas.get(replicaId);
+    if (held) return { ...held };
     // Most replicas a transaction reads belong to a workload it already holds: lock at once.
     const locked = this.lockedWorkloads();
     let row = await this.sql.row<SqlReplica>(
@@ -274,7 +150,7 @@ export class PgTx extends PgRecords implements Tx {
         : 'SELECT * FROM replicas WHERE id = $1 AND $2::text[] IS NOT NULL',
       [replicaId, locked],
     );
-    if (row && locked.includes(row.workload_id)) return toReplicaRow(row);
+    if (row && locked.includes(row.workload_id)) return this.hold(row);
     const head =
       row ?? (await this.sql.row<SqlReplica>('SELECT * FROM replicas WHERE id = $1', [replicaId]));
     if (!head) return null;
@@ -282,7 +158,26 @@ export class PgTx extends PgRecords implements Tx {
     row = await this.sql.row<SqlReplica>('SELECT * FROM replicas WHERE id = $1 FOR NO KEY UPDATE', [
       replicaId,
     ]);
-    return row ? toReplicaRow(row) : null;
+    return row ? this.hold(row) : null;
+  }
+
+  /** A replica read with its unit's replicas (not locked itself: another's vote). */
+  private knownReplica(id: number): ReplicaRow | undefined {
+    for (const known of this.unitReplicas.values()) {
+      const row = known.get(id);
+      if (row) return row;
+    }
+    return undefined;
+  }
+
+  /** A replica row just read under its lock, kept as this transaction changes it. */
+  private hold(row: SqlReplica): ReplicaRow {
+    const parsed = toReplicaRow(row);
+    // One object per replica: a row already read among its unit's replicas is refreshed.
+    const known = this.knownReplica(parsed.id);
+    const held = known ? Object.assign(known, parsed) : parsed;
+    this.lockedReplicas.set(held.id, held);
+    return { ...held };
   }
 
   async updateReplica(id: number, patch: ReplicaPatch): Promise<void> {
@@ -290,6 +185,8 @@ export class PgTx extends PgRecords implements Tx {
       (k) => patch[k] !== undefined,
     );
     if (names.length === 0) return;
+    const held = this.lockedReplicas.get(id) ?? this.knownReplica(id);
+    if (held) for (const n of names) (held as unknown as Record<string, unknown>)[n] = patch[n];
     const set = names.map((n, i) => `${REPLICA_COLUMNS[n]} = $${i + 2}`).join(', ');
     this.sql.send(`UPDATE replicas SET ${set} WHERE id = $1`, [
       id,
@@ -298,6 +195,8 @@ export class PgTx extends PgRecords implements Tx {
   }
 
   async replicasOfUnit(workloadId: string, idx: number): Promise<ReplicaRow[]> {
+    const known = this.unitReplicas.get(unitKey(workloadId, idx));
+    if (known) return [...known.values()].map((r) => ({ ...r })).sort(byReturnOrder);
     const rows = await this.sql.rows<SqlReplica>(
       `SELECT * FROM replicas WHERE workload_id = $1 AND unit_idx = $2
        ORDER BY returned_at NULLS FIRST, id`,

@@ -11,6 +11,7 @@ import type {
   UnitRow,
 } from '../../engine/repository';
 import {
+  byReturnOrder,
   REPLICA_COLUMNS,
   sqlValue,
   toReplicaRow,
@@ -31,12 +32,7 @@ function definedOf(patch: ReplicaPatch): ReplicaPatch {
   return out as ReplicaPatch;
 }
 
-/** `ORDER BY returned_at, id` as SQLite sorts it (NULL first). */
-function byReturnOrder(a: ReplicaRow, b: ReplicaRow): number {
-  const ra = a.returnedAt ?? -Infinity;
-  const rb = b.returnedAt ?? -Infinity;
-  return ra === rb ? a.id - b.id : ra < rb ? -1 : 1;
-}
+const unitKey = (workloadId: string, idx: number) => `${idx}\u0000${workloadId}`;
 
 export class SqliteTx extends SqliteUnits implements Tx {
   /**
@@ -47,6 +43,8 @@ export class SqliteTx extends SqliteUnits implements Tx {
    */
   private readonly replicaRows = new Map<number, ReplicaRow>();
   private readonly replicaPatches = new Map<number, ReplicaPatch>();
+  /** Units whose every replica is in replicaRows (read by prefetchResults). */
+  private readonly knownUnits = new Set<string>();
 
   override flush(): void {
     for (const [id, patch] of this.replicaPatches) {
@@ -154,8 +152,10 @@ export class SqliteTx extends SqliteUnits implements Tx {
   async clearCanonicals(workloadId: string, round: number): Promise<void> {
     this.flush();
     this.forgetUnits(workloadId);
-    for (const [id, r] of this.replicaRows)
+    for (const [id, r] of this.replicaRows) {
       if (r.workloadId === workloadId) this.replicaRows.delete(id);
+    }
+    this.knownUnits.clear();
     this.sql
       .get('UPDATE units SET canonical = NULL WHERE workload_id = ? AND round = ?')
       .run(workloadId, round);
@@ -218,23 +218,51 @@ export class SqliteTx extends SqliteUnits implements Tx {
 
   // --- replicas -------------------------------------------------------------------------------
 
-  async insertReplica(r: NewReplica): Promise<number> {
-    const info = this.sql
-      .get(
-        `INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, instance_id,
-           net_group, state, leased_at, deadline) VALUES (?, ?, ?, ?, ?, ?, 'in_flight', ?, ?)`,
+  async insertReplicas(replicas: readonly NewReplica[]): Promise<number[]> {
+    for (const r of replicas) this.knownUnits.delete(unitKey(r.workloadId, r.unitIdx));
+    const insert = this.sql.get(
+      `INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, instance_id,
+         net_group, state, leased_at, deadline) VALUES (?, ?, ?, ?, ?, ?, 'in_flight', ?, ?)`,
+    );
+    return replicas.map((r) =>
+      Number(
+        insert.run(
+          r.workloadId,
+          r.unitIdx,
+          r.volunteerId,
+          r.connectionId,
+          this.instanceId,
+          r.netGroup,
+          r.leasedAt,
+          r.deadline,
+        ).lastInsertRowid,
+      ),
+    );
+  }
+
+  async prefetchResults(replicaIds: readonly number[]): Promise<void> {
+    const ids = JSON.stringify(replicaIds.filter((id) => Number.isSafeInteger(id) && id > 0));
+    // Every replica of the units named, so each unit's votes are at hand.
+    const replicas = this.sql
+      .rows<SqlReplica>(
+        `SELECT o.* FROM replicas r
+         JOIN replicas o INDEXED BY replicas_unit
+           ON o.workload_id = r.workload_id AND o.unit_idx = r.unit_idx
+         WHERE r.id IN (SELECT value FROM json_each(?))`,
       )
-      .run(
-        r.workloadId,
-        r.unitIdx,
-        r.volunteerId,
-        r.connectionId,
-        this.instanceId,
-        r.netGroup,
-        r.leasedAt,
-        r.deadline,
-      );
-    return Number(info.lastInsertRowid);
+      .all(ids);
+    for (const row of replicas) {
+      this.current(row);
+      this.knownUnits.add(unitKey(row.workload_id, row.unit_idx));
+    }
+    const units = this.sql
+      .rows<SqlUnit>(
+        `SELECT u.* FROM replicas r
+         JOIN units u ON u.workload_id = r.workload_id AND u.idx = r.unit_idx
+         WHERE r.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(ids);
+    this.seed(units.map(toUnitRow));
   }
 
   async replica(id: string | number): Promise<ReplicaRow | null> {
@@ -256,6 +284,13 @@ export class SqliteTx extends SqliteUnits implements Tx {
   }
 
   async replicasOfUnit(workloadId: string, idx: number): Promise<ReplicaRow[]> {
+    if (this.knownUnits.has(unitKey(workloadId, idx))) {
+      const rows: ReplicaRow[] = [];
+      for (const r of this.replicaRows.values()) {
+        if (r.unitIdx === idx && r.workloadId === workloadId) rows.push({ ...r });
+      }
+      return rows.sort(byReturnOrder);
+    }
     const rows = this.sql
       .rows<SqlReplica>(
         `SELECT * FROM replicas INDEXED BY replicas_unit WHERE workload_id = ? AND unit_idx = ?

@@ -3,7 +3,7 @@
 // each unit of its results, so a unit is read once, changed in memory and written once at flush.
 // Queries over the units table flush first; clearCanonicals drops what it makes stale.
 import type { NewUnit, UnitPatch, UnitRow } from '../../engine/repository';
-import { applyUnitPatch, sqlValue, toUnitRow, type SqlUnit } from '../rows';
+import { applyUnitPatch, toUnitRow, unitUpdateValues, type SqlUnit } from '../rows';
 import { SqliteRecords } from './sqliteRecords';
 
 const key = (workloadId: string, idx: number) => `${idx}\u0000${workloadId}`;
@@ -21,21 +21,7 @@ export class SqliteUnits extends SqliteRecords {
              errors = ?, canonical = ?, verified = ?, pin = ?, backups = ?, validated_at = ?
            WHERE workload_id = ? AND idx = ?`,
         )
-        .run(
-          u.state,
-          u.wanted,
-          u.quorum,
-          u.inFlight,
-          u.returned,
-          u.errors,
-          sqlValue(u.canonical),
-          u.verified ? 1 : 0,
-          u.pin,
-          u.backups,
-          u.validatedAt,
-          u.workloadId,
-          u.idx,
-        );
+        .run(...unitUpdateValues(u));
     }
     this.dirtyUnits.clear();
     super.flush();
