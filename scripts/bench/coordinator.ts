@@ -6,7 +6,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { estimatorFor, DEFAULT_REDUNDANCY, type SubmitWorkload } from '@tessera/shared';
+import {
+  estimatorFor,
+  DEFAULT_REDUNDANCY,
+  MAX_RESULTS_PER_EVENT,
+  type SubmitWorkload,
+} from '@tessera/shared';
 import { systemClock } from '../../server/src/clock';
 import { createCoordinatorServer } from '../../server/src/server';
 import { SqliteRepository } from '../../server/src/repository/sqlite/sqliteRepository';
@@ -180,12 +185,18 @@ export async function benchCoordinator(options: {
   const baseline = await engineAlone(2000, 1);
   options.log('coordinator: engine alone, 16 units per message');
   const batched = await engineAlone(4000, 16);
+  options.log(`coordinator: engine alone, ${MAX_RESULTS_PER_EVENT} units per message`);
+  const largest = await engineAlone(8000, MAX_RESULTS_PER_EVENT);
   options.log('coordinator: 32 volunteers over sockets, up to 16 units per message');
   const sockets = await overSockets(4000, 32, 16);
+  options.log(`coordinator: 32 volunteers over sockets, up to ${MAX_RESULTS_PER_EVENT} units`);
+  const socketsLargest = await overSockets(8000, 32, MAX_RESULTS_PER_EVENT);
   const rate = (row: BenchRow) => row.work / row.seconds;
   return [
     { ...baseline, relative: 1 },
     { ...batched, relative: rate(batched) / rate(baseline) },
+    { ...largest, relative: rate(largest) / rate(baseline) },
     { ...sockets, relative: rate(sockets) / rate(baseline) },
+    { ...socketsLargest, relative: rate(socketsLargest) / rate(baseline) },
   ];
 }
