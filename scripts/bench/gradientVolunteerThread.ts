@@ -53,6 +53,30 @@ let current: {
   loop: Promise<number>;
 } | null = null;
 
+/**
+ * Units a volunteer asks for per request, as a WebGPU tab does (the client's
+ * WEBGPU_MAX_UNITS_PER_REQUEST); the coordinator caps it (TESSERA_MAX_LEASES, throughput, data
+ * the tab holds) and the results of a batch go back in one message.
+ */
+const MAX_UNITS_PER_REQUEST = 8;
+
+/** The coordinator's answer to each result sent: null when taken, else the refusal code. */
+async function submitAll(
+  volunteer: GradientVolunteer,
+  done: ReadonlyArray<{ replicaId: number; bytes: ArrayBuffer }>,
+  elapsedMs: number,
+): Promise<Array<string | null>> {
+  if (done.length === 1) {
+    const reply = await volunteer.submit(done[0]!.replicaId, done[0]!.bytes, elapsedMs);
+    return [reply.ok ? null : reply.error.code];
+  }
+  const reply = await volunteer.submitResults(
+    done.map((d) => ({ ...d, elapsedMs: elapsedMs / done.length })),
+  );
+  if (!reply.ok) return done.map(() => reply.error.code);
+  return reply.replies.map((item) => (item.ok ? null : item.error.code));
+}
+
 async function workLoop(
   volunteer: GradientVolunteer,
   idleMs: number,
@@ -63,34 +87,34 @@ async function workLoop(
 ): Promise<number> {
   let units = 0;
   while (!leaving()) {
-    const lease: Lease | null = await volunteer.request();
-    if (!lease) {
+    const leases: Lease[] = await volunteer.requestBatch(MAX_UNITS_PER_REQUEST);
+    if (leases.length === 0) {
       await Promise.race([volunteer.waitForWork(idleMs), left]);
       continue;
     }
     const leasedAt = epochMs();
-    const version = lease.kind === 'gradient' ? gradientTaskSchema.parse(lease.task).version : null;
-    let bytes: ArrayBuffer;
-    try {
-      bytes = await volunteer.compute(lease);
-    } catch (error) {
-      // As GradientVolunteer.run: the round moved on while this unit waited; hand it back.
-      await volunteer.call('unit:error', {
-        replicaId: lease.replicaId,
-        error: asPlainError(error),
-      });
-      continue;
+    const done: Array<{ replicaId: number; bytes: ArrayBuffer; version: number | null }> = [];
+    for (const lease of leases) {
+      const version =
+        lease.kind === 'gradient' ? gradientTaskSchema.parse(lease.task).version : null;
+      try {
+        done.push({ replicaId: lease.replicaId, bytes: await volunteer.compute(lease), version });
+      } catch (error) {
+        // As GradientVolunteer.run: the round moved on while this unit waited; hand it back.
+        await volunteer.call('unit:error', {
+          replicaId: lease.replicaId,
+          error: asPlainError(error),
+        });
+      }
     }
+    if (done.length === 0) continue;
     if (slowMs > 0) await new Promise((resolve) => setTimeout(resolve, slowMs));
-    const reply = await volunteer.submit(lease.replicaId, bytes, epochMs() - leasedAt);
-    units += 1;
-    post({
-      type: 'unit',
-      version,
-      leasedAt,
-      answeredAt: epochMs(),
-      refused: reply.ok ? null : reply.error.code,
-    });
+    const refusals = await submitAll(volunteer, done, epochMs() - leasedAt);
+    const answeredAt = epochMs();
+    for (const [i, unit] of done.entries()) {
+      units += 1;
+      post({ type: 'unit', version: unit.version, leasedAt, answeredAt, refused: refusals[i]! });
+    }
   }
   return units;
 }

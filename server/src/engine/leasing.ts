@@ -112,7 +112,13 @@ export async function leaseUnits(
       : 1;
     const unitMs = env.rate ? (first.work / env.rate) * 1000 : 0;
     const workload = (await tx.peekWorkload(meta.id))!;
-    const batch = picked.slice(0, count);
+    let batch = picked.slice(0, count);
+    if (batch.length > 1 && plugin.localityOf) {
+      // [L6][L9] Locality before fewer round trips: a batch takes only units whose data the tab
+      // already holds (they come first), or the one unit it will fetch.
+      const held = batch.filter((u) => plugin.localityOf!(who.connectionId, u) === 'held');
+      batch = held.length > 0 ? held : batch.slice(0, 1);
+    }
     for (const unit of batch) await maybeRunAlone(tx, env, meta, unit, volunteer);
     const deadlines = batch.map((_, i) => tx.now + env.leaseDurationMs + Math.ceil(i * unitMs));
     const replicaIds = await tx.insertReplicas(

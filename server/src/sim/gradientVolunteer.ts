@@ -145,9 +145,17 @@ export class GradientVolunteer {
   }
 
   async request(): Promise<Lease | null> {
-    const reply = await this.call<UnitRequestReply>('unit:request', {});
+    return (await this.requestBatch(1))[0] ?? null;
+  }
+
+  /** Up to `maxUnits` leases in one request, as a WebGPU tab asks ([L6]); none when idle. */
+  async requestBatch(maxUnits: number): Promise<Lease[]> {
+    const reply = await this.call<UnitRequestReply>(
+      'unit:request',
+      maxUnits > 1 ? { maxUnits } : {},
+    );
     if (!reply.ok) throw new WorkRefusedError(reply.error.code, reply.error.message);
-    return reply.lease;
+    return reply.leases ?? (reply.lease ? [reply.lease] : []);
   }
 
   private async fetchBytes(path: string): Promise<ArrayBuffer> {

@@ -84,6 +84,30 @@ describe('[L9] leasing gradient units by data locality', () => {
     b!.close();
   });
 
+  test('[L6][L9] a batch takes only units of partitions the tab holds, else the one it will fetch', async () => {
+    const id = await submitGradient(c.url, { ...BLOBS_SPEC, steps: 2 }, { quorum: 1 });
+    const [a, b] = await crewOf(c.url, ['honest', 'honest']);
+    // Round 0: no throughput on record yet, so one unit a request; a holds 0 and 2, b 1 and 3.
+    const r0 = [];
+    for (const v of [a!, b!, a!, b!]) r0.push(...(await v.requestBatch(8)));
+    assert.deepEqual(r0.map(shardOf), [0, 1, 2, 3]);
+    await complete(a!, [r0[0]!, r0[2]!]);
+    await complete(b!, [r0[1]!, r0[3]!]);
+    // Round 1: each batch is the tab's own partitions, though it asked for 8 and may hold 4.
+    const mine = await a!.requestBatch(8);
+    assert.deepEqual(mine.map(shardOf), [0, 2]);
+    // Only b's partitions are left: a gets one of them, not both.
+    const fetched = await a!.requestBatch(8);
+    assert.deepEqual(fetched.map(shardOf), [1]);
+    const theirs = await b!.requestBatch(8);
+    assert.deepEqual(theirs.map(shardOf), [3]);
+    await complete(a!, [...mine, ...fetched]);
+    await complete(b!, theirs);
+    assert.equal((await api(c.url, 'GET', `/api/workloads/${id}`)).body.status, 'completed');
+    a!.close();
+    b!.close();
+  });
+
   test('[L9][L2] the preference never gives one volunteer two replicas of a unit', async () => {
     const id = await submitGradient(
       c.url,

@@ -12,7 +12,7 @@
 // swings by up to ~1.2 points between evaluations 10 steps apart (measured: clean run
 // 0.8665 .. 0.8845 over its last 80 steps, poisoned runs 0.879 -> 0.8915 in one interval), so
 // "where a run ends" is its mean accuracy over the last 4 evaluations (the last 40 of 160
-// steps); measured gaps to the clean run were 0.002 to 0.003 that way.
+// steps); measured gaps to the clean run were 0.002 to 0.0105 (poisoned above) that way.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { GradientBehavior, GradientVolunteer } from '../../src/sim/gradientVolunteer';
@@ -86,7 +86,9 @@ describe('poisoned gradients on MNIST', () => {
     assert.equal(clean.length, 11);
     // The clean run trained (2 epochs, 107 steps, a trimmed mean of 15 small shards: ~0.87).
     assert.ok(a >= 0.85, `clean accuracy ${a}`);
-    assert.ok(Math.abs(b - a) <= 0.01, `poisoned ${b} vs clean ${a}`);
+    // What the poison may not do is cost accuracy: more than 1 point below the clean run fails.
+    // Above it is the trajectory's own swing (a run of 2026-12-06 ended 1.05 points above).
+    assert.ok(b >= a - 0.01, `poisoned ${b} vs clean ${a}`);
     assert.ok(naive.at(-1)! < 0.5, `plain mean under poison ${naive.at(-1)}`);
     // The NaN volunteer was refused at the edge and then suspended (R6): asked for work, it was
     // told SUSPENDED and stopped.

@@ -87,7 +87,7 @@ export class GradientKind implements KindPlugin {
   readonly kind = 'gradient' as const;
   readonly leaseChoices = 1;
   readonly stragglerBackups = true;
-  readonly batchLeases = false;
+  readonly batchLeases = true;
   readonly datasets: GradientDatasets;
   readonly shardCache = new ByteLru(SHARD_CACHE_BYTES);
   /** [L9] Which partitions each volunteer connection holds. */
