@@ -7,7 +7,6 @@ import { EventEmitter } from 'node:events';
 import {
   ERROR_CODES,
   TesseraError,
-  toErrorBody,
   type Lease,
   type ResultReply,
   type SubmitWorkload,
@@ -16,7 +15,6 @@ import type { Clock } from './clock';
 import type { BatchReply, CoordinatorEvents } from './coordinatorTypes';
 import { Counters, Timings } from './metrics';
 import { silentLogger, type Logger } from './ops/logger';
-import { arbitratedInvalid, invalidReplicas, reportVerdicts } from './ops/resultVerdicts';
 import { trustPolicyOf, type SchedulerOptions } from './scheduler/schedulerOptions';
 import { ThroughputMeter } from './scheduler/throughputMeter';
 import type { TrustPolicy } from './scheduler/trustPolicy';
@@ -25,7 +23,8 @@ import { Ledger, type LedgerEnv } from './engine/ledger';
 import { Aftermath, type ReleaseOutcome } from './engine/aftermath';
 import { leaseUnits, renewLease, type LeaseEnv } from './engine/leasing';
 import type { Repository, Tx, VolunteerRow } from './engine/repository';
-import { takeResult, type ResultItem } from './engine/results';
+import type { ResultItem } from './engine/results';
+import { ResultBatches } from './engine/resultBatches';
 import {
   cryptoRandom,
   newId,
@@ -69,6 +68,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   private readonly aftermath: Aftermath;
   /** [R9] Sub-range spot checks, run after the results they check are committed. */
   readonly spotChecks: SpotChecks;
+  private readonly results: ResultBatches;
 
   constructor(
     readonly repository: Repository,
@@ -95,6 +95,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       // Seeded scheduling (tests, the simulator) gets a seeded stream of its own.
       random: random === cryptoRandom ? cryptoRandom : mulberry32(0x5b07c4ec),
     });
+    this.results = new ResultBatches(this, this.aftermath, this.spotChecks);
   }
 
   /** The announcements (EngineCore): this coordinator is its own event emitter. */
@@ -293,7 +294,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     elapsedMs: number,
     connectionId?: string,
   ): Promise<ResultReply> {
-    const [reply] = await this.submitBatch(volunteerId, connectionId ?? null, [
+    const [reply] = await this.results.take(volunteerId, connectionId ?? null, [
       { replicaId, result, elapsedMs },
     ]);
     if (!reply!.ok) throw new TesseraError(reply!.error.code, reply!.error.message);
@@ -302,50 +303,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
 
   /** [L6] Results of a batch, in one transaction; each item answered on its own. */
   submitResults(identity: ConnectionIdentity, items: readonly ResultItem[]): Promise<BatchReply[]> {
-    return this.submitBatch(identity.volunteerId, identity.connectionId, items);
-  }
-
-  private async submitBatch(
-    volunteerId: string,
-    connectionId: string | null,
-    items: readonly ResultItem[],
-  ): Promise<BatchReply[]> {
-    const { ledger, outcomes, caught } = await this.transaction(async (tx) => {
-      const ledger = new Ledger(tx, this.ledgerEnv);
-      const env = {
-        meta: (id: string) => this.meta(tx, id),
-        plugin: (m: WorkloadMeta) => this.plugin(m),
-        spotCheck: (_m: WorkloadMeta, lone: boolean) => this.spotChecks.wants(lone),
-      };
-      await tx.prefetchResults(items.map((item) => item.replicaId));
-      const outcomes = [];
-      for (const item of items) outcomes.push(await takeResult(ledger, env, volunteerId, item));
-      return { ledger, outcomes, caught: await invalidReplicas(tx, ledger) };
-    });
-    const replies: BatchReply[] = outcomes.map((o, i) => {
-      if (!o.ok) {
-        this.counters.inc('tessera_results_refused_total', { code: o.code });
-        return { ok: false, error: toErrorBody(new TesseraError(o.code, o.message)) };
-      }
-      this.counters.inc('tessera_results_accepted_total');
-      if (connectionId) this.throughput.record(connectionId, o.connectionWork, items[i]!.elapsedMs);
-      return { ok: true, verdict: o.verdict };
-    });
-    await this.aftermath.finish(ledger);
-    this.spotChecks.enqueue(ledger.spotChecks);
-    if (ledger.arbitrate.length > 0) {
-      // [Q6] arbitration settled contested units after the commit: report the final verdicts.
-      await this.transaction(async (tx) => {
-        for (const [i, reply] of replies.entries()) {
-          if (!reply.ok || reply.verdict !== 'pending') continue;
-          const state = (await tx.replica(items[i]!.replicaId))?.state;
-          if (state === 'valid' || state === 'invalid') replies[i] = { ok: true, verdict: state };
-        }
-        caught.push(...(await arbitratedInvalid(tx, ledger)));
-      });
-    }
-    reportVerdicts(this.logger, this.counters, caught, replies);
-    return replies;
+    return this.results.take(identity.volunteerId, identity.connectionId, items);
   }
 
   async reportError(volunteerId: string, replicaId: number, message: string): Promise<void> {

@@ -114,8 +114,11 @@ export function FieldInput({
   } as const;
   const label = hint?.label ?? lastSegment(field.key);
 
+  // A choice, and a string the coordinator names (a model's workload id, a dataset's id), are
+  // chosen, not typed.
+  const chooses = field.kind === 'choice' || (field.kind === 'string' && choices !== undefined);
   let input;
-  switch (field.kind) {
+  switch (chooses ? 'choice' : field.kind) {
     case 'boolean':
       input = (
         <input
@@ -160,19 +163,6 @@ export function FieldInput({
       break;
     case 'string':
     case 'list':
-      // A string the coordinator names (a model's workload id, a dataset's id) is chosen, not typed.
-      if (field.kind === 'string' && choices) {
-        input = (
-          <ChoiceSelect
-            common={common}
-            field={field}
-            value={value}
-            choices={choices}
-            onChange={onChange}
-          />
-        );
-        break;
-      }
       input = (
         <input
           {...common}

@@ -67,6 +67,13 @@ export interface KindContext {
   datasets: Datasets;
 }
 
+/** [R9] A spot check's finding: which block of the unit was recomputed, and whether it agreed. */
+export interface SpotCheckOutcome {
+  block: number;
+  blocks: number;
+  ok: boolean;
+}
+
 export interface KindPlugin {
   readonly kind: WorkloadKind;
   /** [L7] Of the lowest leasable units, how many a lease picks among at random (1: the lowest). */
@@ -138,7 +145,7 @@ export interface KindPlugin {
     unitIdx: number,
     result: unknown,
     draw: number,
-  ): Promise<{ block: number; blocks: number; ok: boolean } | null>;
+  ): Promise<SpotCheckOutcome | null>;
   /** The connection closed: forget what it held. */
   forgetConnection(connectionId: string): void;
 }

@@ -34,6 +34,7 @@ import type {
   ParsedResult,
   PlannedWorkload,
   SettleOutcome,
+  SpotCheckOutcome,
   ValidatedOutcome,
   WorkloadMeta,
 } from '../../engine/kind';
@@ -258,7 +259,7 @@ export class InferenceKind implements KindPlugin {
     unitIdx: number,
     result: unknown,
     draw: number,
-  ): Promise<{ block: number; blocks: number; ok: boolean } | null> {
+  ): Promise<SpotCheckOutcome | null> {
     const rowBytes = this.rowsCache.get(rowsKey(meta.id, unitIdx));
     const modelBytes = this.models.get(meta.id);
     if (!rowBytes || !modelBytes) return null;

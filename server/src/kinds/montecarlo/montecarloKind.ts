@@ -28,6 +28,7 @@ import type {
   ParsedResult,
   PlannedWorkload,
   SettleOutcome,
+  SpotCheckOutcome,
   ValidatedOutcome,
   WorkloadMeta,
 } from '../../engine/kind';
@@ -194,7 +195,7 @@ export class MontecarloKind implements KindPlugin {
     unitIdx: number,
     result: unknown,
     draw: number,
-  ): Promise<{ block: number; blocks: number; ok: boolean } | null> {
+  ): Promise<SpotCheckOutcome | null> {
     const estimator = estimatorOf(meta);
     const claimed = blocksOf(result);
     if (!estimator.blockTasks || claimed === null) return null;
