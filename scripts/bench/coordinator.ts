@@ -51,6 +51,15 @@ export async function benchCoordinatorEngineOnly(units: number, batch: number): 
   return engineAlone(units, batch);
 }
 
+/** `volunteers` simulated volunteers over socket.io (see overSockets), for profiling scripts. */
+export async function benchCoordinatorSockets(
+  units: number,
+  volunteers: number,
+  batch: number,
+): Promise<BenchRow> {
+  return overSockets(units, volunteers, batch);
+}
+
 async function engineAlone(units: number, batch: number): Promise<BenchRow> {
   const dir = tempDir('tessera-bench-');
   const repository = new SqliteRepository(join(dir, 'bench.sqlite'));

@@ -16,6 +16,7 @@ import {
   relativeL2Error,
 } from '../../shared/src/kinds/gradient/gradientCompare';
 import type { ModelConfig } from '../../shared/src/kinds/gradient/gradientModel';
+import { evaluate } from '../../shared/src/kinds/gradient/gradientReference';
 import { trainLocally } from '../../shared/src/kinds/gradient/localTrainer';
 import type { OptimizerConfig } from '../../shared/src/kinds/gradient/optimizer';
 import { loadMnist } from '../../server/src/datasets/mnist';
@@ -84,13 +85,27 @@ export function roundSeconds(boundaries: readonly number[]): number[] {
   return boundaries.slice(1).map((end, i) => (end - boundaries[i]!) / 1000);
 }
 
-/** Mean and p95 over every round, and the first round alone (it downloads the partitions). */
+const meanOf = (values: readonly number[]) =>
+  values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
+
+/**
+ * Seconds per round once running: the mean of every round after the first. The first is shown
+ * apart: there volunteers download their data partitions (G1) and their threads' JIT warms up,
+ * which the one-process baseline did before its clock started (localRounds).
+ */
+export function steadyRoundSeconds(seconds: readonly number[]): number {
+  return meanOf(seconds.length > 1 ? seconds.slice(1) : seconds);
+}
+
+/** Mean after the first round, mean and p95 over every round, and the first round alone. */
 function roundFigures(seconds: readonly number[]): string {
   const ms = (s: number) => `${(s * 1000).toFixed(0)} ms`;
   const sorted = [...seconds].sort((a, b) => a - b);
-  const mean = sorted.reduce((sum, s) => sum + s, 0) / sorted.length;
   const p95 = sorted[Math.ceil(0.95 * sorted.length) - 1]!;
-  return `${ms(mean)}/round mean, ${ms(p95)} p95, first ${ms(seconds[0]!)}`;
+  return (
+    `${ms(steadyRoundSeconds(seconds))}/round after the first (${ms(meanOf(seconds))} mean ` +
+    `over all, ${ms(p95)} p95), first ${ms(seconds[0]!)}`
+  );
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
@@ -104,6 +119,11 @@ export function localRounds(
   c: ModelCase,
   train: ExampleSet,
   options: RoundsSettings,
+  /**
+   * The held-out set, evaluated after the last step as the coordinator does when it closes a
+   * workload's last round (that round's time includes it on both sides).
+   */
+  heldOut: ExampleSet,
 ): { params: Float32Array; boundaries: number[] } {
   const run = (steps: number, onStep?: () => void) =>
     trainLocally({
@@ -119,19 +139,28 @@ export function localRounds(
   run(2);
   const boundaries = [epochMs()];
   const { params } = run(options.steps, () => boundaries.push(epochMs()));
+  evaluate(c.config, params, heldOut);
+  boundaries[boundaries.length - 1] = epochMs();
   return { params, boundaries };
 }
 
 interface Baseline {
   row: BenchRow;
   params: Float32Array;
+  /** steadyRoundSeconds of its rounds. */
+  steady: number;
 }
 
-function singleProcess(c: ModelCase, train: ExampleSet, options: RoundsSettings): Baseline {
-  const { params, boundaries } = localRounds(c, train, options);
+function singleProcess(
+  c: ModelCase,
+  sets: { train: ExampleSet; test: ExampleSet },
+  options: RoundsSettings,
+): Baseline {
+  const { params, boundaries } = localRounds(c, sets.train, options, sets.test);
   const perRound = roundSeconds(boundaries);
   return {
     params,
+    steady: steadyRoundSeconds(perRound),
     row: {
       name: `${c.label}, one process (localTrainer), this thread`,
       work: options.steps,
@@ -241,7 +270,8 @@ async function distributed(
     work: options.steps,
     unit: 'rounds',
     seconds,
-    relative: baseline.row.seconds / seconds,
+    // Per round once running (rounds after the first on both sides): see steadyRoundSeconds.
+    relative: baseline.steady / steadyRoundSeconds(perRound),
     note:
       `${roundFigures(perRound)}; unit lease to answer ${unitMs.toFixed(0)} ms mean; ` +
       `round close ${closeMean.toFixed(0)} ms mean (${closes.length} closes); ` +
@@ -317,11 +347,18 @@ async function stragglerRun(
 }
 
 export async function benchGradientRounds(
-  options: { log?: (line: string) => void } & Partial<typeof GRADIENT_ROUNDS_DEFAULTS> = {},
+  options: {
+    log?: (line: string) => void;
+    /**
+     * Only softmax with 2 volunteers (no MLP, no straggler rows): for profiling a round, e.g.
+     * `node --import tsx --cpu-prof scripts/bench/profileRounds.ts`.
+     */
+    quick?: boolean;
+  } & Partial<typeof GRADIENT_ROUNDS_DEFAULTS> = {},
 ): Promise<BenchRow[]> {
   const settings = { ...GRADIENT_ROUNDS_DEFAULTS, ...options };
   const log = options.log ?? (() => {});
-  const crewSizes = [2, 8];
+  const crewSizes = options.quick ? [2] : [2, 8];
   const busyBefore = loadavg()[0]!;
   log(`gradient rounds: starting ${Math.max(...crewSizes)} volunteer threads`);
   const threads = await startVolunteerThreads(Math.max(...crewSizes));
@@ -334,16 +371,18 @@ export async function benchGradientRounds(
   });
   try {
     log('gradient rounds: loading MNIST');
-    const { train } = await loadMnist();
+    const mnist = await loadMnist();
+    const { train } = mnist;
     const rows: BenchRow[] = [];
-    const cases = modelCases(settings.hidden);
+    const cases = modelCases(settings.hidden).slice(0, options.quick ? 1 : undefined);
     for (const c of cases) {
       log(`gradient rounds: ${c.label}, one process`);
-      const baseline = singleProcess(c, train, settings);
+      const baseline = singleProcess(c, mnist, settings);
       rows.push(baseline.row);
       const runs = crewSizes.map((n) => ({ n, quorum: 1 }));
       // One replicated run: every unit computed twice, by two different volunteers.
-      if (c === cases[cases.length - 1]) runs.push({ n: Math.max(...crewSizes), quorum: 2 });
+      if (c === cases[cases.length - 1] && !options.quick)
+        runs.push({ n: Math.max(...crewSizes), quorum: 2 });
       for (const { n, quorum } of runs) {
         log(`gradient rounds: ${c.label}, ${n} volunteers, quorum ${quorum}`);
         rows.push(
@@ -351,6 +390,7 @@ export async function benchGradientRounds(
         );
       }
     }
+    if (options.quick) return rows;
     // [A3] What bounded staleness buys when one tab is slow: softmax (the cheap model), so the
     // straggler's hold-back dominates the step, not the machine's two cores.
     const softmax = cases[0]!;
@@ -373,6 +413,7 @@ export async function benchGradientRounds(
       note:
         `each round: batch ${settings.batchSize} MNIST digits in ${settings.shards} shards, Adam; ` +
         `coordinator + volunteer threads share ${cores} core(s), so at most ${cores}x parallel; ` +
+        "relative = one-process round time / this row's, both over the rounds after the first; " +
         `idle volunteers re-ask after ${settings.idleMs} ms or at a work:available push; load average ${busyBefore.toFixed(1)} ` +
         'before the section (other work on the machine slows every row)',
     });

@@ -264,7 +264,7 @@ async function benchTrainingRounds(
   settings: Settings,
   log: (line: string) => void,
 ): Promise<BenchRow[]> {
-  const { train } = await loadMnist();
+  const { train, test } = await loadMnist();
   const c: ModelCase = {
     label: `mlp ${[784, ...TRAIN_HIDDEN, 10].join('-')} training`,
     config: { model: 'mlp', inputSize: 784, hidden: TRAIN_HIDDEN, classes: 10 },
@@ -279,7 +279,7 @@ async function benchTrainingRounds(
   };
   log(`${c.label}: one process`);
   // Its JIT warm-up matches the volunteers', who warmed up over part 2's units.
-  const { params: expected, boundaries } = localRounds(c, train, rounds);
+  const { params: expected, boundaries } = localRounds(c, train, rounds, test);
   const baseSeconds = (boundaries[boundaries.length - 1]! - boundaries[0]!) / 1000;
   const roundsText = (ends: readonly number[]) => {
     const seconds = roundSeconds(ends);

@@ -1,16 +1,19 @@
 // Where the engine's time goes: runs the in-process engine bench (scripts/bench/coordinator.ts)
 // with every SQLite statement timed, and prints statements per validated unit and microseconds
 // per validated unit for each, slowest first. Not part of `npm run bench`:
-//   node --import tsx scripts/bench/profileEngine.ts [units=4000] [batch=16]
+//   node --import tsx scripts/bench/profileEngine.ts [units=4000] [batch=16] [volunteers]
+// With a volunteer count, the same for that many simulated volunteers over socket.io (another
+// process), so the statements of the socket path can be set beside the engine's own.
 import type Database from 'better-sqlite3';
 import {
   StatementCache,
   type RowStatement,
 } from '../../server/src/repository/sqlite/statementCache';
-import { benchCoordinatorEngineOnly } from './coordinator';
+import { benchCoordinatorEngineOnly, benchCoordinatorSockets } from './coordinator';
 
 const units = Number(process.argv[2] ?? 4000);
 const batch = Number(process.argv[3] ?? 16);
+const volunteers = process.argv[4] === undefined ? 0 : Number(process.argv[4]);
 const spent = new Map<string, { calls: number; ns: bigint }>();
 let timing = false;
 
@@ -60,7 +63,10 @@ StatementCache.prototype.rows = function <Row>(this: StatementCache, source: str
 };
 
 timing = true;
-const row = await benchCoordinatorEngineOnly(units, batch);
+const row =
+  volunteers > 0
+    ? await benchCoordinatorSockets(units, volunteers, batch)
+    : await benchCoordinatorEngineOnly(units, batch);
 timing = false;
 const wallUs = (row.seconds * 1e6) / units;
 let sqlUs = 0;

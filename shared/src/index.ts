@@ -32,6 +32,7 @@ export {
 export {
   BACKENDS,
   MAX_RESULTS_PER_EVENT,
+  MAX_REQUEST_WAIT_MS,
   PROTOCOL_VERSION,
   VOLUNTEER_NAMESPACE,
   deviceInfoSchema,

@@ -271,6 +271,8 @@ export interface Tx {
   /** A unit of the earliest open round whose replica computes far longer than its round's mean. */
   stragglerUnit(query: StragglerQuery): Promise<UnitRow | null>;
   unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]>;
+  /** How many units of the round are not validated (0: the round is done), reading no results. */
+  unitsUnsettled(workloadId: string, round: number): Promise<number>;
   /** The workload a unit with this lease key belongs to (a data partition's hash), or null. */
   workloadOfLeaseKey(key: string): Promise<string | null>;
   /** Drops the canonical results of a round once the kind has consumed them. */

@@ -28,6 +28,7 @@ import {
 import type { ConnectionIdentity, Coordinator } from '../coordinator';
 import { toVolunteerSummary } from '../coordinator';
 import { networkGroup } from '../scheduler/networkGroup';
+import { HeldRequests } from './heldRequests';
 import type { RemoteChanges } from './cluster/clusterRelay';
 import type { OnlineTable } from './onlineVolunteers';
 import { TokenBucket } from './rateLimiter';
@@ -87,6 +88,7 @@ export function attachVolunteerNamespace(
   remote: RemoteChanges | null = null,
 ): VolunteerNamespace {
   const nsp: VolunteerNamespace = io.of(VOLUNTEER_NAMESPACE);
+  const held = new HeldRequests();
 
   nsp.use((socket, next) => {
     const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
@@ -208,7 +210,27 @@ export function attachVolunteerNamespace(
     });
 
     on('unit:request', unitRequestSchema, true, async (payload, identity) => {
-      const leases = await coordinator.leaseBatch(identity!, payload.maxUnits ?? 1);
+      const maxUnits = payload.maxUnits ?? 1;
+      const until = Date.now() + (payload.waitMs ?? 0);
+      let epoch = held.epoch;
+      let leases = await coordinator.leaseBatch(identity!, maxUnits);
+      // [L13] Held until work appears (each lane of a tab may hold one request), then asked again.
+      while (
+        leases.length === 0 &&
+        Date.now() < until &&
+        socket.connected &&
+        held.heldBy(socket.id) < coordinator.options.maxLeasesPerConnection
+      ) {
+        const end = await held.wait(socket.id, until - Date.now(), epoch);
+        if (end !== 'woken' || !socket.connected) break;
+        epoch = held.epoch;
+        leases = await coordinator.leaseBatch(identity!, maxUnits);
+      }
+      if (!socket.connected) {
+        // Closed while leasing: its release may have run before these leases were written.
+        if (leases.length > 0) await coordinator.releaseConnection(socket.id);
+        return { lease: null, leases: [], retryAfterMs: coordinator.options.retryAfterMs };
+      }
       // Joined before the reply goes out, so a wake-up can never fall between the two.
       if (leases.length === 0) await socket.join(IDLE_ROOM);
       else await socket.leave(IDLE_ROOM);
@@ -277,6 +299,7 @@ export function attachVolunteerNamespace(
     });
 
     socket.on('disconnect', () => {
+      held.drop(socket.id);
       releaseAddress(netGroup);
       online.remove(socket.id);
       coordinator.releaseConnection(socket.id).catch((error: unknown) => {
@@ -318,6 +341,8 @@ export function attachVolunteerNamespace(
   // two nodes at once asks twice; an extra ask is harmless (the client counts wake-ups).
   let wakePending = false;
   const wakeIdleTabs = () => {
+    // Held requests look again at once (their replies carry the units: no push needed).
+    held.wake();
     if (wakePending) return;
     wakePending = true;
     setImmediate(() => {

@@ -148,12 +148,15 @@ export class GradientVolunteer {
     return (await this.requestBatch(1))[0] ?? null;
   }
 
-  /** Up to `maxUnits` leases in one request, as a WebGPU tab asks ([L6]); none when idle. */
-  async requestBatch(maxUnits: number): Promise<Lease[]> {
-    const reply = await this.call<UnitRequestReply>(
-      'unit:request',
-      maxUnits > 1 ? { maxUnits } : {},
-    );
+  /**
+   * Up to `maxUnits` leases in one request, as a WebGPU tab asks ([L6]); none when idle, after
+   * up to `waitMs` held by the coordinator waiting for work ([L13]).
+   */
+  async requestBatch(maxUnits: number, waitMs = 0): Promise<Lease[]> {
+    const reply = await this.call<UnitRequestReply>('unit:request', {
+      ...(maxUnits > 1 ? { maxUnits } : {}),
+      ...(waitMs > 0 ? { waitMs } : {}),
+    });
     if (!reply.ok) throw new WorkRefusedError(reply.error.code, reply.error.message);
     return reply.leases ?? (reply.lease ? [reply.lease] : []);
   }

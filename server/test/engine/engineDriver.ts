@@ -110,6 +110,13 @@ export class EngineDriver {
     return row ? { ...row, credit: creditOf(row.creditMicro) } : null;
   }
 
+  /** Units of a round not validated yet (Tx.unitsUnsettled). */
+  unitsUnsettled(workloadId: string, round: number): Promise<number> {
+    return this.repository.transaction(this.clock.now(), (tx) =>
+      tx.unitsUnsettled(workloadId, round),
+    );
+  }
+
   /** A researcher token with its share ([S1]); returns its id, the owner of its workloads. */
   addOwner(name: string, share: number): Promise<string> {
     return this.repository.transaction(this.clock.now(), (tx) =>

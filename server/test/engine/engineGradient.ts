@@ -79,7 +79,15 @@ export function engineGradient(name: string, harness: StoreHarness): void {
           } else {
             assert.equal(reply.verdict, 'valid');
           }
+          if (shard < RUN.shards - 1) {
+            assert.equal(
+              await driver.unitsUnsettled(record.id, step),
+              RUN.shards - shard - 1,
+              'the shards of the open round not validated yet',
+            );
+          }
         }
+        assert.equal(await driver.unitsUnsettled(record.id, step), 0, 'a closed round');
         const view = (await engine.reads.workload(record.id))!;
         const state = view.aggregate as { version: number };
         assert.equal(state.version, step + 1, 'the round closed, once, with its last shard');

@@ -53,6 +53,9 @@ export type Hello = z.infer<typeof helloSchema>;
  */
 export const MAX_RESULTS_PER_EVENT = 64;
 
+/** The longest a unit:request may ask to be held waiting for work (server/SPEC.md L13). */
+export const MAX_REQUEST_WAIT_MS = 30_000;
+
 export const unitRequestSchema = z
   .object({
     /**
@@ -60,6 +63,12 @@ export const unitRequestSchema = z
      * to the tab's measured throughput (seconds of work, not a count), up to this. Default 1.
      */
     maxUnits: z.number().int().min(1).max(MAX_RESULTS_PER_EVENT).optional(),
+    /**
+     * When there is no work now, how long the coordinator may hold the request and answer it as
+     * soon as units appear (long polling). Default 0: answered at once. Keep the ack timeout
+     * longer than this.
+     */
+    waitMs: z.number().int().min(0).max(MAX_REQUEST_WAIT_MS).optional(),
   })
   .strict();
 

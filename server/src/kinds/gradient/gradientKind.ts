@@ -64,6 +64,7 @@ import {
   unitsOf,
 } from './gradientPlan';
 import { GradientRounds, gradientStateOf } from './gradientRounds';
+import { ParamVersions } from './paramVersions';
 import { PartitionHoldings } from './partitionHoldings';
 import { leaseOf, parseBinaryResult } from '../wireResults';
 import { checkModelOf, resolveUpload } from './uploadedTraining';
@@ -94,6 +95,9 @@ export class GradientKind implements KindPlugin {
   readonly holdings = new PartitionHoldings();
   private readonly partitions = new Map<string, { members: Uint32Array[]; hashes: string[] }>();
   private readonly rounds: GradientRounds;
+  private readonly paramVersions = new ParamVersions((id, version) =>
+    this.storedParams(id, version),
+  );
 
   constructor(private readonly context: KindContext) {
     this.datasets = new GradientDatasets(context.datasets);
@@ -286,8 +290,7 @@ export class GradientKind implements KindPlugin {
     // The round closes once every shard of the current step is in: after the commit.
     const { version } = gradientStateOf((await tx.workload(meta.id))!);
     if (unit.round !== version) return { complete: false, settle: false };
-    const round = await tx.unitsOfRound(meta.id, version);
-    return { complete: false, settle: round.every((u) => u.state === 'validated') };
+    return { complete: false, settle: (await tx.unitsUnsettled(meta.id, version)) === 0 };
   }
 
   async unfold(): Promise<boolean> {
@@ -311,7 +314,16 @@ export class GradientKind implements KindPlugin {
    * The parameters of `version` while units may be computed at it: the current one (the final
    * parameters once done), and [A3] with asynchronous rounds the maxStaleness before it.
    */
-  async params(workloadId: string, version: number): Promise<Uint8Array> {
+  params(workloadId: string, version: number): Promise<Uint8Array> {
+    return this.paramVersions.get(workloadId, version);
+  }
+
+  /** A round's close committed `version` (GradientRounds): tabs ask for it next. */
+  paramsCommitted(workloadId: string, version: number, bytes: Uint8Array): void {
+    this.paramVersions.committed(workloadId, version, bytes);
+  }
+
+  private async storedParams(workloadId: string, version: number): Promise<Uint8Array> {
     const found = await this.context.repository.transaction(this.context.now(), async (tx) => {
       const w = await tx.workload(workloadId);
       if (!w || w.kind !== 'gradient') return null;

@@ -47,6 +47,7 @@ interface RoundSource {
   parseSpec(raw: unknown): GradientSpec;
   decode(meta: WorkloadMeta, bytes: Uint8Array): GradientResult;
   planRound(workloadId: string, spec: GradientSpec, step: number): Promise<NewUnit[]>;
+  paramsCommitted(workloadId: string, version: number, bytes: Uint8Array): void;
 }
 
 export class GradientRounds {
@@ -136,7 +137,8 @@ export class GradientRounds {
     const opening = done + spec.maxStaleness;
     const nextRound =
       opening < input.state.steps ? await this.source.planRound(meta.id, spec, opening) : null;
-    return repo.transaction(this.context.now(), async (tx) => {
+    const nextParams = bytesOf(next.params);
+    const closed = await repo.transaction(this.context.now(), async (tx) => {
       const w = await tx.workload(meta.id);
       if (!w || gradientStateOf(w).version !== step) return null;
       if (w.status !== 'running' && w.status !== 'queued') return null;
@@ -145,7 +147,7 @@ export class GradientRounds {
         await tx.putBlob(meta.id, `params@${step}`, input.params);
         await tx.deleteBlob(meta.id, `params@${done - spec.maxStaleness - 1}`);
       }
-      await tx.putBlob(meta.id, 'params', bytesOf(next.params));
+      await tx.putBlob(meta.id, 'params', nextParams);
       await tx.putBlob(meta.id, 'optimizer', new Uint8Array(encodeOptimizerState(next.state)));
       await tx.putRecord(meta.id, step, metrics);
       await tx.setAggregate(meta.id, { version: done, steps: input.state.steps });
@@ -169,5 +171,7 @@ export class GradientRounds {
       if (nextRound) await tx.insertUnits(meta.id, nextRound, meta.redundancy.quorum);
       return 'closed' as const;
     });
+    if (closed !== null) this.source.paramsCommitted(meta.id, done, nextParams);
+    return closed;
   }
 }

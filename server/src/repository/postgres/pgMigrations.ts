@@ -147,6 +147,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    // A round's units by state (is the round done? Tx.unitsUnsettled), without walking every
+    // unit of a long training run.
+    sql: `CREATE INDEX units_round ON units (workload_id, round, state);`,
+  },
 ];
 
 /** Any fixed 64-bit number: the advisory lock all starting processes queue on. */

@@ -140,6 +140,16 @@ export class PgUnits extends PgRecords {
     return rows.map(toUnitRow);
   }
 
+  async unitsUnsettled(workloadId: string, round: number): Promise<number> {
+    await this.flushUnits();
+    const row = await this.sql.row<{ n: number }>(
+      `SELECT COUNT(*)::int AS n FROM units
+       WHERE workload_id = $1 AND round = $2 AND state <> 'validated'`,
+      [workloadId, round],
+    );
+    return row!.n;
+  }
+
   async workloadOfLeaseKey(leaseKey: string): Promise<string | null> {
     const row = await this.sql.row<{ workload_id: string }>(
       'SELECT workload_id FROM units WHERE lease_key = $1 LIMIT 1',

@@ -301,4 +301,10 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     version: 10,
     sql: `ALTER TABLE replicas ADD COLUMN instance_id TEXT;`,
   },
+  {
+    // A round's units by state (is the round done? Tx.unitsUnsettled), without walking every
+    // unit of a long training run.
+    version: 11,
+    sql: `CREATE INDEX units_round ON units (workload_id, round, state);`,
+  },
 ];

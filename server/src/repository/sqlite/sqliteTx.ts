@@ -134,14 +134,6 @@ export class SqliteTx extends SqliteUnits implements Tx {
     return row ? toUnitRow(row) : null;
   }
 
-  async unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]> {
-    this.flush();
-    const rows = this.sql
-      .rows<SqlUnit>('SELECT * FROM units WHERE workload_id = ? AND round = ? ORDER BY idx')
-      .all(workloadId, round);
-    return rows.map(toUnitRow);
-  }
-
   async workloadOfLeaseKey(key: string): Promise<string | null> {
     const row = this.sql
       .get('SELECT workload_id FROM units INDEXED BY units_lease_key WHERE lease_key = ? LIMIT 1')

@@ -80,4 +80,23 @@ export class SqliteUnits extends SqliteRecords {
     applyUnitPatch(cached, patch);
     this.dirtyUnits.add(k);
   }
+
+  async unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]> {
+    this.flush();
+    const rows = this.sql
+      .rows<SqlUnit>('SELECT * FROM units WHERE workload_id = ? AND round = ? ORDER BY idx')
+      .all(workloadId, round);
+    return rows.map(toUnitRow);
+  }
+
+  async unitsUnsettled(workloadId: string, round: number): Promise<number> {
+    this.flush();
+    const row = this.sql
+      .get(
+        `SELECT COUNT(*) AS n FROM units INDEXED BY units_round
+         WHERE workload_id = ? AND round = ? AND state <> 'validated'`,
+      )
+      .get(workloadId, round) as { n: number };
+    return row.n;
+  }
 }
