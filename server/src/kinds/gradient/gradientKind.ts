@@ -63,8 +63,8 @@ import {
   stepsOf,
   unitsOf,
 } from './gradientPlan';
-import { GradientRounds, gradientStateOf } from './gradientRounds';
-import { ParamVersions } from './paramVersions';
+import { GradientRounds, gradientStateOf, oldestHeldVersion } from './gradientRounds';
+import { ParamVersions, type StoredVersion } from './paramVersions';
 import { PartitionHoldings } from './partitionHoldings';
 import { leaseOf, parseBinaryResult } from '../wireResults';
 import { checkModelOf, resolveUpload } from './uploadedTraining';
@@ -318,12 +318,20 @@ export class GradientKind implements KindPlugin {
     return this.paramVersions.get(workloadId, version);
   }
 
-  /** A round's close committed `version` (GradientRounds): tabs ask for it next. */
-  paramsCommitted(workloadId: string, version: number, bytes: Uint8Array): void {
-    this.paramVersions.committed(workloadId, version, bytes);
+  /**
+   * A round's close committed `version` (GradientRounds): tabs ask for it next; versions before
+   * `oldestHeld` are no longer served.
+   */
+  paramsCommitted(
+    workloadId: string,
+    version: number,
+    bytes: Uint8Array,
+    oldestHeld: number,
+  ): void {
+    this.paramVersions.committed(workloadId, version, bytes, oldestHeld);
   }
 
-  private async storedParams(workloadId: string, version: number): Promise<Uint8Array> {
+  private async storedParams(workloadId: string, version: number): Promise<StoredVersion> {
     const found = await this.context.repository.transaction(this.context.now(), async (tx) => {
       const w = await tx.workload(workloadId);
       if (!w || w.kind !== 'gradient') return null;
@@ -332,7 +340,7 @@ export class GradientKind implements KindPlugin {
         workloadId,
         version === state.version ? 'params' : `params@${version}`,
       );
-      return { state, bytes };
+      return { state, bytes, oldestHeld: oldestHeldVersion(state, this.parseSpec(w.spec)) };
     });
     if (!found) throw new TesseraError(ERROR_CODES.notFound, `no gradient workload ${workloadId}`);
     if (!found.bytes) {
@@ -342,7 +350,7 @@ export class GradientKind implements KindPlugin {
         { version: found.state.version },
       );
     }
-    return found.bytes;
+    return { bytes: found.bytes, oldestHeld: found.oldestHeld };
   }
 
   /** The current parameters and their version. */

@@ -42,12 +42,22 @@ export function gradientStateOf(workload: Pick<WorkloadRow, 'aggregate'>): Gradi
   return workload.aggregate as GradientState;
 }
 
+/**
+ * The oldest parameter version the store holds: [A3] the open round's and the maxStaleness
+ * before it while training; the final one alone once done.
+ */
+export function oldestHeldVersion(state: GradientState, spec: GradientSpec): number {
+  return state.version >= state.steps
+    ? state.version
+    : Math.max(0, state.version - spec.maxStaleness);
+}
+
 interface RoundSource {
   readonly datasets: GradientDatasets;
   parseSpec(raw: unknown): GradientSpec;
   decode(meta: WorkloadMeta, bytes: Uint8Array): GradientResult;
   planRound(workloadId: string, spec: GradientSpec, step: number): Promise<NewUnit[]>;
-  paramsCommitted(workloadId: string, version: number, bytes: Uint8Array): void;
+  paramsCommitted(workloadId: string, version: number, bytes: Uint8Array, oldestHeld: number): void;
 }
 
 export class GradientRounds {
@@ -171,7 +181,10 @@ export class GradientRounds {
       if (nextRound) await tx.insertUnits(meta.id, nextRound, meta.redundancy.quorum);
       return 'closed' as const;
     });
-    if (closed !== null) this.source.paramsCommitted(meta.id, done, nextParams);
+    if (closed !== null) {
+      const oldest = oldestHeldVersion({ version: done, steps: input.state.steps }, spec);
+      this.source.paramsCommitted(meta.id, done, nextParams, oldest);
+    }
     return closed;
   }
 }
