@@ -414,7 +414,9 @@ export async function benchGradientRounds(
         `each round: batch ${settings.batchSize} MNIST digits in ${settings.shards} shards, Adam; ` +
         `coordinator + volunteer threads share ${cores} core(s), so at most ${cores}x parallel; ` +
         "relative = one-process round time / this row's, both over the rounds after the first; " +
-        `idle volunteers re-ask after ${settings.idleMs} ms or at a work:available push; load average ${busyBefore.toFixed(1)} ` +
+        'volunteers send their next request with their results and the coordinator holds it until ' +
+        `the next round opens (L13; an empty answer after 5 s, then a re-ask after ${settings.idleMs} ms ` +
+        `or at a work:available push); load average ${busyBefore.toFixed(1)} ` +
         'before the section (other work on the machine slows every row)',
     });
     return rows;
