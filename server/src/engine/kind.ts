@@ -89,7 +89,11 @@ export interface KindPlugin {
   preferKeys(connectionId: string): readonly string[];
   /** [A3] What a unit is pinned to at its first lease, from the workload's current state. */
   pinAtLease(workload: WorkloadRow): number | null;
-  /** [L9] Whether the connection already holds the unit's data ('held'), or null where moot. */
+  /**
+   * [L9] Whether the connection already holds the unit's data ('held'), or null where moot. A
+   * kind with it makes a lease batch keep only held units (engine/leaseClaim.ts), and 'held' must
+   * mean exactly: the unit's lease key is one of preferKeys(connectionId).
+   */
   localityOf?(connectionId: string, unit: UnitRow): 'held' | 'fetched' | null;
   /** The lease sent to the volunteer for a replica of `unit`. */
   toLease(

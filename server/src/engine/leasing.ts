@@ -2,10 +2,10 @@
 // the workload by fair share among those the tab can run, take a batch of its leasable units (randomized among the lowest,
 // preferring held partitions, straggler backups when nothing else is open), and lease a replica
 // of each with deadlines staggered by the tab's throughput.
-import { runsAlone, type TrustPolicy } from '../scheduler/trustPolicy';
-import { unitsForSeconds } from '../scheduler/throughputMeter';
+import { runAloneBelow, type TrustPolicy } from '../scheduler/trustPolicy';
 import { fairShareOrder } from './fairShare';
 import type { KindPlugin, WorkloadMeta } from './kind';
+import { claimUnits, type LeaseClaim } from './leaseClaim';
 import type { Tx, UnitRow, VolunteerRow } from './repository';
 import type { ConnectionIdentity } from './views';
 
@@ -75,15 +75,36 @@ export async function leaseUnits(
     // [L12] capability routing: a CPU-only tab is never sent a unit only WebGPU can run.
     if (who.backend && plugin.runsOn && !plugin.runsOn(meta, who.backend)) continue;
     const wanted = plugin.batchLeases ? room : 1;
-    const candidates = await tx.leasableUnits({
+    const redundancy = meta.redundancy;
+    const preferKeys = plugin.preferKeys(who.connectionId);
+    // Every draw this lease may use is taken now, the same number whatever the units turn out
+    // to be, so a repository that claims in one statement decides exactly as this one does.
+    const draw = (n: number) => Array.from({ length: n }, () => env.random());
+    const claim: LeaseClaim = {
       workloadId: meta.id,
       volunteerId: who.volunteerId,
+      connectionId: who.connectionId,
       netGroup: who.netGroup,
       limit: wanted + plugin.leaseChoices - 1,
-      preferKeys: plugin.preferKeys(who.connectionId),
-    });
-    let picked = pick(candidates, plugin.leaseChoices, wanted, env);
-    if (picked.length === 0 && plugin.stragglerBackups) {
+      preferKeys,
+      choices: plugin.leaseChoices,
+      pickDraws: draw(wanted),
+      rate: plugin.batchLeases ? env.rate : null,
+      leaseWorkSeconds: env.leaseWorkSeconds,
+      localityKeys: plugin.localityOf ? preferKeys : null,
+      // [R1][R2] Only a trusted volunteer of an adaptive workload may run a unit alone.
+      runAlone:
+        redundancy.adaptive && redundancy.quorum >= 2
+          ? {
+              draws: draw(wanted),
+              below: runAloneBelow(volunteer.consecutiveValid, env.trust),
+            }
+          : null,
+      leasedAt: tx.now,
+      leaseDurationMs: env.leaseDurationMs,
+    };
+    let leased = await claimUnits(tx, claim);
+    if (leased.length === 0 && plugin.stragglerBackups) {
       const straggler = await tx.stragglerUnit({
         workloadId: meta.id,
         volunteerId: who.volunteerId,
@@ -91,7 +112,7 @@ export async function leaseUnits(
         limit: 1,
         preferKeys: [],
         now: tx.now,
-        maxReplicas: meta.redundancy.maxReplicas,
+        maxReplicas: redundancy.maxReplicas,
         floorMs: STRAGGLER_FLOOR_MS,
         factor: STRAGGLER_FACTOR,
       });
@@ -102,88 +123,25 @@ export async function leaseUnits(
           wanted: straggler.wanted,
           backups: straggler.backups,
         });
-        picked = [straggler];
+        leased = await claimUnits(tx, claim, [straggler]);
       }
     }
-    if (picked.length === 0) continue;
-    const first = picked[0]!;
-    const count = plugin.batchLeases
-      ? unitsForSeconds(env.rate, first.work, env.leaseWorkSeconds, picked.length)
-      : 1;
-    const unitMs = env.rate ? (first.work / env.rate) * 1000 : 0;
-    const workload = (await tx.peekWorkload(meta.id))!;
-    let batch = picked.slice(0, count);
-    if (batch.length > 1 && plugin.localityOf) {
-      // [L6][L9] Locality before fewer round trips: a batch takes only units whose data the tab
-      // already holds (they come first), or the one unit it will fetch.
-      const held = batch.filter((u) => plugin.localityOf!(who.connectionId, u) === 'held');
-      batch = held.length > 0 ? held : batch.slice(0, 1);
-    }
-    for (const unit of batch) await maybeRunAlone(tx, env, meta, unit, volunteer);
-    const deadlines = batch.map((_, i) => tx.now + env.leaseDurationMs + Math.ceil(i * unitMs));
-    const replicaIds = await tx.insertReplicas(
-      batch.map((unit, i) => ({
-        workloadId: meta.id,
-        unitIdx: unit.idx,
-        volunteerId: who.volunteerId,
-        connectionId: who.connectionId,
-        netGroup: who.netGroup,
-        leasedAt: tx.now,
-        deadline: deadlines[i]!,
-      })),
-    );
-    const leased: LeasedUnit[] = [];
-    for (const [i, unit] of batch.entries()) {
-      // [A3] The first lease pins what the unit is computed against, so its replicas agree.
-      const pin = unit.pin ?? plugin.pinAtLease(workload);
-      await tx.updateUnit(meta.id, unit.idx, { inFlight: unit.inFlight + 1, pin });
-      leased.push({
-        meta,
-        unit: { ...unit, pin },
-        replicaId: replicaIds[i]!,
-        deadline: deadlines[i]!,
-      });
+    if (leased.length === 0) continue;
+    // [A3] The first lease pins what a unit is computed against, so its replicas agree. The
+    // workload is read after its units: on PostgreSQL a round that opened meanwhile shows its
+    // units only with the version that opened it.
+    const pin = plugin.pinAtLease((await tx.peekWorkload(meta.id))!);
+    if (pin !== null) {
+      for (const l of leased) {
+        if (l.unit.pin !== null) continue;
+        l.unit = { ...l.unit, pin };
+        await tx.updateUnit(meta.id, l.unit.idx, { pin });
+      }
     }
     await tx.startWorkload(meta.id);
-    return leased;
+    return leased.map((l) => ({ meta, ...l }));
   }
   return [];
-}
-
-/**
- * [L7] `count` units from the candidates: each a random one of the lowest `choices` still
- * untaken, so volunteers asking at once cannot arrange to share a unit.
- */
-function pick(candidates: UnitRow[], choices: number, count: number, env: LeaseEnv): UnitRow[] {
-  const left = [...candidates];
-  const out: UnitRow[] = [];
-  while (out.length < count && left.length > 0) {
-    const window = Math.min(choices, left.length);
-    // A draw is taken even from a window of one, so each decision consumes the same draws.
-    const i = Math.min(window - 1, Math.floor(env.random() * window));
-    out.push(left.splice(i, 1)[0]!);
-  }
-  return out;
-}
-
-/**
- * [R1][R2] A unit nobody holds or has answered, leased to a trusted volunteer of an adaptive
- * workload, may be run by that volunteer alone: its quorum drops to 1 and nobody else is sent it.
- */
-async function maybeRunAlone(
-  tx: Tx,
-  env: LeaseEnv,
-  meta: WorkloadMeta,
-  unit: UnitRow,
-  volunteer: VolunteerRow,
-): Promise<void> {
-  const redundancy = meta.redundancy;
-  if (!redundancy.adaptive || redundancy.quorum < 2) return;
-  if (unit.inFlight !== 0 || unit.returned !== 0) return;
-  if (!runsAlone(volunteer.consecutiveValid, env.trust, env.random())) return;
-  unit.quorum = 1;
-  unit.wanted = 1;
-  await tx.updateUnit(meta.id, unit.idx, { quorum: 1, wanted: 1 });
 }
 
 /** [L4] Pushes a lease's deadline out, when its volunteer still holds it in flight. */

@@ -228,6 +228,42 @@ export type InFlightFilter =
   | { volunteerId: string }
   | { workloadId: string; round?: number };
 
+/** [L6][L7][L9][R1] What one lease takes from a workload (engine/leaseClaim.ts). */
+export interface LeaseClaim {
+  workloadId: string;
+  volunteerId: string;
+  connectionId: string;
+  netGroup: string | null;
+  /** Leasable units read (locked, on PostgreSQL): the most picks + choices - 1. */
+  limit: number;
+  /** [L9] Lease keys whose units come first within a round (the partitions the tab holds). */
+  preferKeys: readonly string[];
+  /** [L7] Each pick is a random one of the lowest `choices` still untaken. */
+  choices: number;
+  /** [L7] One draw in [0, 1) per pick: its length is the most units taken. */
+  pickDraws: readonly number[];
+  /** [L6] The tab's throughput (work / s), or null with no record: then one unit. */
+  rate: number | null;
+  /** [L6] Seconds of work one lease may hold at `rate`, sized by the first pick's work. */
+  leaseWorkSeconds: number;
+  /** [L9] A batch of several keeps only units with one of these keys, or its first unit; null: no rule. */
+  localityKeys: readonly string[] | null;
+  /**
+   * [R1] A unit nobody holds or has answered runs alone (quorum 1) when the next of `draws` (one
+   * per such unit of the batch, in batch order) is below `below`; null: every unit is replicated.
+   */
+  runAlone: { draws: readonly number[]; below: number } | null;
+  leasedAt: number;
+  leaseDurationMs: number;
+}
+
+export interface ClaimedUnit {
+  /** The unit as the lease left it (flight count, quorum). */
+  unit: UnitRow;
+  replicaId: number;
+  deadline: number;
+}
+
 export interface LeasableQuery {
   workloadId: string;
   volunteerId: string;
@@ -268,6 +304,11 @@ export interface Tx {
   updateUnit(workloadId: string, idx: number, patch: UnitPatch): Promise<void>;
   /** [L2][L7][L9] Open units wanting a replica this volunteer may hold, in lease order. */
   leasableUnits(query: LeasableQuery): Promise<UnitRow[]>;
+  /**
+   * Optional: leases what the claim takes in one statement (engine/leaseClaim.ts planClaim's
+   * answer, exactly). Without it the engine reads the leasable units and writes the lease itself.
+   */
+  claimUnits?(claim: LeaseClaim): Promise<ClaimedUnit[]>;
   /** A unit of the earliest open round whose replica computes far longer than its round's mean. */
   stragglerUnit(query: StragglerQuery): Promise<UnitRow | null>;
   unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]>;

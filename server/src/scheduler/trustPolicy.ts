@@ -31,8 +31,13 @@ export function replicationProbability(consecutiveValid: number, policy: TrustPo
 
 /** [R1][R2] Does this volunteer run the unit alone? `draw` is uniform in [0, 1). */
 export function runsAlone(consecutiveValid: number, policy: TrustPolicy, draw: number): boolean {
+  return draw < runAloneBelow(consecutiveValid, policy);
+}
+
+/** [R1][R2] A draw in [0, 1) below this lets a unit run alone (spot checks taken out). */
+export function runAloneBelow(consecutiveValid: number, policy: TrustPolicy): number {
   const alone = 1 - replicationProbability(consecutiveValid, policy);
-  return draw < alone * (1 - policy.spotCheckRate);
+  return alone * (1 - policy.spotCheckRate);
 }
 
 /** [R3] An agreement is verified when one agreeing volunteer has an established record. */

@@ -2,7 +2,9 @@
 // workloads, volunteers and the rest (pgRecords.ts, which states the lock order). A replica read
 // to be changed is locked after its workload's row; writes go out at once, pipelined.
 import type {
+  ClaimedUnit,
   InFlightFilter,
+  LeaseClaim,
   NewReplica,
   ReplicaPatch,
   ReplicaRow,
@@ -17,6 +19,7 @@ import {
   type SqlReplica,
   type SqlUnit,
 } from '../rows';
+import { claimSql } from './pgQueries';
 import { PgUnits, unitKey } from './pgUnits';
 
 /** [L5] A coordinator process whose heartbeat is older than this is dead. */
@@ -94,6 +97,44 @@ export class PgTx extends PgUnits implements Tx {
     const ids: number[] = new Array<number>(replicas.length);
     for (const row of rows) ids[row.n - 1] = row.id;
     return ids;
+  }
+
+  async claimUnits(claim: LeaseClaim): Promise<ClaimedUnit[]> {
+    await this.flushUnits();
+    const rows = await this.sql.rows<
+      SqlUnit & { claimed_replica: number; claimed_deadline: number }
+    >(
+      claimSql(claim.preferKeys.length > 0),
+      [
+        claim.workloadId,
+        claim.volunteerId,
+        claim.netGroup,
+        claim.limit,
+        claim.preferKeys,
+        claim.pickDraws,
+        claim.choices,
+        claim.rate,
+        claim.leaseWorkSeconds,
+        claim.localityKeys !== null,
+        claim.runAlone?.draws ?? null,
+        claim.runAlone?.below ?? 0,
+        claim.leasedAt,
+        claim.leaseDurationMs,
+        claim.connectionId,
+        this.instanceId,
+        claim.localityKeys ?? [],
+      ],
+      // As leasableUnits: a generic plan cannot use the partial index for this workload.
+      'each',
+    );
+    return rows.map((row) => {
+      const unit = toUnitRow(row);
+      const k = unitKey(unit.workloadId, unit.idx);
+      // The statement changed the row behind this transaction's cache: the cache takes its word.
+      this.units.set(k, { ...unit });
+      this.unitReplicas.delete(k);
+      return { unit, replicaId: row.claimed_replica, deadline: row.claimed_deadline };
+    });
   }
 
   async prefetchResults(replicaIds: readonly number[]): Promise<void> {

@@ -1,8 +1,8 @@
-// Unit rows inside one PostgreSQL transaction (pgTx.ts adds replicas; pgRecords.ts states the
-// lock order). Leases take open units with `FOR NO KEY UPDATE SKIP LOCKED`, so coordinator
-// processes leasing at once get different units without waiting; a unit read to be changed is
-// locked after its workload's row. Unit rows are changed in memory and written once at flush,
-// as on SQLite.
+// Unit rows inside one PostgreSQL transaction (pgTx.ts adds replicas and the one-statement lease;
+// pgRecords.ts states the lock order). Leasable units are read with `FOR NO KEY UPDATE SKIP
+// LOCKED`, so coordinator processes leasing at once get different units without waiting; a unit
+// read to be changed is locked after its workload's row. Unit rows are changed in memory and
+// written once at flush, as on SQLite.
 import type {
   LeasableQuery,
   NewUnit,
