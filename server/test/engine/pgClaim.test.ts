@@ -63,7 +63,7 @@ describe('PostgreSQL leases in one statement', () => {
     repository = await openPg(schema);
     await repository.transaction(T0, async (tx) => {
       for (const v of VOLUNTEERS) {
-        await tx.insertVolunteer({ id: v.id, secretHash: 'h', displayName: v.id, now: T0 });
+        await tx.insertVolunteer({ id: v.id, secretHash: 'h', displayName: v.id });
       }
       await tx.insertWorkload({
         id: WORKLOAD,
