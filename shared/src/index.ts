@@ -41,6 +41,7 @@ export {
   replicaRefSchema,
   unitErrorSchema,
   unitRequestSchema,
+  waitCancelSchema,
   unitResultSchema,
   unitResultsSchema,
   type Ack,

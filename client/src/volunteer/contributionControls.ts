@@ -18,6 +18,7 @@ export class ContributionControls {
   private userPaused = false;
   private reasons: PauseReason[] = [];
   private waiters = new Set<() => void>();
+  private pauseListeners = new Set<() => void>();
 
   /** `changed` hears every change of the pause reasons (for the status the page shows). */
   constructor(private readonly changed: (reasons: PauseReason[]) => void = () => undefined) {}
@@ -50,6 +51,12 @@ export class ContributionControls {
     this.recompute();
   }
 
+  /** `listener` hears each start of a pause (from running to paused); the result unsubscribes. */
+  onPause(listener: () => void): () => void {
+    this.pauseListeners.add(listener);
+    return () => this.pauseListeners.delete(listener);
+  }
+
   /** Resolves when nothing pauses the tab; rejects when the signal aborts first. */
   whenRunnable(signal: AbortSignal): Promise<void> {
     if (!this.paused) return Promise.resolve();
@@ -75,8 +82,10 @@ export class ContributionControls {
     const next = pauseReasons(this.userPaused, this.settings, this.environment);
     const same = next.length === this.reasons.length && next.every((r, i) => r === this.reasons[i]);
     if (same) return;
+    const wasPaused = this.paused;
     this.reasons = next;
     this.changed(next);
+    if (!wasPaused && this.paused) for (const listener of [...this.pauseListeners]) listener();
     if (!this.paused) {
       const waiters = this.waiters;
       this.waiters = new Set();

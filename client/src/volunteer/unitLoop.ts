@@ -1,19 +1,21 @@
 // The volunteer's work loop: ask for a unit, compute it, return the result, repeat. Each lane of
 // the loop holds at most one unit; a GPU tab runs one lane, a CPU-fallback tab one lane per compute
-// worker, all on the one connection (one volunteer, several leases). Each lease is parsed by its
-// kind's task schema (unitTasks.ts) before anything runs, renewed while it computes, and given up
-// when the volunteer stops, the workload ends or the lease is lost. The results of a batch of
-// several leases go back together in unit:results (resultBatch.ts): when the batch is done, when
-// the first unsent one has waited RESULT_FLUSH_MS, or at once on stop or pause; a lone unit's or a
-// gradient unit's result goes at once in unit:result. A lease stays renewed until its result is
-// sent. A pause lets the units in hand finish and be returned, then asks for no more until it
-// lifts; the throttle rests after each CPU unit (GPU units rest between dispatches, in the
-// executor).
+// worker, all on the one connection (one volunteer, several leases). A request that finds no work
+// is held by the coordinator up to REQUEST_HOLD_MS (server/SPEC.md L13), so the next training
+// round's units come in its reply; a pause ends the hold (unit:wait-cancel), a stop does not wait
+// for it. Each lease is parsed by its kind's task schema (unitTasks.ts) before anything runs,
+// renewed while it computes, and given up when the volunteer stops, the workload ends or the lease
+// is lost. The results of a batch of several leases go back together in unit:results
+// (resultBatch.ts): when the batch is done, when the first unsent one has waited RESULT_FLUSH_MS,
+// or at once on stop or pause; a lone unit's or a gradient unit's result goes at once in
+// unit:result. A lease stays renewed until its result is sent. A pause lets the units in hand
+// finish and be returned, then asks for no more until it lifts; the throttle rests after each CPU
+// unit (GPU units rest between dispatches, in the executor).
 import type { Lease } from '@tessera/shared/protocol/volunteerProtocol';
 import { abortableSleep } from './abortableSleep';
 import type { ComputeBackend } from './computeBackend';
 import { ContributionControls } from './contributionControls';
-import type { CoordinatorConnection } from './coordinatorConnection';
+import { REQUEST_TIMEOUT_MS, type CoordinatorConnection } from './coordinatorConnection';
 import type { CpuWorkerPool } from './cpuWorkerPool';
 import { keepLeaseAlive } from './leaseRenewal';
 import { ResultBatch } from './resultBatch';
@@ -33,6 +35,14 @@ export const STOP_NOTICE_TIMEOUT_MS = 1_000;
  * throughput (server/SPEC.md L6), so a fast GPU is not left idle between round trips.
  */
 export const WEBGPU_MAX_UNITS_PER_REQUEST = 8;
+/**
+ * How long the coordinator may hold a request that finds no work (server/SPEC.md L13): units
+ * that appear meanwhile (the next training round) come in its reply, with no push and no second
+ * request. A pause ends the hold at once (unit:wait-cancel).
+ */
+export const REQUEST_HOLD_MS = 10_000;
+/** Before a held request shows the tab as waiting for work (a request answered sooner does not). */
+export const WAITING_SHOWN_AFTER_MS = 300;
 /** Limits of the protocol's unit:error fields. */
 const MAX_ERROR_NAME = 200;
 const MAX_ERROR_MESSAGE = 2_000;
@@ -84,6 +94,8 @@ export class UnitLoop {
   private readonly waiting = new Set<AbortController>();
   /** 'work:available' pushes so far: one that came while a request was out is not lost. */
   private wakeUps = 0;
+  /** unit:requests out now (each may be held by the coordinator, L13). */
+  private asking = 0;
 
   constructor(private readonly deps: UnitLoopDeps) {
     this.controls = deps.controls ?? new ContributionControls();
@@ -136,10 +148,64 @@ export class UnitLoop {
   /** Runs until the signal aborts; never rejects for anything else. */
   async run(signal: AbortSignal): Promise<void> {
     this.signal = signal;
-    this.startLanes(signal);
-    // Lanes may be added while others run: wait until none is left.
-    while (this.lanes.size > 0) await Promise.all(this.lanes.values());
-    this.signal = null;
+    // [L13] A pause ends the requests the coordinator holds, so no units arrive after it.
+    const stopListening = this.controls.onPause(() => this.cancelHeldRequests());
+    try {
+      this.startLanes(signal);
+      // Lanes may be added while others run: wait until none is left.
+      while (this.lanes.size > 0) await Promise.all(this.lanes.values());
+    } finally {
+      stopListening();
+      this.signal = null;
+    }
+  }
+
+  /** Best effort: a request the coordinator answered before hearing this is honoured. */
+  private cancelHeldRequests(): void {
+    if (this.asking === 0) return;
+    this.deps.connection
+      .request('unit:wait-cancel', {}, STOP_NOTICE_TIMEOUT_MS)
+      .catch(() => undefined);
+  }
+
+  /**
+   * One unit:request, held by the coordinator up to REQUEST_HOLD_MS while there is no work.
+   * A stop does not wait for the answer (units that come after it go back when the connection
+   * closes, L5).
+   */
+  private async ask(
+    maxUnits: number,
+    signal: AbortSignal,
+  ): Promise<{ leases: Lease[]; retryAfterMs: number }> {
+    const { connection, status } = this.deps;
+    this.asking += 1;
+    // A request held a while means no work now: say so, as an empty answer would.
+    const showWaiting = setTimeout(() => {
+      if (this.held === 0) status.update({ waitingForWork: true, current: null });
+    }, WAITING_SHOWN_AFTER_MS);
+    let onAbort = (): void => undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    const asked = connection.request(
+      'unit:request',
+      { ...(maxUnits > 1 ? { maxUnits } : {}), waitMs: REQUEST_HOLD_MS },
+      REQUEST_TIMEOUT_MS + REQUEST_HOLD_MS,
+    );
+    // Whichever loses the race settles later, unheard.
+    stopped.catch(() => undefined);
+    asked.catch(() => undefined);
+    try {
+      const reply = await Promise.race([asked, stopped]);
+      const leases = reply.leases ?? (reply.lease ? [reply.lease] : []);
+      return { leases, retryAfterMs: reply.retryAfterMs };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      clearTimeout(showWaiting);
+      this.asking -= 1;
+    }
   }
 
   private startLanes(signal: AbortSignal): void {
@@ -160,11 +226,11 @@ export class UnitLoop {
         if (this.controls.paused) continue;
         const maxUnits = this.deps.backend().kind === 'webgpu' ? WEBGPU_MAX_UNITS_PER_REQUEST : 1;
         const wakeUpsBefore = this.wakeUps;
-        const reply = await connection.request('unit:request', maxUnits > 1 ? { maxUnits } : {});
-        const batch = reply.leases ?? (reply.lease ? [reply.lease] : []);
+        const { leases: batch, retryAfterMs } = await this.ask(maxUnits, signal);
         if (batch.length === 0) {
           if (this.held === 0) status.update({ waitingForWork: true, current: null });
-          await this.waitForWork(reply.retryAfterMs, signal, wakeUpsBefore);
+          // A hold cancelled by a pause: the pause is waited out at the top of the loop.
+          if (!this.controls.paused) await this.waitForWork(retryAfterMs, signal, wakeUpsBefore);
           continue;
         }
         status.update({ waitingForWork: false });

@@ -13,7 +13,7 @@ import type { Lease } from '@tessera/shared/protocol/volunteerProtocol';
 import { ContributionControls } from '../../src/volunteer/contributionControls';
 import { StatusReporter } from '../../src/volunteer/statusReporter';
 import { ThroughputMeter } from '../../src/volunteer/throughputMeter';
-import { UnitLoop, type UnitLoopDeps } from '../../src/volunteer/unitLoop';
+import { REQUEST_HOLD_MS, UnitLoop, type UnitLoopDeps } from '../../src/volunteer/unitLoop';
 import { DEFAULT_SETTINGS } from '../../src/volunteer/volunteerSettings';
 
 interface Sent {
@@ -185,4 +185,90 @@ test('at 25% a CPU lane rests three times a unit’s busy time before asking aga
     const gap = requests[i + 1]!.at - results[i]!.at;
     assert.ok(gap >= 3 * busyMs * 0.95, `unit ${i}: rested ${gap} ms after ${busyMs} ms busy`);
   }
+});
+
+/** Whether `running` settles within `ms`: bounded, so a loop that never ends fails, not hangs. */
+function endsWithin(running: Promise<void>, ms = 5_000): Promise<boolean> {
+  return Promise.race([
+    running.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
+  ]);
+}
+
+/**
+ * A coordinator with no work that holds every unit:request (server/SPEC.md L13) until the tab
+ * sends unit:wait-cancel, or forever when `cancellable` is false (an unreachable coordinator).
+ */
+function holdingCoordinator(cancellable = true) {
+  const sent: Sent[] = [];
+  const held = new Set<() => void>();
+  const connection = {
+    whenReady: async () => undefined,
+    request: async (event: string, payload: Record<string, unknown>) => {
+      sent.push({ event, payload, at: performance.now() });
+      switch (event) {
+        case 'unit:request':
+          await new Promise<void>((resolve) => held.add(resolve));
+          return { ok: true, lease: null, leases: [], retryAfterMs: 60_000 };
+        case 'unit:wait-cancel': {
+          const cancelled = cancellable ? held.size : 0;
+          if (cancellable) for (const resolve of held) resolve();
+          if (cancellable) held.clear();
+          return { ok: true, cancelled };
+        }
+        default:
+          return { ok: true };
+      }
+    },
+  };
+  return {
+    sent,
+    connection: connection as unknown as UnitLoopDeps['connection'],
+    count: (event: string) => sent.filter((s) => s.event === event).length,
+    held: () => held.size,
+  };
+}
+
+test('[L13] a request is held by the coordinator; a pause ends the hold, and no request follows until resume', async () => {
+  const coordinator = holdingCoordinator();
+  const controls = new ContributionControls();
+  let waiting = false;
+  const status = new StatusReporter((event) => {
+    if (event.event === 'status') waiting = event.status.waitingForWork;
+  });
+  const loop = loopWith(coordinator as never, controls, status);
+  const stop = new AbortController();
+  const running = loop.run(stop.signal);
+  await until(() => coordinator.held() === 1);
+  const asked = coordinator.sent.find((s) => s.event === 'unit:request')!;
+  assert.equal(asked.payload.waitMs, REQUEST_HOLD_MS, 'the request asks to be held');
+  // Held a while: the tab shows it is waiting for work, as an empty answer would.
+  await until(() => waiting);
+  controls.setUserPaused(true);
+  await until(() => coordinator.count('unit:wait-cancel') === 1);
+  await until(() => coordinator.held() === 0);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(coordinator.count('unit:request'), 1, 'nothing more asked for while paused');
+  controls.setUserPaused(false);
+  await until(() => coordinator.count('unit:request') === 2);
+  stop.abort();
+  assert.ok(await endsWithin(running), 'the loop ends at the stop');
+});
+
+test('[L13] stopping does not wait for a held request the coordinator never answers', async () => {
+  const coordinator = holdingCoordinator(false);
+  const loop = loopWith(coordinator as never, new ContributionControls());
+  const stop = new AbortController();
+  const running = loop.run(stop.signal);
+  await until(() => coordinator.held() === 1);
+  const started = Date.now();
+  stop.abort();
+  assert.ok(
+    await endsWithin(running),
+    'the loop still waits for the held request 5 s after the stop',
+  );
+  assert.ok(
+    Date.now() - started < 1_000,
+    `the loop ended ${Date.now() - started} ms after the stop`,
+  );
 });

@@ -5,7 +5,7 @@
 // of a push, a request and its reply. Real time, not the coordinator's clock: a hold is a
 // transport matter, never part of a lease's state.
 
-export type HoldEnd = 'woken' | 'timeout' | 'closed';
+export type HoldEnd = 'woken' | 'timeout' | 'closed' | 'cancelled';
 
 interface Waiter {
   end(why: HoldEnd): void;
@@ -42,6 +42,13 @@ export class HeldRequests {
   /** The connection closed: its held requests end at once. */
   drop(connectionId: string): void {
     this.end(connectionId, 'closed');
+  }
+
+  /** The tab asked to stop waiting (it paused): its held requests end now; how many there were. */
+  cancel(connectionId: string): number {
+    const held = this.heldBy(connectionId);
+    this.end(connectionId, 'cancelled');
+    return held;
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   replicaRefSchema,
   toErrorBody,
   unitErrorSchema,
+  waitCancelSchema,
   unitRequestSchema,
   unitResultSchema,
   unitResultsSchema,
@@ -288,6 +289,11 @@ export function attachVolunteerNamespace(
       },
       resultsEventCost,
     );
+
+    // [L13] A tab that pauses ends its held requests: they answer empty now, not with units later.
+    on('unit:wait-cancel', waitCancelSchema, true, async () => ({
+      cancelled: held.cancel(socket.id),
+    }));
 
     on('unit:error', unitErrorSchema, true, async (payload, identity) => {
       await coordinator.reportError(

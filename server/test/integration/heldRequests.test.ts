@@ -92,6 +92,31 @@ describe('held lease requests', () => {
     }
   });
 
+  test("[L13] unit:wait-cancel answers the connection's held requests empty, at once", async () => {
+    const c = await startTestCoordinator({ scheduler: { retryAfterMs: 60_000 } });
+    const tab = await openTab(c);
+    const other = await openTab(c);
+    try {
+      const started = Date.now();
+      const mine = [tab.request({ waitMs: 15_000 }), tab.request({ waitMs: 15_000 })];
+      const theirs = other.request({ waitMs: 15_000 });
+      await new Promise((r) => setTimeout(r, 200));
+      const cancel = await tab.socket.timeout(5_000).emitWithAck('unit:wait-cancel', {});
+      assert.deepEqual(cancel, { ok: true, cancelled: 2 });
+      for (const reply of await Promise.all(mine)) assert.deepEqual(reply.leases, []);
+      assert.ok(Date.now() - started < 5_000, 'answered at the cancel, not at the end');
+      // Another connection's held request is not touched: it still gets the next unit.
+      await submitPi(c, 1);
+      assert.equal((await theirs).leases?.length, 1);
+      const refused = await tab.socket.timeout(5_000).emitWithAck('unit:wait-cancel', { all: 1 });
+      assert.equal(refused.ok, false, 'the cancel takes no fields');
+    } finally {
+      tab.socket.close();
+      other.socket.close();
+      await c.cleanup();
+    }
+  });
+
   test('[L13] a wait past the longest one, or not a whole number of ms, is refused', async () => {
     const c = await startTestCoordinator();
     const tab = await openTab(c);

@@ -72,6 +72,9 @@ export const unitRequestSchema = z
   })
   .strict();
 
+/** unit:wait-cancel: ends this connection's held requests (L13), which answer empty at once. */
+export const waitCancelSchema = z.object({}).strict();
+
 export const replicaRefSchema = z.object({ replicaId: z.number().int().positive() }).strict();
 
 export const unitResultSchema = z
@@ -174,6 +177,8 @@ export interface ClientToServerEvents {
   'unit:result': (payload: unknown, ack: (reply: Ack<ResultReply>) => void) => void;
   'unit:results': (payload: unknown, ack: (reply: Ack<ResultsReply>) => void) => void;
   'unit:error': (payload: unknown, ack: (reply: Ack<object>) => void) => void;
+  /** [L13] A paused tab ends its held unit:requests: they answer empty at once. */
+  'unit:wait-cancel': (payload: unknown, ack: (reply: Ack<{ cancelled: number }>) => void) => void;
 }
 
 export interface ServerToClientEvents {
