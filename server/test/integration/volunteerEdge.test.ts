@@ -12,6 +12,7 @@ import {
   waitFor,
   type TestCoordinator,
 } from '../support/testCoordinator';
+import { VOLUNTEER_EVENTS } from '../support/volunteerTab';
 
 function rawSocket(url: string, auth: unknown = { protocolVersion: PROTOCOL_VERSION }): Socket {
   return io(`${url}${VOLUNTEER_NAMESPACE}`, {
@@ -269,7 +270,7 @@ describe('volunteer socket edge', () => {
       // A fresh connection every 40 events stays under the rate limit's burst, so the schemas are
       // what answer the fuzz, not the limiter.
       let sent = 0;
-      const events = ['hello', 'unit:request', 'unit:renew', 'unit:result', 'unit:error'] as const;
+      const events = VOLUNTEER_EVENTS;
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...events), fc.anything(), async (event, payload) => {
           if (!socket || !socket.connected || sent % 40 === 0) {

@@ -8,6 +8,16 @@ import { api, type TestCoordinator } from './testCoordinator';
 
 const ACK_TIMEOUT_MS = 20_000;
 
+/** Every acked event a volunteer may send (the fuzz tests send each of them junk). */
+export const VOLUNTEER_EVENTS = [
+  'hello',
+  'unit:request',
+  'unit:renew',
+  'unit:result',
+  'unit:error',
+  'unit:wait-cancel',
+] as const;
+
 export interface RequestReply {
   ok: boolean;
   leases?: Lease[];
