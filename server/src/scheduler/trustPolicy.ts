@@ -29,12 +29,10 @@ export function replicationProbability(consecutiveValid: number, policy: TrustPo
   return Math.min(1, ratio * ratio);
 }
 
-/** [R1][R2] Does this volunteer run the unit alone? `draw` is uniform in [0, 1). */
-export function runsAlone(consecutiveValid: number, policy: TrustPolicy, draw: number): boolean {
-  return draw < runAloneBelow(consecutiveValid, policy);
-}
-
-/** [R1][R2] A draw in [0, 1) below this lets a unit run alone (spot checks taken out). */
+/**
+ * [R1][R2] A volunteer runs a unit alone when a draw uniform in [0, 1) falls below this: one
+ * minus its replication probability, spot checks (R2) taken out.
+ */
 export function runAloneBelow(consecutiveValid: number, policy: TrustPolicy): number {
   const alone = 1 - replicationProbability(consecutiveValid, policy);
   return alone * (1 - policy.spotCheckRate);
