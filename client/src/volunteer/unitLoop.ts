@@ -1,21 +1,19 @@
 // The volunteer's work loop: ask for a unit, compute it, return the result, repeat. Each lane of
 // the loop holds at most one unit; a GPU tab runs one lane, a CPU-fallback tab one lane per compute
-// worker, all on the one connection (one volunteer, several leases). A request that finds no work
-// is held by the coordinator up to REQUEST_HOLD_MS (server/SPEC.md L13), so the next training
-// round's units come in its reply; a pause ends the hold (unit:wait-cancel), a stop does not wait
-// for it. Each lease is parsed by its kind's task schema (unitTasks.ts) before anything runs,
-// renewed while it computes, and given up when the volunteer stops, the workload ends or the lease
-// is lost. The results of a batch of several leases go back together in unit:results
-// (resultBatch.ts): when the batch is done, when the first unsent one has waited RESULT_FLUSH_MS,
-// or at once on stop or pause; a lone unit's or a gradient unit's result goes at once in
-// unit:result. A lease stays renewed until its result is sent. A pause lets the units in hand
-// finish and be returned, then asks for no more until it lifts; the throttle rests after each CPU
-// unit (GPU units rest between dispatches, in the executor).
+// worker, all on the one connection (one volunteer, several leases). How a lane asks for work
+// (held requests, wake-ups) is workRequests.ts. Each lease is parsed by its kind's task schema
+// (unitTasks.ts) before anything runs, renewed while it computes, and given up when the volunteer
+// stops, the workload ends or the lease is lost. The results of a batch of several leases go back
+// together in unit:results (resultBatch.ts): when the batch is done, when the first unsent one has
+// waited RESULT_FLUSH_MS, or at once on stop or pause; a lone unit's or a gradient unit's result
+// goes at once in unit:result. A lease stays renewed until its result is sent. A pause lets the
+// units in hand finish and be returned, then asks for no more until it lifts; the throttle rests
+// after each CPU unit (GPU units rest between dispatches, in the executor).
 import type { Lease } from '@tessera/shared/protocol/volunteerProtocol';
 import { abortableSleep } from './abortableSleep';
 import type { ComputeBackend } from './computeBackend';
 import { ContributionControls } from './contributionControls';
-import { REQUEST_TIMEOUT_MS, type CoordinatorConnection } from './coordinatorConnection';
+import type { CoordinatorConnection } from './coordinatorConnection';
 import type { CpuWorkerPool } from './cpuWorkerPool';
 import { keepLeaseAlive } from './leaseRenewal';
 import { ResultBatch } from './resultBatch';
@@ -26,6 +24,7 @@ import { readUnitTask, type UnitTask } from './unitTasks';
 import { GradientUnitRunner, type FetchBytes } from './gradientUnit';
 import { CoordinatorRefusedError, DeviceLostError, UnitAbandonedError } from './volunteerErrors';
 import { toPlainError, type PlainError } from './workerMessages';
+import { WorkRequests } from './workRequests';
 /** Pause after a failed request before asking again, so a broken coordinator is not hammered. */
 export const ERROR_BACKOFF_MS = 3_000;
 /** How long a stopping tab waits for the coordinator to hear that its unit is given up. */
@@ -35,14 +34,6 @@ export const STOP_NOTICE_TIMEOUT_MS = 1_000;
  * throughput (server/SPEC.md L6), so a fast GPU is not left idle between round trips.
  */
 export const WEBGPU_MAX_UNITS_PER_REQUEST = 8;
-/**
- * How long the coordinator may hold a request that finds no work (server/SPEC.md L13): units
- * that appear meanwhile (the next training round) come in its reply, with no push and no second
- * request. A pause ends the hold at once (unit:wait-cancel).
- */
-export const REQUEST_HOLD_MS = 10_000;
-/** Before a held request shows the tab as waiting for work (a request answered sooner does not). */
-export const WAITING_SHOWN_AFTER_MS = 300;
 /** Limits of the protocol's unit:error fields. */
 const MAX_ERROR_NAME = 200;
 const MAX_ERROR_MESSAGE = 2_000;
@@ -90,16 +81,15 @@ export class UnitLoop {
   private signal: AbortSignal | null = null;
   /** Gradient (training) units: parameter and shard downloads, shard cache, GPU buffers. */
   private readonly gradients: GradientUnitRunner;
-  /** Lanes waiting for work; aborting one's controller ends its wait early. */
-  private readonly waiting = new Set<AbortController>();
-  /** 'work:available' pushes so far: one that came while a request was out is not lost. */
-  private wakeUps = 0;
-  /** unit:requests out now (each may be held by the coordinator, L13). */
-  private asking = 0;
+  /** Asking for work: held requests (L13), wake-ups (L10). */
+  private readonly requests: WorkRequests;
 
   constructor(private readonly deps: UnitLoopDeps) {
     this.controls = deps.controls ?? new ContributionControls();
     this.gradients = new GradientUnitRunner(deps.gradientFetch);
+    this.requests = new WorkRequests(deps.connection, () => {
+      if (this.held === 0) deps.status.update({ waitingForWork: true, current: null });
+    });
   }
 
   /** Units this loop may hold at once: new lanes start now, surplus ones end after their unit. */
@@ -108,32 +98,9 @@ export class UnitLoop {
     if (this.signal) this.startLanes(this.signal);
   }
 
-  /**
-   * The coordinator's 'work:available' push: new units exist, so lanes waiting for work ask
-   * now rather than after retryAfterMs (between training rounds that wait is most of a round).
-   */
+  /** The coordinator's 'work:available' push: lanes waiting for work ask now. */
   workAvailable(): void {
-    this.wakeUps += 1;
-    for (const wait of this.waiting) wait.abort();
-  }
-
-  /** Sleeps `ms`, or less when work is announced meanwhile; rejects only when `signal` aborts. */
-  private async waitForWork(ms: number, signal: AbortSignal, wakeUpsBefore: number): Promise<void> {
-    if (signal.aborted) throw signal.reason;
-    if (this.wakeUps !== wakeUpsBefore) return;
-    const wait = new AbortController();
-    const stop = () => wait.abort();
-    signal.addEventListener('abort', stop, { once: true });
-    this.waiting.add(wait);
-    try {
-      await abortableSleep(ms, wait.signal);
-    } catch (error) {
-      if (signal.aborted) throw error;
-    } finally {
-      this.waiting.delete(wait);
-      signal.removeEventListener('abort', stop);
-    }
-    if (signal.aborted) throw signal.reason;
+    this.requests.workAvailable();
   }
 
   /** The coordinator's 'workload:ended' push: units of that workload are no longer wanted. */
@@ -149,7 +116,7 @@ export class UnitLoop {
   async run(signal: AbortSignal): Promise<void> {
     this.signal = signal;
     // [L13] A pause ends the requests the coordinator holds, so no units arrive after it.
-    const stopListening = this.controls.onPause(() => this.cancelHeldRequests());
+    const stopListening = this.controls.onPause(() => this.requests.cancelHeld());
     try {
       this.startLanes(signal);
       // Lanes may be added while others run: wait until none is left.
@@ -157,54 +124,6 @@ export class UnitLoop {
     } finally {
       stopListening();
       this.signal = null;
-    }
-  }
-
-  /** Best effort: a request the coordinator answered before hearing this is honoured. */
-  private cancelHeldRequests(): void {
-    if (this.asking === 0) return;
-    this.deps.connection
-      .request('unit:wait-cancel', {}, STOP_NOTICE_TIMEOUT_MS)
-      .catch(() => undefined);
-  }
-
-  /**
-   * One unit:request, held by the coordinator up to REQUEST_HOLD_MS while there is no work.
-   * A stop does not wait for the answer (units that come after it go back when the connection
-   * closes, L5).
-   */
-  private async ask(
-    maxUnits: number,
-    signal: AbortSignal,
-  ): Promise<{ leases: Lease[]; retryAfterMs: number }> {
-    const { connection, status } = this.deps;
-    this.asking += 1;
-    // A request held a while means no work now: say so, as an empty answer would.
-    const showWaiting = setTimeout(() => {
-      if (this.held === 0) status.update({ waitingForWork: true, current: null });
-    }, WAITING_SHOWN_AFTER_MS);
-    let onAbort = (): void => undefined;
-    const stopped = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    });
-    const asked = connection.request(
-      'unit:request',
-      { ...(maxUnits > 1 ? { maxUnits } : {}), waitMs: REQUEST_HOLD_MS },
-      REQUEST_TIMEOUT_MS + REQUEST_HOLD_MS,
-    );
-    // Whichever loses the race settles later, unheard.
-    stopped.catch(() => undefined);
-    asked.catch(() => undefined);
-    try {
-      const reply = await Promise.race([asked, stopped]);
-      const leases = reply.leases ?? (reply.lease ? [reply.lease] : []);
-      return { leases, retryAfterMs: reply.retryAfterMs };
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      clearTimeout(showWaiting);
-      this.asking -= 1;
     }
   }
 
@@ -225,12 +144,14 @@ export class UnitLoop {
         // Waiting for the connection may have taken a while; a pause that came meanwhile wins.
         if (this.controls.paused) continue;
         const maxUnits = this.deps.backend().kind === 'webgpu' ? WEBGPU_MAX_UNITS_PER_REQUEST : 1;
-        const wakeUpsBefore = this.wakeUps;
-        const { leases: batch, retryAfterMs } = await this.ask(maxUnits, signal);
+        const epoch = this.requests.epoch;
+        const { leases: batch, retryAfterMs } = await this.requests.ask(maxUnits, signal);
         if (batch.length === 0) {
           if (this.held === 0) status.update({ waitingForWork: true, current: null });
           // A hold cancelled by a pause: the pause is waited out at the top of the loop.
-          if (!this.controls.paused) await this.waitForWork(retryAfterMs, signal, wakeUpsBefore);
+          if (!this.controls.paused) {
+            await this.requests.waitForWork(retryAfterMs, signal, epoch);
+          }
           continue;
         }
         status.update({ waitingForWork: false });

@@ -13,7 +13,8 @@ import type { Lease } from '@tessera/shared/protocol/volunteerProtocol';
 import { ContributionControls } from '../../src/volunteer/contributionControls';
 import { StatusReporter } from '../../src/volunteer/statusReporter';
 import { ThroughputMeter } from '../../src/volunteer/throughputMeter';
-import { REQUEST_HOLD_MS, UnitLoop, type UnitLoopDeps } from '../../src/volunteer/unitLoop';
+import { UnitLoop, type UnitLoopDeps } from '../../src/volunteer/unitLoop';
+import { REQUEST_HOLD_MS } from '../../src/volunteer/workRequests';
 import { DEFAULT_SETTINGS } from '../../src/volunteer/volunteerSettings';
 
 interface Sent {

@@ -231,6 +231,13 @@ export function byReturnOrder(a: ReplicaRow, b: ReplicaRow): number {
   return ra === rb ? a.id - b.id : ra < rb ? -1 : 1;
 }
 
+/** The fields a replica patch sets (a field left undefined keeps its column as it is). */
+export function definedOf(patch: ReplicaPatch): ReplicaPatch {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(patch)) if (value !== undefined) out[name] = value;
+  return out as ReplicaPatch;
+}
+
 /** Applies a unit patch to a cached row in place (fields left undefined keep their value). */
 export function applyUnitPatch(row: UnitRow, patch: UnitPatch): void {
   for (const [name, value] of Object.entries(patch)) {

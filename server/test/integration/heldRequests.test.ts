@@ -6,14 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MAX_REQUEST_WAIT_MS } from '@tessera/shared';
-import { startTestCoordinator } from '../support/testCoordinator';
-import { openTab, pushed, submitPi } from '../support/volunteerTab';
+import { pushed, submitPi, withTabs } from '../support/volunteerTab';
 
 describe('held lease requests', () => {
   test('[L13] a held request is answered with the units of a workload submitted while it waits', async () => {
-    const c = await startTestCoordinator({ scheduler: { retryAfterMs: 60_000 } });
-    const tab = await openTab(c);
-    try {
+    await withTabs(1, async (c, [tab]) => {
       const started = Date.now();
       const asked = tab.request({ waitMs: 15_000 });
       await new Promise((r) => setTimeout(r, 200));
@@ -24,16 +21,11 @@ describe('held lease requests', () => {
       assert.ok(Date.now() - started < 10_000, 'answered when the work appeared, not at the end');
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(tab.pushes, 0, 'a held request needs no push');
-    } finally {
-      tab.socket.close();
-      await c.cleanup();
-    }
+    });
   });
 
   test('[L13] with no work it is answered empty when its time is up, and L10 still pushes', async () => {
-    const c = await startTestCoordinator({ scheduler: { retryAfterMs: 60_000 } });
-    const tab = await openTab(c);
-    try {
+    await withTabs(1, async (c, [tab]) => {
       const started = Date.now();
       const reply = await tab.request({ waitMs: 300 });
       assert.equal(reply.ok, true);
@@ -42,17 +34,11 @@ describe('held lease requests', () => {
       await submitPi(c, 1);
       await pushed(tab, 1);
       assert.equal((await tab.request()).leases?.length, 1);
-    } finally {
-      tab.socket.close();
-      await c.cleanup();
-    }
+    });
   });
 
   test('[L13] a request held by a connection that closes leases nothing', async () => {
-    const c = await startTestCoordinator({ scheduler: { retryAfterMs: 60_000 } });
-    const gone = await openTab(c);
-    const other = await openTab(c);
-    try {
+    await withTabs(2, async (c, [gone, other]) => {
       void gone.request({ waitMs: 15_000 }).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 200));
       gone.socket.close();
@@ -60,43 +46,34 @@ describe('held lease requests', () => {
       await submitPi(c, 1);
       const reply = await other.request({ waitMs: 5_000 });
       assert.equal(reply.leases?.length, 1, 'the only unit went to the tab still connected');
-    } finally {
-      other.socket.close();
-      await c.cleanup();
-    }
+    });
   });
 
   test('[L13] one connection holds at most maxLeasesPerConnection requests', async () => {
-    const c = await startTestCoordinator({
-      scheduler: { retryAfterMs: 60_000, maxLeasesPerConnection: 2 },
-    });
-    const tab = await openTab(c);
-    try {
-      const first = tab.request({ waitMs: 15_000 });
-      const second = tab.request({ waitMs: 15_000 });
-      await new Promise((r) => setTimeout(r, 200));
-      const started = Date.now();
-      const third = await tab.request({ waitMs: 15_000 });
-      assert.deepEqual(third.leases, [], 'past the cap: answered at once, empty');
-      assert.ok(Date.now() - started < 5_000);
-      await submitPi(c, 2);
-      const replies = await Promise.all([first, second]);
-      assert.deepEqual(
-        replies.map((r) => r.leases?.length),
-        [1, 1],
-        'both held requests got a unit',
-      );
-    } finally {
-      tab.socket.close();
-      await c.cleanup();
-    }
+    await withTabs(
+      1,
+      async (c, [tab]) => {
+        const first = tab.request({ waitMs: 15_000 });
+        const second = tab.request({ waitMs: 15_000 });
+        await new Promise((r) => setTimeout(r, 200));
+        const started = Date.now();
+        const third = await tab.request({ waitMs: 15_000 });
+        assert.deepEqual(third.leases, [], 'past the cap: answered at once, empty');
+        assert.ok(Date.now() - started < 5_000);
+        await submitPi(c, 2);
+        const replies = await Promise.all([first, second]);
+        assert.deepEqual(
+          replies.map((r) => r.leases?.length),
+          [1, 1],
+          'both held requests got a unit',
+        );
+      },
+      { maxLeasesPerConnection: 2 },
+    );
   });
 
   test("[L13] unit:wait-cancel answers the connection's held requests empty, at once", async () => {
-    const c = await startTestCoordinator({ scheduler: { retryAfterMs: 60_000 } });
-    const tab = await openTab(c);
-    const other = await openTab(c);
-    try {
+    await withTabs(2, async (c, [tab, other]) => {
       const started = Date.now();
       const mine = [tab.request({ waitMs: 15_000 }), tab.request({ waitMs: 15_000 })];
       const theirs = other.request({ waitMs: 15_000 });
@@ -110,25 +87,16 @@ describe('held lease requests', () => {
       assert.equal((await theirs).leases?.length, 1);
       const refused = await tab.socket.timeout(5_000).emitWithAck('unit:wait-cancel', { all: 1 });
       assert.equal(refused.ok, false, 'the cancel takes no fields');
-    } finally {
-      tab.socket.close();
-      other.socket.close();
-      await c.cleanup();
-    }
+    });
   });
 
   test('[L13] a wait past the longest one, or not a whole number of ms, is refused', async () => {
-    const c = await startTestCoordinator();
-    const tab = await openTab(c);
-    try {
+    await withTabs(1, async (c, [tab]) => {
       for (const waitMs of [MAX_REQUEST_WAIT_MS + 1, -1, 1.5, '100']) {
         const reply = await tab.request({ waitMs });
         assert.equal(reply.ok, false, `waitMs ${String(waitMs)}`);
         assert.equal(reply.error?.code, 'BAD_REQUEST');
       }
-    } finally {
-      tab.socket.close();
-      await c.cleanup();
-    }
+    });
   });
 });

@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Lease } from '@tessera/shared/protocol/volunteerProtocol';
-import { startTestCoordinator } from '../support/testCoordinator';
-import { openTab, pushed, submitPi, type Tab } from '../support/volunteerTab';
+import { pushed, submitPi, withTabs, type Tab } from '../support/volunteerTab';
 
 /** The leases of a plain (unheld) request, which must be answered ok. */
 async function leases(tab: Tab): Promise<Lease[]> {
@@ -17,10 +16,7 @@ async function leases(tab: Tab): Promise<Lease[]> {
 
 describe('work:available', () => {
   test('[L10] an idle tab is told when a workload is submitted; a busy one is not', async () => {
-    const c = await startTestCoordinator({ scheduler: { retryAfterMs: 60_000 } });
-    const idle = await openTab(c);
-    const busy = await openTab(c);
-    try {
+    await withTabs(2, async (c, [idle, busy]) => {
       await submitPi(c, 1);
       assert.equal((await leases(busy)).length, 1, 'busy takes the only unit');
       assert.deepEqual(await leases(idle), [], 'nothing left for idle');
@@ -29,18 +25,11 @@ describe('work:available', () => {
       assert.equal((await leases(idle)).length, 1, 'the push was true: a unit is there');
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(busy.pushes, 0, 'busy never asked in vain, so it is not woken');
-    } finally {
-      idle.socket.close();
-      busy.socket.close();
-      await c.cleanup();
-    }
+    });
   });
 
   test('[L10] units released by a closed tab wake the idle ones, once per idle request', async () => {
-    const c = await startTestCoordinator({ scheduler: { retryAfterMs: 60_000 } });
-    const holder = await openTab(c);
-    const idle = await openTab(c);
-    try {
+    await withTabs(2, async (c, [holder, idle]) => {
       await submitPi(c, 1);
       assert.equal((await leases(holder)).length, 1);
       assert.deepEqual(await leases(idle), []);
@@ -51,9 +40,6 @@ describe('work:available', () => {
       await submitPi(c, 1);
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(idle.pushes, 1);
-    } finally {
-      idle.socket.close();
-      await c.cleanup();
-    }
+    });
   });
 });

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION, VOLUNTEER_NAMESPACE } from '@tessera/shared';
 import type { Lease } from '@tessera/shared/protocol/volunteerProtocol';
-import { api, type TestCoordinator } from './testCoordinator';
+import type { SchedulerOptionsInput } from '../../src/scheduler/schedulerOptions';
+import { api, startTestCoordinator, type TestCoordinator } from './testCoordinator';
 
 const ACK_TIMEOUT_MS = 20_000;
 
@@ -73,3 +74,29 @@ export const submitPi = (c: TestCoordinator, units: number) =>
     spec: { estimator: 'pi', samples: units * 4096, seed: 3, samplesPerUnit: 4096 },
     redundancy: { quorum: 1 },
   });
+
+/** A tuple of `N` tabs. */
+type Tabs<N extends number, A extends Tab[] = []> = A['length'] extends N
+  ? A
+  : Tabs<N, [...A, Tab]>;
+
+/**
+ * A coordinator with `count` tabs connected, for `body`; tabs and coordinator are closed after,
+ * whatever happens. retryAfterMs is a minute unless `scheduler` says otherwise, so only a push or
+ * a held request can explain a prompt lease.
+ */
+export async function withTabs<N extends 1 | 2 | 3>(
+  count: N,
+  body: (c: TestCoordinator, tabs: Tabs<N>) => Promise<void>,
+  scheduler: SchedulerOptionsInput = {},
+): Promise<void> {
+  const c = await startTestCoordinator({ scheduler: { retryAfterMs: 60_000, ...scheduler } });
+  const tabs: Tab[] = [];
+  try {
+    for (let i = 0; i < count; i++) tabs.push(await openTab(c));
+    await body(c, tabs as Tabs<N>);
+  } finally {
+    for (const tab of tabs) tab.socket.close();
+    await c.cleanup();
+  }
+}

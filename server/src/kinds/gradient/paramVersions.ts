@@ -36,12 +36,14 @@ export class ParamVersions {
     if (cached) return cached;
     let loading = this.loading.get(key);
     if (!loading) {
-      loading = this.load(workloadId, version).finally(() => this.loading.delete(key));
+      loading = this.load(workloadId, version)
+        .then((stored) => {
+          this.held(workloadId, stored.oldestHeld);
+          this.cache.set(key, stored.bytes);
+          return stored;
+        })
+        .finally(() => this.loading.delete(key));
       this.loading.set(key, loading);
-      const stored = await loading;
-      this.held(workloadId, stored.oldestHeld);
-      this.cache.set(key, stored.bytes);
-      return stored.bytes;
     }
     return (await loading).bytes;
   }

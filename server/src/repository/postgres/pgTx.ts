@@ -12,6 +12,7 @@ import type {
 } from '../../engine/repository';
 import {
   byReturnOrder,
+  definedOf,
   REPLICA_COLUMNS,
   sqlValue,
   toReplicaRow,
@@ -20,7 +21,8 @@ import {
   type SqlUnit,
 } from '../rows';
 import { claimSql } from './pgQueries';
-import { PgUnits, unitKey } from './pgUnits';
+import { unitKey } from '../unitCache';
+import { PgUnits } from './pgUnits';
 
 /** [L5] A coordinator process whose heartbeat is older than this is dead. */
 export const INSTANCE_DEAD_MS = 5_000;
@@ -46,7 +48,7 @@ export class PgTx extends PgUnits implements Tx {
 
   async clearCanonicals(workloadId: string, round: number): Promise<void> {
     await this.flushUnits();
-    for (const [k, u] of this.units) if (u.workloadId === workloadId) this.units.delete(k);
+    this.units.forget(workloadId);
     for (const [id, r] of this.lockedReplicas) {
       if (r.workloadId === workloadId) this.lockedReplicas.delete(id);
     }
@@ -129,10 +131,9 @@ export class PgTx extends PgUnits implements Tx {
     );
     return rows.map((row) => {
       const unit = toUnitRow(row);
-      const k = unitKey(unit.workloadId, unit.idx);
       // The statement changed the row behind this transaction's cache: the cache takes its word.
-      this.units.set(k, { ...unit });
-      this.unitReplicas.delete(k);
+      this.units.put(unit);
+      this.unitReplicas.delete(unitKey(unit.workloadId, unit.idx));
       return { unit, replicaId: row.claimed_replica, deadline: row.claimed_deadline };
     });
   }
@@ -161,7 +162,7 @@ export class PgTx extends PgUnits implements Tx {
        ORDER BY workload_id, idx FOR NO KEY UPDATE`,
       [locked, ids],
     );
-    this.seed(units.map(toUnitRow));
+    this.units.seed(units.map(toUnitRow));
     // The units' other replicas, read once their units are locked (as replicasOfUnit would be).
     const others = await this.sql.rows<SqlReplica>(
       `SELECT * FROM replicas WHERE workload_id = ANY($1::text[])
@@ -222,16 +223,15 @@ export class PgTx extends PgUnits implements Tx {
   }
 
   async updateReplica(id: number, patch: ReplicaPatch): Promise<void> {
-    const names = (Object.keys(patch) as Array<keyof ReplicaPatch>).filter(
-      (k) => patch[k] !== undefined,
-    );
+    const defined = definedOf(patch);
+    const names = Object.keys(defined) as Array<keyof ReplicaPatch>;
     if (names.length === 0) return;
     const held = this.lockedReplicas.get(id) ?? this.knownReplica(id);
-    if (held) for (const n of names) (held as unknown as Record<string, unknown>)[n] = patch[n];
+    if (held) Object.assign(held, defined);
     const set = names.map((n, i) => `${REPLICA_COLUMNS[n]} = $${i + 2}`).join(', ');
     this.sql.send(`UPDATE replicas SET ${set} WHERE id = $1`, [
       id,
-      ...names.map((n) => sqlValue(patch[n])),
+      ...names.map((n) => sqlValue(defined[n])),
     ]);
   }
 

@@ -10,19 +10,16 @@ import type {
   UnitPatch,
   UnitRow,
 } from '../../engine/repository';
-import { applyUnitPatch, toUnitRow, unitUpdateValues, type SqlUnit } from '../rows';
+import { toUnitRow, unitUpdateValues, type SqlUnit } from '../rows';
+import { UnitCache } from '../unitCache';
 import { PgRecords } from './pgRecords';
 import { BARRING, STRAGGLER_SQL } from './pgQueries';
 
-export const unitKey = (workloadId: string, idx: number) => `${idx}\u0000${workloadId}`;
-
 export class PgUnits extends PgRecords {
-  protected readonly units = new Map<string, UnitRow>();
-  private readonly dirtyUnits = new Set<string>();
+  protected readonly units = new UnitCache();
 
   override async flushUnits(): Promise<void> {
-    for (const k of this.dirtyUnits) {
-      const u = this.units.get(k)!;
+    for (const u of this.units.takeDirty()) {
       this.sql.send(
         `UPDATE units SET state = $1, wanted = $2, quorum = $3, in_flight = $4, returned = $5,
            errors = $6, canonical = $7, verified = $8, pin = $9, backups = $10, validated_at = $11
@@ -30,16 +27,6 @@ export class PgUnits extends PgRecords {
         unitUpdateValues(u),
       );
     }
-    this.dirtyUnits.clear();
-  }
-
-  /** Rows a locking query just read: later reads of them in this transaction need no statement. */
-  protected seed(rows: UnitRow[]): UnitRow[] {
-    for (const row of rows) {
-      const k = unitKey(row.workloadId, row.idx);
-      if (!this.units.has(k)) this.units.set(k, { ...row });
-    }
-    return rows;
   }
 
   // --- units ----------------------------------------------------------------------------------
@@ -69,9 +56,8 @@ export class PgUnits extends PgRecords {
   }
 
   async unit(workloadId: string, idx: number): Promise<UnitRow | null> {
-    const k = unitKey(workloadId, idx);
-    const cached = this.units.get(k);
-    if (cached) return { ...cached };
+    const cached = this.units.get(workloadId, idx);
+    if (cached) return cached;
     await this.workload(workloadId);
     const row = await this.sql.row<SqlUnit>(
       'SELECT * FROM units WHERE workload_id = $1 AND idx = $2 FOR NO KEY UPDATE',
@@ -79,16 +65,12 @@ export class PgUnits extends PgRecords {
     );
     if (!row) return null;
     const parsed = toUnitRow(row);
-    this.units.set(k, parsed);
-    return { ...parsed };
+    this.units.put(parsed);
+    return parsed;
   }
 
   async updateUnit(workloadId: string, idx: number, patch: UnitPatch): Promise<void> {
-    if (!(await this.unit(workloadId, idx))) return;
-    const k = unitKey(workloadId, idx);
-    const cached = this.units.get(k)!;
-    applyUnitPatch(cached, patch);
-    this.dirtyUnits.add(k);
+    if (await this.unit(workloadId, idx)) this.units.patch(workloadId, idx, patch);
   }
 
   async leasableUnits(q: LeasableQuery): Promise<UnitRow[]> {
@@ -114,7 +96,7 @@ export class PgUnits extends PgRecords {
       'each',
     );
     const round = rows[0]?.round;
-    return this.seed(rows.filter((r) => r.round === round).map(toUnitRow));
+    return this.units.seed(rows.filter((r) => r.round === round).map(toUnitRow));
   }
 
   async stragglerUnit(q: StragglerQuery): Promise<UnitRow | null> {
@@ -128,7 +110,7 @@ export class PgUnits extends PgRecords {
       q.floorMs,
       q.factor,
     ]);
-    return row ? this.seed([toUnitRow(row)])[0]! : null;
+    return row ? this.units.seed([toUnitRow(row)])[0]! : null;
   }
 
   async unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]> {

@@ -12,6 +12,7 @@ import type {
 } from '../../engine/repository';
 import {
   byReturnOrder,
+  definedOf,
   REPLICA_COLUMNS,
   sqlValue,
   toReplicaRow,
@@ -19,20 +20,12 @@ import {
   type SqlReplica,
   type SqlUnit,
 } from '../rows';
+import { unitKey } from '../unitCache';
 import { SqliteUnits } from './sqliteUnits';
 
 /** [L2] Replica states that bar their volunteer (and network group) from another of the unit. */
 export const BARRING = `(r.state IN ('in_flight', 'returned', 'valid', 'errored')
   OR (r.state = 'invalid' AND r.withdrawn = 0))`;
-
-/** The fields a patch sets (undefined leaves a column as it is). */
-function definedOf(patch: ReplicaPatch): ReplicaPatch {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(patch)) if (value !== undefined) out[name] = value;
-  return out as ReplicaPatch;
-}
-
-const unitKey = (workloadId: string, idx: number) => `${idx}\u0000${workloadId}`;
 
 export class SqliteTx extends SqliteUnits implements Tx {
   /**
@@ -48,9 +41,8 @@ export class SqliteTx extends SqliteUnits implements Tx {
 
   override flush(): void {
     for (const [id, patch] of this.replicaPatches) {
-      const names = (Object.keys(patch) as Array<keyof ReplicaPatch>).filter(
-        (k) => patch[k] !== undefined,
-      );
+      // Patches hold only the fields they set (definedOf).
+      const names = Object.keys(patch) as Array<keyof ReplicaPatch>;
       if (names.length === 0) continue;
       const set = names.map((n) => `${REPLICA_COLUMNS[n]} = ?`).join(', ');
       this.sql
@@ -94,7 +86,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
         ...(q.preferKeys.length > 0 ? { held: JSON.stringify(q.preferKeys) } : {}),
       });
     const round = rows[0]?.round;
-    return this.seed(rows.filter((r) => r.round === round).map(toUnitRow));
+    return this.units.seed(rows.filter((r) => r.round === round).map(toUnitRow));
   }
 
   async stragglerUnit(q: StragglerQuery): Promise<UnitRow | null> {
@@ -143,7 +135,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
 
   async clearCanonicals(workloadId: string, round: number): Promise<void> {
     this.flush();
-    this.forgetUnits(workloadId);
+    this.units.forget(workloadId);
     for (const [id, r] of this.replicaRows) {
       if (r.workloadId === workloadId) this.replicaRows.delete(id);
     }
@@ -254,7 +246,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
          WHERE r.id IN (SELECT value FROM json_each(?))`,
       )
       .all(ids);
-    this.seed(units.map(toUnitRow));
+    this.units.seed(units.map(toUnitRow));
   }
 
   async replica(id: string | number): Promise<ReplicaRow | null> {
@@ -266,13 +258,10 @@ export class SqliteTx extends SqliteUnits implements Tx {
   }
 
   async updateReplica(id: number, patch: ReplicaPatch): Promise<void> {
+    const defined = definedOf(patch);
     const cached = this.replicaRows.get(id);
-    if (cached) {
-      for (const [name, value] of Object.entries(patch)) {
-        if (value !== undefined) (cached as unknown as Record<string, unknown>)[name] = value;
-      }
-    }
-    this.replicaPatches.set(id, { ...this.replicaPatches.get(id), ...definedOf(patch) });
+    if (cached) Object.assign(cached, defined);
+    this.replicaPatches.set(id, { ...this.replicaPatches.get(id), ...defined });
   }
 
   async replicasOfUnit(workloadId: string, idx: number): Promise<ReplicaRow[]> {

@@ -1,20 +1,16 @@
-// Unit rows inside one SQLite transaction, with a write-back cache like sqliteRecords.ts: a
-// result changes its unit two or three times (flight count, votes, validation), a batch touches
-// each unit of its results, so a unit is read once, changed in memory and written once at flush.
-// Queries over the units table flush first; clearCanonicals drops what it makes stale.
+// Unit rows inside one SQLite transaction, through the write-back cache both repositories share
+// (unitCache.ts). Queries over the units table flush first; clearCanonicals drops what it makes
+// stale.
 import type { NewUnit, UnitPatch, UnitRow } from '../../engine/repository';
-import { applyUnitPatch, toUnitRow, unitUpdateValues, type SqlUnit } from '../rows';
+import { toUnitRow, unitUpdateValues, type SqlUnit } from '../rows';
+import { UnitCache } from '../unitCache';
 import { SqliteRecords } from './sqliteRecords';
 
-const key = (workloadId: string, idx: number) => `${idx}\u0000${workloadId}`;
-
 export class SqliteUnits extends SqliteRecords {
-  private readonly units = new Map<string, UnitRow>();
-  private readonly dirtyUnits = new Set<string>();
+  protected readonly units = new UnitCache();
 
   override flush(): void {
-    for (const k of this.dirtyUnits) {
-      const u = this.units.get(k)!;
+    for (const u of this.units.takeDirty()) {
       this.sql
         .get(
           `UPDATE units SET state = ?, wanted = ?, quorum = ?, in_flight = ?, returned = ?,
@@ -23,22 +19,7 @@ export class SqliteUnits extends SqliteRecords {
         )
         .run(...unitUpdateValues(u));
     }
-    this.dirtyUnits.clear();
     super.flush();
-  }
-
-  /** Forgets the cached units of a workload after SQL changed them behind the cache. */
-  protected forgetUnits(workloadId: string): void {
-    for (const [k, u] of this.units) if (u.workloadId === workloadId) this.units.delete(k);
-  }
-
-  /** Rows a query just read: later reads of them in this transaction need no statement. */
-  protected seed(rows: UnitRow[]): UnitRow[] {
-    for (const row of rows) {
-      const k = key(row.workloadId, row.idx);
-      if (!this.units.has(k)) this.units.set(k, { ...row });
-    }
-    return rows;
   }
 
   async insertUnits(workloadId: string, units: readonly NewUnit[], quorum: number): Promise<void> {
@@ -61,24 +42,19 @@ export class SqliteUnits extends SqliteRecords {
   }
 
   async unit(workloadId: string, idx: number): Promise<UnitRow | null> {
-    const k = key(workloadId, idx);
-    const cached = this.units.get(k);
-    if (cached) return { ...cached };
+    const cached = this.units.get(workloadId, idx);
+    if (cached) return cached;
     const row = this.sql
       .rows<SqlUnit>('SELECT * FROM units WHERE workload_id = ? AND idx = ?')
       .get(workloadId, idx);
     if (!row) return null;
     const parsed = toUnitRow(row);
-    this.units.set(k, parsed);
-    return { ...parsed };
+    this.units.put(parsed);
+    return parsed;
   }
 
   async updateUnit(workloadId: string, idx: number, patch: UnitPatch): Promise<void> {
-    if (!(await this.unit(workloadId, idx))) return;
-    const k = key(workloadId, idx);
-    const cached = this.units.get(k)!;
-    applyUnitPatch(cached, patch);
-    this.dirtyUnits.add(k);
+    if (await this.unit(workloadId, idx)) this.units.patch(workloadId, idx, patch);
   }
 
   async unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]> {
