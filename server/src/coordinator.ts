@@ -8,6 +8,7 @@ import {
   ERROR_CODES,
   TesseraError,
   type Lease,
+  type LeaseAttachment,
   type ResultReply,
   type SubmitWorkload,
 } from '@tessera/shared';
@@ -262,6 +263,17 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       for (const id of new Set(leases.map((l) => l.workloadId))) this.emit('workload', id);
     }
     return leases;
+  }
+
+  /** [L14] What the leases will fetch next, to send with them: each URL once. */
+  async attachmentsFor(connectionId: string, leases: readonly Lease[]): Promise<LeaseAttachment[]> {
+    const found: LeaseAttachment[] = [];
+    for (const lease of leases) {
+      const plugin: KindPlugin = this.kinds[lease.kind];
+      const attached = await plugin.attachment?.(lease, connectionId);
+      if (attached && !found.some((a) => a.url === attached.url)) found.push(attached);
+    }
+    return found;
   }
 
   /** Leases one unit (leaseBatch of one). */

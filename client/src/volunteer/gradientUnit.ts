@@ -81,11 +81,8 @@ export class GradientUnitRunner {
     if (!bytes) {
       // Not tied to this unit's signal: a dropped unit must not fail the lanes sharing it.
       bytes = this.fetch(url, new AbortController().signal);
-      this.params.set(key, bytes);
+      this.keepParameters(key, bytes);
       bytes.catch(() => this.params.delete(key));
-      while (this.params.size > VOLUNTEER_PARAMS_CACHE_VERSIONS) {
-        this.params.delete(this.params.keys().next().value!);
-      }
     }
     return Promise.race([
       bytes,
@@ -94,6 +91,18 @@ export class GradientUnitRunner {
         signal.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
       }),
     ]);
+  }
+
+  /** [L14] Parameters that came with a lease reply: kept as though fetched from `url`. */
+  offerParameters(url: string, bytes: ArrayBuffer): void {
+    this.keepParameters(url, Promise.resolve(bytes));
+  }
+
+  private keepParameters(key: string, bytes: Promise<ArrayBuffer>): void {
+    this.params.set(key, bytes);
+    while (this.params.size > VOLUNTEER_PARAMS_CACHE_VERSIONS) {
+      this.params.delete(this.params.keys().next().value!);
+    }
   }
 
   async run(

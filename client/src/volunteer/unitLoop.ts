@@ -145,7 +145,12 @@ export class UnitLoop {
         if (this.controls.paused) continue;
         const maxUnits = this.deps.backend().kind === 'webgpu' ? WEBGPU_MAX_UNITS_PER_REQUEST : 1;
         const epoch = this.requests.epoch;
-        const { leases: batch, retryAfterMs } = await this.requests.ask(maxUnits, signal);
+        const {
+          leases: batch,
+          retryAfterMs,
+          attachments,
+        } = await this.requests.ask(maxUnits, signal);
+        for (const [url, bytes] of attachments) this.gradients.offerParameters(url, bytes);
         if (batch.length === 0) {
           if (this.held === 0) status.update({ waitingForWork: true, current: null });
           // A hold cancelled by a pause: the pause is waited out at the top of the loop.

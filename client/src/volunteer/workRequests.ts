@@ -3,7 +3,7 @@
 // in its reply; a pause ends the holds (unit:wait-cancel) and a stop does not wait for an answer.
 // A request answered empty is followed by a wait of retryAfterMs that a 'work:available' push
 // (L10) cuts short, also one that came while the request was out.
-import type { Lease } from '@tessera/shared/protocol/volunteerProtocol';
+import { attachmentsOf, type Lease } from '@tessera/shared/protocol/volunteerProtocol';
 import { abortableSleep, untilAborted } from './abortableSleep';
 import { REQUEST_TIMEOUT_MS, type CoordinatorConnection } from './coordinatorConnection';
 
@@ -54,7 +54,7 @@ export class WorkRequests {
   async ask(
     maxUnits: number,
     signal: AbortSignal,
-  ): Promise<{ leases: Lease[]; retryAfterMs: number }> {
+  ): Promise<{ leases: Lease[]; retryAfterMs: number; attachments: Map<string, ArrayBuffer> }> {
     this.asking += 1;
     const showWaiting = setTimeout(this.noWorkYet, WAITING_SHOWN_AFTER_MS);
     try {
@@ -67,7 +67,7 @@ export class WorkRequests {
         signal,
       );
       const leases = reply.leases ?? (reply.lease ? [reply.lease] : []);
-      return { leases, retryAfterMs: reply.retryAfterMs };
+      return { leases, retryAfterMs: reply.retryAfterMs, attachments: attachmentsOf(reply) };
     } finally {
       clearTimeout(showWaiting);
       this.asking -= 1;

@@ -1,7 +1,8 @@
 // The tab's gradient runner against a scripted origin (server/SPEC.md G1, G2): a data partition
 // is downloaded once per tab, even by units asking for it at the same moment or by a unit that is
 // dropped while it arrives; bytes that do not match their hash are refused and not kept; each
-// unit computes the reference gradient of its slice of the partition.
+// unit computes the reference gradient of its slice of the partition; parameters that came with
+// a lease (L14) are not downloaded.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
@@ -116,6 +117,23 @@ describe('[G1][G2] gradient units in the tab', () => {
     await Promise.all(shards.map((t) => runner.run({ kind: 'cpu' }, t, signal)));
     await runner.run({ kind: 'cpu' }, taskFor(0, 1, o.hashes), signal);
     assert.equal(o.requests.get('/params/0'), 2, 'the failed try, then one for all four units');
+  });
+
+  test('[L14] parameters that came with a lease are used without a download', async () => {
+    const o = await origin();
+    const runner = new GradientUnitRunner(o.fetch);
+    const signal = new AbortController().signal;
+    const task = taskFor(2, 0, o.hashes);
+    // Other values than the origin serves: the run must compute with the offered ones.
+    const offered = params.map((v, i) => v + (i % 3) * 0.01);
+    runner.offerParameters(task.paramsUrl, offered.slice().buffer);
+    const run = await runner.run({ kind: 'cpu' }, task, signal);
+    assert.equal(o.requests.get(task.paramsUrl), undefined, 'no download of offered parameters');
+    const expected = computeGradient(CONFIG, offered, taskExamples(partitions[0]!, task));
+    assert.deepEqual(decodeGradientResult(run.result), expected);
+    // A version nobody offered is still downloaded.
+    await runner.run({ kind: 'cpu' }, taskFor(3, 0, o.hashes), signal);
+    assert.equal(o.requests.get('/params/3'), 1);
   });
 
   test('[G1] a unit dropped while its partition arrives does not cancel the download', async () => {

@@ -4,7 +4,7 @@
 // pinned versions), what validating a unit does to the answer, and what a caught volunteer's
 // settled unit means (taken back out, or nothing). Adding a kind: a folder in server/src/kinds/
 // implementing this, and a line in kinds/registry.ts.
-import type { Backend, Lease, SubmitWorkload } from '@tessera/shared';
+import type { Backend, Lease, LeaseAttachment, SubmitWorkload } from '@tessera/shared';
 import type { WorkloadKind } from '@tessera/shared/workloadSpec';
 import type { Datasets } from '../datasets/datasets';
 import type { NewUnit, Repository, Tx, UnitRow, WorkloadRow, WorkloadView } from './repository';
@@ -102,6 +102,11 @@ export interface KindPlugin {
     replica: { id: number; deadline: number; leaseDurationMs: number },
     connectionId: string,
   ): Lease;
+  /**
+   * [L14] Bytes the lease's task will fetch by URL that are worth sending with it (a round's
+   * parameters), or null; a kind remembers per connection what it sent (forgetConnection).
+   */
+  attachment?(lease: Lease, connectionId: string): Promise<LeaseAttachment | null>;
   /** Why a result for `unit` is stale now (its round closed), or null. */
   refuseStale?(workload: WorkloadRow, unit: UnitRow): string | null;
   /** [V2] The raw wire result as this unit's result (and its stored bytes), or the problem. */

@@ -235,9 +235,11 @@ export function attachVolunteerNamespace(
       // Joined before the reply goes out, so a wake-up can never fall between the two.
       if (leases.length === 0) await socket.join(IDLE_ROOM);
       else await socket.leave(IDLE_ROOM);
+      const attachments = await coordinator.attachmentsFor(socket.id, leases);
       return {
         lease: leases[0] ?? null,
         leases,
+        ...(attachments.length > 0 ? { attachments } : {}),
         retryAfterMs: coordinator.options.retryAfterMs,
       };
     });

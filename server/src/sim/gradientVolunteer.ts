@@ -10,6 +10,7 @@ import { io, type Socket } from 'socket.io-client';
 import {
   PROTOCOL_VERSION,
   VOLUNTEER_NAMESPACE,
+  attachmentsOf,
   type Ack,
   type ClientToServerEvents,
   type HelloReply,
@@ -105,6 +106,8 @@ export class GradientVolunteer {
     partitionBytes: 0,
     paramFetches: 0,
     paramBytes: 0,
+    /** [L14] Parameter versions that came with a lease reply instead. */
+    paramsAttached: 0,
   };
 
   constructor(private readonly options: GradientVolunteerOptions) {
@@ -158,6 +161,10 @@ export class GradientVolunteer {
       ...(waitMs > 0 ? { waitMs } : {}),
     });
     if (!reply.ok) throw new WorkRefusedError(reply.error.code, reply.error.message);
+    for (const [url, bytes] of attachmentsOf(reply)) {
+      this.tally.paramsAttached += 1;
+      this.keepParams(url, new Float32Array(bytes));
+    }
     return reply.leases ?? (reply.lease ? [reply.lease] : []);
   }
 
@@ -195,12 +202,16 @@ export class GradientVolunteer {
       this.tally.paramFetches += 1;
       this.tally.paramBytes += bytes.byteLength;
       params = new Float32Array(bytes);
-      this.params.set(url, params);
-      while (this.params.size > VOLUNTEER_PARAMS_CACHE_VERSIONS) {
-        this.params.delete(this.params.keys().next().value!);
-      }
+      this.keepParams(url, params);
     }
     return params;
+  }
+
+  private keepParams(url: string, params: Float32Array): void {
+    this.params.set(url, params);
+    while (this.params.size > VOLUNTEER_PARAMS_CACHE_VERSIONS) {
+      this.params.delete(this.params.keys().next().value!);
+    }
   }
 
   /** What this volunteer claims for an inference lease: the rows' predictions, as bytes. */

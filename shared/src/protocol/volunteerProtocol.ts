@@ -148,11 +148,40 @@ export interface HelloReply {
   limits?: { maxLeasesPerConnection: number };
 }
 
+/**
+ * [L14] Bytes a lease's task names by URL (a gradient round's parameters), sent with the lease
+ * so the tab need not fetch them; the URL serves the same bytes.
+ */
+export interface LeaseAttachment {
+  url: string;
+  /** Sent as a socket.io binary attachment: an ArrayBuffer in a browser, a Buffer in Node. */
+  bytes: ArrayBuffer | Uint8Array;
+}
+
+/**
+ * [L14] A lease reply's attachments by URL, each in an ArrayBuffer of its own (a Buffer may be a
+ * slice of a shared pool at any offset); anything malformed is dropped, so the tab fetches it.
+ */
+export function attachmentsOf(reply: { attachments?: unknown }): Map<string, ArrayBuffer> {
+  const found = new Map<string, ArrayBuffer>();
+  if (!Array.isArray(reply.attachments)) return found;
+  for (const item of reply.attachments as unknown[]) {
+    if (item === null || typeof item !== 'object') continue;
+    const { url, bytes } = item as { url?: unknown; bytes?: unknown };
+    if (typeof url !== 'string') continue;
+    if (bytes instanceof ArrayBuffer) found.set(url, bytes.slice(0));
+    else if (bytes instanceof Uint8Array) found.set(url, new Uint8Array(bytes).buffer);
+  }
+  return found;
+}
+
 export interface UnitRequestReply {
   /** The first (or only) unit leased; null when there is no work for this tab now. */
   lease: Lease | null;
   /** Every unit leased by this request, in the order to run them (lease is leases[0]). */
   leases: Lease[];
+  /** [L14] What the leases will fetch next, at most once per URL per connection; may be absent. */
+  attachments?: LeaseAttachment[];
   /** When no work is available: ask again after this long. */
   retryAfterMs: number;
 }

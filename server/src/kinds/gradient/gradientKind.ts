@@ -7,7 +7,13 @@
 // partition per shard index, each served under its content hash; a unit names its partition
 // plus the slice of that partition's epoch order it computes, and leasing prefers connections
 // that hold the partition ([L9], partitionHoldings.ts).
-import { ERROR_CODES, TesseraError, type Lease, type SubmitWorkload } from '@tessera/shared';
+import {
+  ERROR_CODES,
+  TesseraError,
+  type Lease,
+  type LeaseAttachment,
+  type SubmitWorkload,
+} from '@tessera/shared';
 import { ByteLru } from '@tessera/shared/kinds/gradient/byteLru';
 import {
   partitionMembers,
@@ -64,6 +70,7 @@ import {
   unitsOf,
 } from './gradientPlan';
 import { GradientRounds, gradientStateOf, oldestHeldVersion } from './gradientRounds';
+import { ParamAttachments } from './paramAttachments';
 import { ParamVersions, type StoredVersion } from './paramVersions';
 import { PartitionHoldings } from './partitionHoldings';
 import { leaseOf, parseBinaryResult } from '../wireResults';
@@ -98,6 +105,8 @@ export class GradientKind implements KindPlugin {
   private readonly paramVersions = new ParamVersions((id, version) =>
     this.storedParams(id, version),
   );
+  /** [L14] Which parameter versions each connection was sent with its leases. */
+  private readonly attached = new ParamAttachments((id, version) => this.params(id, version));
 
   constructor(private readonly context: KindContext) {
     this.datasets = new GradientDatasets(context.datasets);
@@ -236,6 +245,10 @@ export class GradientKind implements KindPlugin {
     return leaseOf(meta, unit, replica, 'gradient', task);
   }
 
+  attachment(lease: Lease, connectionId: string): Promise<LeaseAttachment | null> {
+    return this.attached.attach(connectionId, lease.workloadId, lease.task as GradientTask);
+  }
+
   refuseStale(workload: WorkloadRow, unit: UnitRow): string | null {
     const { version } = gradientStateOf(workload);
     // The lease names a step; once that round has closed the result is stale.
@@ -308,6 +321,7 @@ export class GradientKind implements KindPlugin {
 
   forgetConnection(connectionId: string): void {
     this.holdings.forget(connectionId);
+    this.attached.forget(connectionId);
   }
 
   /**
