@@ -6,7 +6,7 @@ import type { WorkloadStatus } from '@tessera/shared';
 import { isEstablished, suspendedUntil, type TrustPolicy } from '../scheduler/trustPolicy';
 import { creditMicroFor } from './credit';
 import type { KindPlugin, SpotCheckItem, WorkloadMeta } from './kind';
-import { decideQuorum } from './quorum';
+import { decideQuorum, sameBytes } from './quorum';
 import type { ReplicaFault, ReplicaRow, Tx, UnitRow } from './repository';
 
 /**
@@ -72,17 +72,19 @@ export class Ledger {
       vote && vote.state === 'returned' && unit.returned === 1
         ? [vote]
         : (await this.tx.replicasOfUnit(meta.id, idx)).filter((r) => r.state === 'returned');
-    const returned = votes.map((r) => ({
-      replicaId: r.id,
-      result: plugin.decode(meta, r.result!),
-    }));
-    const decision = decideQuorum({
-      returned,
+    // Decoded on demand, once each; identical bytes agree undecoded (same is reflexive).
+    const decoded = new Map<number, unknown>();
+    const valueOf = (r: ReplicaRow) => {
+      if (!decoded.has(r.id)) decoded.set(r.id, plugin.decode(meta, r.result!));
+      return decoded.get(r.id);
+    };
+    const decision = decideQuorum<ReplicaRow>({
+      returned: votes.map((r) => ({ replicaId: r.id, result: r })),
       inFlight: unit.inFlight,
       resultsSoFar: unit.returned,
       quorum: unit.quorum,
       maxReplicas: meta.redundancy.maxReplicas,
-      same: (a, b) => plugin.same(meta, a, b),
+      same: (a, b) => sameBytes(a.result!, b.result!) || plugin.same(meta, valueOf(a), valueOf(b)),
       arbitrate: this.env.canArbitrate(meta, idx),
     });
     switch (decision.kind) {
@@ -102,7 +104,6 @@ export class Ledger {
         return;
       case 'validated': {
         const owners = new Map(votes.map((r) => [r.id, r]));
-        const bytes = owners.get(decision.agreeing[0]!)!.result!;
         // [R3] verified: two or more agree and one of them has an established record (read
         // before this verdict adds to anyone's streak).
         let established = false;
@@ -114,8 +115,8 @@ export class Ledger {
         await this.settleUnit(
           meta,
           unit,
-          decision.canonical,
-          bytes,
+          valueOf(decision.canonical),
+          decision.canonical.result!,
           verified,
           (r) => decision.agreeing.includes(r.id),
           votes,

@@ -63,3 +63,8 @@ export function decideQuorum<R>(input: QuorumInput<R>): QuorumDecision<R> {
     reason: `no ${input.quorum} agreeing results within ${input.maxReplicas} replicas (${groups.length} distinct results)`,
   };
 }
+
+/** Whether two stored results are the same bytes (then the same result, whatever the kind). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
+}

@@ -5,6 +5,7 @@
 import type { ErrorCode } from '@tessera/shared';
 import type { Ledger } from './ledger';
 import type { KindPlugin, WorkloadMeta } from './kind';
+import { sameBytes } from './quorum';
 
 export interface ResultItem {
   replicaId: number;
@@ -119,7 +120,9 @@ export async function takeResult(
   }
   if (unit.state === 'validated' && unit.canonical !== null) {
     // [Q5] a late replica of a settled unit is judged against the canonical result.
-    const agrees = plugin.same(meta, parsed.result, plugin.decode(meta, unit.canonical));
+    const agrees =
+      sameBytes(parsed.bytes, unit.canonical) ||
+      plugin.same(meta, parsed.result, plugin.decode(meta, unit.canonical));
     await ledger.judge({ ...replica, state: 'returned' }, agrees, unit.work);
     return {
       ok: true,

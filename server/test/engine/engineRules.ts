@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { estimatorFor, type Redundancy } from '@tessera/shared';
 import { referenceWithBlocks } from '@tessera/shared/kinds/blockResults';
+import { MontecarloKind } from '../../src/kinds/montecarlo/montecarloKind';
 import { EngineDriver, piWorkload, type NewWorkload } from './engineDriver';
 import type { StoreHarness } from './engineContract';
 
@@ -65,6 +66,33 @@ export function engineRules(name: string, harness: StoreHarness): void {
       const forger = (await engine.getVolunteer('q-c1'))!;
       assert.equal(forger.offenses, 1);
       assert.equal(forger.creditMicro, 0);
+    });
+
+    test('[Q1] agreeing results are compared as bytes: a validated unit is decoded once, to fold it', async () => {
+      for (const v of ['b-1', 'b-2']) await volunteer(v);
+      const w = unitsWorkload(1);
+      await engine.createWorkload(w, T0);
+      const decode = MontecarloKind.prototype.decode;
+      let decoded = 0;
+      MontecarloKind.prototype.decode = function (this: MontecarloKind, ...args) {
+        decoded += 1;
+        return decode.apply(this, args);
+      };
+      try {
+        const a = (await engine.leaseReplica(req('b-1')))!;
+        const b = (await engine.leaseReplica(req('b-2')))!;
+        assert.equal((await submit(a.replicaId, 'b-1', truth(w, 0))).kind, 'accepted');
+        assert.equal(decoded, 0, 'one vote is not compared with anything');
+        const second = await submit(b.replicaId, 'b-2', truth(w, 0));
+        assert.equal(second.kind === 'accepted' && second.verdict, 'valid');
+        assert.equal(decoded, 1);
+      } finally {
+        MontecarloKind.prototype.decode = decode;
+      }
+      assert.deepEqual(
+        (await engine.getWorkload(w.id))!.aggregate,
+        pi.fold(pi.emptyAggregate(), truth(w, 0)),
+      );
     });
 
     test('[Q6] when no vote matches the coordinator, its own result settles the unit', async () => {
