@@ -201,27 +201,40 @@ export function sqlValue(value: unknown): unknown {
   return value === undefined ? null : value;
 }
 
+/** Column of each UnitPatch field, in the order both stores' unit write-back sets them. */
+export const UNIT_COLUMNS: Record<keyof UnitPatch, string> = {
+  state: 'state',
+  wanted: 'wanted',
+  quorum: 'quorum',
+  inFlight: 'in_flight',
+  returned: 'returned',
+  errors: 'errors',
+  canonical: 'canonical',
+  verified: 'verified',
+  pin: 'pin',
+  backups: 'backups',
+  validatedAt: 'validated_at',
+};
+const UNIT_FIELDS = Object.keys(UNIT_COLUMNS) as Array<keyof UnitPatch>;
+
 /**
- * The values of both stores' unit write-back, in its column order: state, wanted, quorum,
- * in_flight, returned, errors, canonical, verified, pin, backups, validated_at, then the key
- * (workload_id, idx).
+ * Both stores' unit write-back: the columns a transaction changed on a unit (UNIT_COLUMNS order)
+ * and their values, then the key (workload_id, idx). An UPDATE of only these leaves the indexes
+ * over the other columns alone (a lease changes in_flight, not state or validated_at).
  */
-export function unitUpdateValues(u: UnitRow): unknown[] {
-  return [
-    u.state,
-    u.wanted,
-    u.quorum,
-    u.inFlight,
-    u.returned,
-    u.errors,
-    sqlValue(u.canonical),
-    u.verified ? 1 : 0,
-    u.pin,
-    u.backups,
-    u.validatedAt,
-    u.workloadId,
-    u.idx,
-  ];
+export function unitUpdate(
+  u: UnitRow,
+  changed: ReadonlySet<keyof UnitPatch>,
+): { columns: string[]; values: unknown[] } {
+  const columns: string[] = [];
+  const values: unknown[] = [];
+  for (const field of UNIT_FIELDS) {
+    if (!changed.has(field)) continue;
+    columns.push(UNIT_COLUMNS[field]);
+    values.push(sqlValue(u[field]));
+  }
+  values.push(u.workloadId, u.idx);
+  return { columns, values };
 }
 
 /** `ORDER BY returned_at NULLS FIRST, id`, as both stores order a unit's replicas. */

@@ -9,7 +9,8 @@ export const unitKey = (workloadId: string, idx: number) => `${idx}\u0000${workl
 
 export class UnitCache {
   private readonly rows = new Map<string, UnitRow>();
-  private readonly dirty = new Set<string>();
+  /** Per changed unit, the fields changed since the last flush. */
+  private readonly dirty = new Map<string, Set<keyof UnitPatch>>();
 
   /** A copy of the cached unit, or undefined when this transaction has not read it. */
   get(workloadId: string, idx: number): UnitRow | undefined {
@@ -34,14 +35,21 @@ export class UnitCache {
   patch(workloadId: string, idx: number, patch: UnitPatch): void {
     const k = unitKey(workloadId, idx);
     applyUnitPatch(this.rows.get(k)!, patch);
-    this.dirty.add(k);
+    let changed = this.dirty.get(k);
+    if (!changed) {
+      changed = new Set();
+      this.dirty.set(k, changed);
+    }
+    for (const field of Object.keys(patch) as Array<keyof UnitPatch>) {
+      if (patch[field] !== undefined) changed.add(field);
+    }
   }
 
-  /** The changed units, each once; they are clean after. */
-  takeDirty(): UnitRow[] {
-    const rows = [...this.dirty].map((k) => this.rows.get(k)!);
+  /** The changed units, each once with the fields changed; they are clean after. */
+  takeDirty(): Array<{ row: UnitRow; changed: ReadonlySet<keyof UnitPatch> }> {
+    const taken = [...this.dirty].map(([k, changed]) => ({ row: this.rows.get(k)!, changed }));
     this.dirty.clear();
-    return rows;
+    return taken;
   }
 
   /** Forgets a workload's units after SQL changed them behind the cache (written first). */

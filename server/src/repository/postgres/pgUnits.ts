@@ -10,7 +10,7 @@ import type {
   UnitPatch,
   UnitRow,
 } from '../../engine/repository';
-import { toUnitRow, unitUpdateValues, type SqlUnit } from '../rows';
+import { toUnitRow, unitUpdate, type SqlUnit } from '../rows';
 import { UnitCache } from '../unitCache';
 import { PgRecords } from './pgRecords';
 import { BARRING, STRAGGLER_SQL } from './pgQueries';
@@ -19,13 +19,12 @@ export class PgUnits extends PgRecords {
   protected readonly units = new UnitCache();
 
   override async flushUnits(): Promise<void> {
-    for (const u of this.units.takeDirty()) {
-      this.sql.send(
-        `UPDATE units SET state = $1, wanted = $2, quorum = $3, in_flight = $4, returned = $5,
-           errors = $6, canonical = $7, verified = $8, pin = $9, backups = $10, validated_at = $11
-         WHERE workload_id = $12 AND idx = $13`,
-        unitUpdateValues(u),
-      );
+    for (const { row, changed } of this.units.takeDirty()) {
+      if (changed.size === 0) continue;
+      const { columns, values } = unitUpdate(row, changed);
+      const set = columns.map((c, i) => `${c} = $${i + 1}`).join(', ');
+      const key = `workload_id = $${columns.length + 1} AND idx = $${columns.length + 2}`;
+      this.sql.send(`UPDATE units SET ${set} WHERE ${key}`, values);
     }
   }
 

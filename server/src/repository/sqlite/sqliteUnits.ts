@@ -2,7 +2,7 @@
 // (unitCache.ts). Queries over the units table flush first; clearCanonicals drops what it makes
 // stale.
 import type { NewUnit, UnitPatch, UnitRow } from '../../engine/repository';
-import { toUnitRow, unitUpdateValues, type SqlUnit } from '../rows';
+import { toUnitRow, unitUpdate, type SqlUnit } from '../rows';
 import { UnitCache } from '../unitCache';
 import { SqliteRecords } from './sqliteRecords';
 
@@ -10,14 +10,11 @@ export class SqliteUnits extends SqliteRecords {
   protected readonly units = new UnitCache();
 
   override flush(): void {
-    for (const u of this.units.takeDirty()) {
-      this.sql
-        .get(
-          `UPDATE units SET state = ?, wanted = ?, quorum = ?, in_flight = ?, returned = ?,
-             errors = ?, canonical = ?, verified = ?, pin = ?, backups = ?, validated_at = ?
-           WHERE workload_id = ? AND idx = ?`,
-        )
-        .run(...unitUpdateValues(u));
+    for (const { row, changed } of this.units.takeDirty()) {
+      if (changed.size === 0) continue;
+      const { columns, values } = unitUpdate(row, changed);
+      const set = columns.map((c) => `${c} = ?`).join(', ');
+      this.sql.get(`UPDATE units SET ${set} WHERE workload_id = ? AND idx = ?`).run(...values);
     }
     super.flush();
   }
