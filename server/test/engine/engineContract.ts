@@ -69,6 +69,30 @@ export function engineContract(name: string, harness: StoreHarness): void {
       await store.cancelWorkload(w.id, T0);
     });
 
+    test('transactions asked for together: the one that fails commits nothing, the others all', async () => {
+      const w = await store.createWorkload(piWorkload(2048, 1024), T0);
+      const credit = async (id: string) =>
+        (await store.repository.transaction(T0, (tx) => tx.volunteer(id)))!.creditMicro;
+      const [vb, vc, vd] = [await credit('vb'), await credit('vc'), await credit('vd')];
+      const outcomes = await Promise.allSettled([
+        store.repository.transaction(T0, (tx) => tx.updateVolunteer('vd', { creditMicro: vd + 1 })),
+        store.repository.transaction(T0, async (tx) => {
+          await tx.updateVolunteer('vc', { creditMicro: vc + 2 });
+          await tx.updateUnit(w.id, 1, { state: 'bogus' as 'open' });
+        }),
+        store.repository.transaction(T0, (tx) => tx.updateVolunteer('vb', { creditMicro: vb + 3 })),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.deepEqual(
+        [await credit('vb'), await credit('vc'), await credit('vd')],
+        [vb + 3, vc, vd + 1],
+      );
+      await store.cancelWorkload(w.id, T0);
+    });
+
     test('[L1] a lease names a unit of the oldest active workload and starts it running', async () => {
       const w = await store.createWorkload(piWorkload(4096, 2048), T0);
       assert.equal(w.status, 'queued');

@@ -235,8 +235,8 @@ export function engineRules(name: string, harness: StoreHarness): void {
       };
       const lie = (await engine.leaseReplica(req('b-liar')))!;
       const out = await submit(lie.replicaId, 'b-liar', forged);
+      // Settled at once; the spot check runs after that commit (when is not this test's to say).
       assert.equal(out.kind === 'accepted' && out.verdict, 'valid', 'quorum 1: settled at once');
-      assert.equal((await engine.getWorkload(w.id))!.status, 'completed');
       await engine.drainSpotChecks();
       const liar = (await engine.getVolunteer('b-liar'))!;
       assert.equal(liar.offenses, 1);
