@@ -59,27 +59,21 @@ let current: {
 /**
  * Units a volunteer asks for per request, as a WebGPU tab does (the client's
  * WEBGPU_MAX_UNITS_PER_REQUEST); the coordinator caps it (TESSERA_MAX_LEASES, throughput, data
- * the tab holds) and the results of a batch go back in one message.
+ * the tab holds); each result goes back on its own as soon as it is computed.
  */
 const MAX_UNITS_PER_REQUEST = 8;
 /** How long the coordinator may hold a request that finds no work ([L13]; the ack waits 10 s). */
 const HOLD_MS = 5_000;
 
-/** The coordinator's answer to each result sent: null when taken, else the refusal code. */
-async function submitAll(
+/** Sends one result; resolves with null when the coordinator took it, else the refusal code. */
+async function submitOne(
   volunteer: GradientVolunteer,
-  done: ReadonlyArray<{ replicaId: number; bytes: ArrayBuffer }>,
+  replicaId: number,
+  bytes: ArrayBuffer,
   elapsedMs: number,
-): Promise<Array<string | null>> {
-  if (done.length === 1) {
-    const reply = await volunteer.submit(done[0]!.replicaId, done[0]!.bytes, elapsedMs);
-    return [reply.ok ? null : reply.error.code];
-  }
-  const reply = await volunteer.submitResults(
-    done.map((d) => ({ ...d, elapsedMs: elapsedMs / done.length })),
-  );
-  if (!reply.ok) return done.map(() => reply.error.code);
-  return reply.replies.map((item) => (item.ok ? null : item.error.code));
+): Promise<string | null> {
+  const reply = await volunteer.submit(replicaId, bytes, elapsedMs);
+  return reply.ok ? null : reply.error.code;
 }
 
 async function workLoop(
@@ -107,30 +101,39 @@ async function workLoop(
       continue;
     }
     const leasedAt = epochMs();
-    const done: Array<{ replicaId: number; bytes: ArrayBuffer; version: number | null }> = [];
+    // As a browser tab does (unitLoop.ts): each result goes back as soon as it is computed and
+    // the next unit is computed while its answer travels; a straggler holds each one back.
+    const answers: Array<Promise<void>> = [];
     for (const lease of leases) {
       const version =
         lease.kind === 'gradient' ? gradientTaskSchema.parse(lease.task).version : null;
+      // As the browser's CPU path does before the reference holds the thread: the event loop
+      // turns, so the result just sent is written to the socket now, not after this unit.
+      await new Promise((resolve) => setImmediate(resolve));
+      const started = epochMs();
+      let bytes: ArrayBuffer;
       try {
-        done.push({ replicaId: lease.replicaId, bytes: await volunteer.compute(lease), version });
+        bytes = await volunteer.compute(lease);
       } catch (error) {
         // As GradientVolunteer.run: the round moved on while this unit waited; hand it back.
         await volunteer.call('unit:error', {
           replicaId: lease.replicaId,
           error: asPlainError(error),
         });
+        continue;
       }
+      if (slowMs > 0) await new Promise((resolve) => setTimeout(resolve, slowMs));
+      const sent = submitOne(volunteer, lease.replicaId, bytes, epochMs() - started);
+      answers.push(
+        sent.then((refused) => {
+          units += 1;
+          post({ type: 'unit', version, leasedAt, answeredAt: epochMs(), refused });
+        }),
+      );
     }
-    if (done.length === 0) continue;
-    if (slowMs > 0) await new Promise((resolve) => setTimeout(resolve, slowMs));
-    const answered = submitAll(volunteer, done, epochMs() - leasedAt);
+    if (answers.length === 0) continue;
     if (!leaving()) next = volunteer.requestBatch(MAX_UNITS_PER_REQUEST, HOLD_MS);
-    const refusals = await answered;
-    const answeredAt = epochMs();
-    for (const [i, unit] of done.entries()) {
-      units += 1;
-      post({ type: 'unit', version: unit.version, leasedAt, answeredAt, refused: refusals[i]! });
-    }
+    await Promise.all(answers);
   }
   return units;
 }

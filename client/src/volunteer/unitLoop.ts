@@ -231,19 +231,19 @@ export class UnitLoop {
     try {
       const computed = await this.compute(lease, stop, lane);
       if (computed === null) return null;
-      // Gradient and inference units are leased alone (a round may be waiting): never held back.
       if (results && lease.kind === 'montecarlo') {
         queued = true;
         returning.push(
           this.returnQueued(lease, computed, results).finally(() => this.changeHeld(-1)),
         );
+      } else if (results) {
+        // Gradient and inference results go back at once (a round may be waiting for them), and
+        // the batch's next unit is computed while the answer travels: a round trip per unit less.
+        queued = true;
+        returning.push(this.returnAlone(lease, computed).finally(() => this.changeHeld(-1)));
       } else {
         computed.stopRenewing();
-        await this.deps.connection.request('unit:result', {
-          replicaId: lease.replicaId,
-          result: computed.result,
-          elapsedMs: computed.busyMs,
-        });
+        await this.sendResult(lease, computed);
         this.counted(computed);
       }
       return computed.busyMs;
@@ -255,6 +255,25 @@ export class UnitLoop {
   private changeHeld(by: number): void {
     this.held += by;
     this.deps.status.update({ unitsInFlight: this.held });
+  }
+
+  private sendResult(lease: Lease, computed: Computed) {
+    return this.deps.connection.request('unit:result', {
+      replicaId: lease.replicaId,
+      result: computed.result,
+      elapsedMs: computed.busyMs,
+    });
+  }
+
+  /** Sends one result on its own; shows a refusal in words. Never rejects. */
+  private async returnAlone(lease: Lease, computed: Computed) {
+    computed.stopRenewing();
+    try {
+      await this.sendResult(lease, computed);
+      this.counted(computed);
+    } catch (error) {
+      this.deps.status.error(error);
+    }
   }
 
   /** Queues a result with its batch; shows a refusal in words. Never rejects. */
