@@ -227,11 +227,19 @@ describe('dashboard feed over real sockets', () => {
     );
 
     // The leaderboard: both volunteers, by validated credit, by name and a short handle only.
-    const board = await waitFor(
-      async () => (w.latest()?.leaderboard.length === 2 ? w.latest()!.leaderboard : null),
+    // A snapshot reads counts, workloads and the leaderboard one after another, so one taken
+    // while results commit may differ by a few units; the next snapshot settles it.
+    const settled = (latest = w.latest()) =>
+      latest?.leaderboard.length === 2 &&
+      latest.leaderboard.reduce((n, e) => n + e.unitsValidated, 0) === latest.validation.agreed
+        ? latest
+        : null;
+    const snapshot = await waitFor(
+      async () => settled(),
       5_000,
-      'two volunteers on the leaderboard',
+      'two volunteers on a settled leaderboard',
     );
+    const board = snapshot.leaderboard;
     assert.deepEqual(board.map((e) => e.displayName).sort(), ['Ada', 'Grace']);
     assert.ok(board[0]!.credit >= board[1]!.credit);
     // Every one of the 40 units has at least one credited replica (how many more depends on the
@@ -243,7 +251,7 @@ describe('dashboard feed over real sockets', () => {
       assert.ok(!everything.includes(v.secret!), 'no secret on the dashboard');
       assert.ok(!everything.includes(v.volunteerId!), 'no full volunteer id on the dashboard');
     }
-    const figures = w.latest()!.validation;
+    const figures = snapshot.validation;
     assert.equal(figures.agreed, credited);
     assert.equal(figures.disagreed, 0);
     w.close();
