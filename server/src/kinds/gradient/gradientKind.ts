@@ -71,7 +71,8 @@ import {
 } from './gradientPlan';
 import { GradientRounds, gradientStateOf, oldestHeldVersion } from './gradientRounds';
 import { ParamAttachments } from './paramAttachments';
-import { ParamVersions, type StoredVersion } from './paramVersions';
+import { ParamVersions } from './paramVersions';
+import { readStoredVersion } from './storedVersions';
 import { PartitionHoldings } from './partitionHoldings';
 import { leaseOf, parseBinaryResult } from '../wireResults';
 import { checkModelOf, resolveUpload } from './uploadedTraining';
@@ -103,7 +104,7 @@ export class GradientKind implements KindPlugin {
   private readonly partitions = new Map<string, { members: Uint32Array[]; hashes: string[] }>();
   private readonly rounds: GradientRounds;
   private readonly paramVersions = new ParamVersions((id, version) =>
-    this.storedParams(id, version),
+    readStoredVersion(this.context, id, version),
   );
   /** [L14] Which parameter versions each connection was sent with its leases. */
   private readonly attached = new ParamAttachments((id, version) => this.params(id, version));
@@ -343,28 +344,6 @@ export class GradientKind implements KindPlugin {
     oldestHeld: number,
   ): void {
     this.paramVersions.committed(workloadId, version, bytes, oldestHeld);
-  }
-
-  private async storedParams(workloadId: string, version: number): Promise<StoredVersion> {
-    const found = await this.context.repository.transaction(this.context.now(), async (tx) => {
-      const w = await tx.workload(workloadId);
-      if (!w || w.kind !== 'gradient') return null;
-      const state = gradientStateOf(w);
-      const bytes = await tx.blob(
-        workloadId,
-        version === state.version ? 'params' : `params@${version}`,
-      );
-      return { state, bytes, oldestHeld: oldestHeldVersion(state, this.parseSpec(w.spec)) };
-    });
-    if (!found) throw new TesseraError(ERROR_CODES.notFound, `no gradient workload ${workloadId}`);
-    if (!found.bytes) {
-      throw new TesseraError(
-        ERROR_CODES.notFound,
-        `parameter version ${version} is not held: the workload is at version ${found.state.version}`,
-        { version: found.state.version },
-      );
-    }
-    return { bytes: found.bytes, oldestHeld: found.oldestHeld };
   }
 
   /** The current parameters and their version. */
