@@ -64,13 +64,23 @@ export class VolunteerThread {
   private constructor(private readonly worker: Worker) {
     worker.on('message', (message: FromVolunteerThread) => {
       if (message.type === 'unit') this.units.push(message);
-      if (message.type === 'failed') this.failure ??= message.error.message;
+      if (message.type === 'failed') {
+        this.fail(message.error.message);
+        return;
+      }
       this.waiting.get(message.type)?.(message);
       this.waiting.delete(message.type);
     });
-    worker.on('error', (error) => {
-      this.failure ??= error.message;
-    });
+    worker.on('error', (error) => this.fail(error.message));
+    worker.on('exit', (code) => this.fail(`the volunteer thread exited (${code})`));
+  }
+
+  /** A failed join or leave, or a thread gone, is said at once, not when the wait runs out. */
+  private fail(message: string): void {
+    this.failure ??= message;
+    const failed = { type: 'failed', error: { name: 'Error', message } } as const;
+    for (const answer of this.waiting.values()) answer(failed);
+    this.waiting.clear();
   }
 
   /** Worker threads do not inherit tsx's `--import` hooks on Node 20, so each registers them. */
@@ -99,7 +109,8 @@ export class VolunteerThread {
       const timer = setTimeout(() => reject(new Error(`no ${reply} from thread`)), 30_000);
       this.waiting.set(reply, (answer) => {
         clearTimeout(timer);
-        resolve(answer as Extract<FromVolunteerThread, { type: T }>);
+        if (answer.type === 'failed') reject(new Error(`${message.type}: ${answer.error.message}`));
+        else resolve(answer as Extract<FromVolunteerThread, { type: T }>);
       });
       this.worker.postMessage(message);
     });

@@ -93,7 +93,9 @@ async function workLoop(
   while (!leaving()) {
     const asked = next ?? volunteer.requestBatch(MAX_UNITS_PER_REQUEST, HOLD_MS);
     next = null;
-    // A leaving volunteer does not wait out a held request: its socket closes, which ends it.
+    // A leaving volunteer does not wait out a held request: its socket closes, which ends it
+    // with a refusal nobody waits for (unhandled, it would end the thread).
+    asked.catch(() => {});
     const leases = await Promise.race([asked, leftEmpty]);
     if (leaving()) break;
     if (leases.length === 0) {
@@ -135,6 +137,8 @@ async function workLoop(
     if (!leaving()) next = volunteer.requestBatch(MAX_UNITS_PER_REQUEST, HOLD_MS);
     await Promise.all(answers);
   }
+  // The request sent with the last results is refused once the socket closes: nobody waits.
+  next?.catch(() => {});
   return units;
 }
 
