@@ -54,7 +54,6 @@ export function oldestHeldVersion(state: GradientState, spec: GradientSpec): num
 
 interface RoundSource {
   readonly datasets: GradientDatasets;
-  parseSpec(raw: unknown): GradientSpec;
   decode(meta: WorkloadMeta, bytes: Uint8Array): GradientResult;
   planRound(workloadId: string, spec: GradientSpec, step: number): Promise<NewUnit[]>;
   paramsCommitted(workloadId: string, version: number, bytes: Uint8Array, oldestHeld: number): void;
@@ -95,7 +94,8 @@ export class GradientRounds {
   /** Closes the current round if every shard is in; null when there was none to close. */
   private async closeOne(meta: WorkloadMeta): Promise<'closed' | 'completed' | null> {
     const repo = this.context.repository;
-    const spec = this.source.parseSpec(meta.spec);
+    // Parsed once per workload, when the coordinator first read it (WorkloadMeta.spec).
+    const spec = meta.spec as GradientSpec;
     const input = await repo.transaction(this.context.now(), async (tx) => {
       const w = await tx.workload(meta.id);
       if (!w || (w.status !== 'running' && w.status !== 'queued')) return null;
