@@ -33,7 +33,7 @@ import {
   type RandomSource,
   type WorkloadRecord,
 } from './engine/views';
-import { datasetsOf, type Datasets } from './datasets/datasets';
+import { datasetsOf, uploadedDatasetOf, type Datasets } from './datasets/datasets';
 import { createKinds, type Kinds } from './kinds/registry';
 import { identifyVolunteer } from './engine/identities';
 import { CoordinatorReads } from './engine/reads';
@@ -140,7 +140,15 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     const now = this.clock.now();
     // Planning (splitting, loading a dataset, cutting partitions) runs outside the transaction.
     const plan = await this.kinds[input.kind].plan(input, id, now);
+    const dataset = uploadedDatasetOf(plan.spec);
     await this.transaction(async (tx) => {
+      // Read while planning, it may have been deleted since; held now, it stays until commit.
+      if (dataset !== null && !(await tx.holdDataset(dataset, 'use'))) {
+        throw new TesseraError(
+          ERROR_CODES.conflict,
+          `dataset ${dataset} was deleted while this workload was being submitted`,
+        );
+      }
       await tx.insertWorkload({
         id,
         name: input.name ?? plan.name,

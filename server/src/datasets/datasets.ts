@@ -8,6 +8,7 @@ import { CsvDatasetParser, CsvProblem, type ParsedCsv } from './csvDataset';
 import { NpyDatasetParser } from './npyDataset';
 import {
   contentOf,
+  DATASET_ID,
   datasetIdOf,
   decodeDataset,
   encodeDataset,
@@ -15,7 +16,7 @@ import {
   type DatasetContent,
 } from './datasetCodec';
 import type { DatasetStore, StoredDataset } from './datasetStore';
-import type { Repository } from '../engine/repository';
+import type { Repository, Tx } from '../engine/repository';
 
 /** Upload bodies above this are refused with 413 (the parser's caps usually come first). */
 export const MAX_DATASET_UPLOAD_BYTES = 256 * 1024 * 1024;
@@ -38,6 +39,12 @@ interface UploadParser {
   end(): ParsedCsv;
 }
 
+/** The uploaded dataset a workload's spec names (`spec.dataset`, an id), or null. */
+export function uploadedDatasetOf(spec: unknown): string | null {
+  const dataset = (spec as { dataset?: unknown } | null)?.dataset;
+  return typeof dataset === 'string' && DATASET_ID.test(dataset) ? dataset : null;
+}
+
 /** Ids of the queued or running workloads whose spec names dataset `id`. */
 export function workloadsNaming(
   workloads: ReadonlyArray<{ id: string; status: WorkloadStatus; spec: unknown }>,
@@ -45,15 +52,13 @@ export function workloadsNaming(
 ): string[] {
   return workloads
     .filter((w) => !FINAL_STATUSES.includes(w.status))
-    .filter((w) => (w.spec as { dataset?: unknown } | null)?.dataset === id)
+    .filter((w) => uploadedDatasetOf(w.spec) === id)
     .map((w) => w.id);
 }
 
 /** The datasets of a repository, deletions checked against its workloads. */
 export function datasetsOf(repository: Repository, now: () => number): Datasets {
-  return new Datasets(repository.datasets, async (id) =>
-    workloadsNaming(await repository.transaction(now(), (tx) => tx.workloadViews()), id),
-  );
+  return new Datasets(repository.datasets, (work) => repository.transaction(now(), work));
 }
 
 export function datasetInfoOf(meta: StoredDataset): DatasetInfo {
@@ -78,8 +83,8 @@ export class Datasets {
 
   constructor(
     private readonly store: DatasetStore,
-    /** Ids of queued or running workloads that name the dataset. */
-    private readonly usersOf: (id: string) => Promise<string[]>,
+    /** A transaction of the repository whose workloads may name these datasets. */
+    private readonly transaction: <T>(work: (tx: Tx) => Promise<T>) => Promise<T>,
   ) {}
 
   /** Parses and stores an upload; `created` false when the same content was stored before. */
@@ -159,16 +164,25 @@ export class Datasets {
     return content;
   }
 
+  /**
+   * Deletes a dataset no queued or running workload names. Held for deletion first, so a
+   * submission naming it either committed before (its workload is seen here: refused) or is
+   * refused itself (Coordinator.submitWorkload holds it for use).
+   */
   async delete(id: string): Promise<void> {
-    await this.require(id);
-    const users = await this.usersOf(id);
-    if (users.length > 0) {
-      throw new TesseraError(
-        ERROR_CODES.conflict,
-        `dataset ${id} is used by ${users.length === 1 ? 'workload' : 'workloads'} ${users.join(', ')}; cancel or finish ${users.length === 1 ? 'it' : 'them'} first`,
-        { workloads: users },
-      );
-    }
-    await this.store.delete(id);
+    await this.transaction(async (tx) => {
+      if (!(await tx.holdDataset(id, 'delete'))) {
+        throw new TesseraError(ERROR_CODES.notFound, `no dataset with id ${id}`);
+      }
+      const users = workloadsNaming(await tx.workloadViews(), id);
+      if (users.length > 0) {
+        throw new TesseraError(
+          ERROR_CODES.conflict,
+          `dataset ${id} is used by ${users.length === 1 ? 'workload' : 'workloads'} ${users.join(', ')}; cancel or finish ${users.length === 1 ? 'it' : 'them'} first`,
+          { workloads: users },
+        );
+      }
+      await tx.deleteDataset(id);
+    });
   }
 }

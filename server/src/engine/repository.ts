@@ -363,6 +363,15 @@ export interface Tx {
   tokenByHash(hash: string): Promise<TokenRow | null>;
   countTokens(): Promise<number>;
 
+  /**
+   * An uploaded dataset, held until this transaction ends against a transaction holding it for
+   * the other purpose, so that a submission naming it ('use') and its deletion ('delete') never
+   * both succeed (PostgreSQL: a row lock; SQLite: transactions never overlap). Whether it exists.
+   */
+  holdDataset(id: string, purpose: 'use' | 'delete'): Promise<boolean>;
+  /** Deletes an uploaded dataset held for 'delete' (on SQLite its files go at once: do it last). */
+  deleteDataset(id: string): Promise<void>;
+
   blob(workloadId: string, name: string): Promise<Uint8Array | null>;
   putBlob(workloadId: string, name: string, bytes: Uint8Array): Promise<void>;
   deleteBlob(workloadId: string, name: string): Promise<void>;

@@ -43,6 +43,17 @@ export class PgViews {
 
   // --- a kind's own storage -------------------------------------------------------------------
 
+  async holdDataset(id: string, purpose: 'use' | 'delete'): Promise<boolean> {
+    // A submission's KEY SHARE and a deletion's UPDATE lock conflict: the later one waits for
+    // the other's commit, then reads what it left (READ COMMITTED: the row gone, or a workload).
+    const lock = purpose === 'use' ? 'FOR KEY SHARE' : 'FOR UPDATE';
+    return (await this.sql.row(`SELECT 1 FROM datasets WHERE id = $1 ${lock}`, [id])) !== null;
+  }
+
+  async deleteDataset(id: string): Promise<void> {
+    await this.sql.run('DELETE FROM datasets WHERE id = $1', [id]);
+  }
+
   async blob(workloadId: string, name: string): Promise<Uint8Array | null> {
     const row = await this.sql.row<{ bytes: Buffer }>(
       'SELECT bytes FROM workload_blobs WHERE workload_id = $1 AND name = $2',

@@ -109,7 +109,7 @@ export class SqliteRepository implements Repository {
       for (const item of group) {
         this.sql.get('SAVEPOINT engine_tx').run();
         try {
-          const tx = new SqliteTx(this.sql, item.now, this.instanceId);
+          const tx = new SqliteTx(this.sql, item.now, this.instanceId, this.datasets);
           const value = await item.work(tx);
           tx.flush();
           this.sql.get('RELEASE engine_tx').run();

@@ -8,6 +8,7 @@ import {
   type VolunteerStanding,
   type WorkloadView,
 } from '../../engine/repository';
+import type { DatasetStore } from '../../datasets/datasetStore';
 import type { StatementCache } from './statementCache';
 import {
   toPlatformCounts,
@@ -26,10 +27,22 @@ export class SqliteViews {
     readonly now: number,
     /** [L5] The process whose transaction this is: leases carry it. */
     protected readonly instanceId: string,
+    /** The data folder's datasets (files beside the database, outside SQLite's transactions). */
+    private readonly datasetFiles: DatasetStore,
   ) {}
 
   /** Writes rows changed in memory before a query reads their tables (sqliteRecords.ts). */
   flush(): void {}
+
+  // Transactions on one SQLite file run one at a time (sqliteRepository.ts), so a dataset read
+  // here stays as it is until this one ends: holding it needs no lock.
+  async holdDataset(id: string, _purpose: 'use' | 'delete'): Promise<boolean> {
+    return (await this.datasetFiles.meta(id)) !== null;
+  }
+
+  async deleteDataset(id: string): Promise<void> {
+    await this.datasetFiles.delete(id);
+  }
 
   async blob(workloadId: string, name: string): Promise<Uint8Array | null> {
     const row = this.sql
