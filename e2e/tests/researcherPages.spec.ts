@@ -6,7 +6,8 @@
 // the workload page shows the rows predicted, the accuracy, the class histogram, the model and
 // the dataset, and a CSV download that works; the training's page names the dataset and links
 // its model back to the inference form; a float32 .npy whose last column is the labels goes up
-// through the same field. Screenshots land in e2e/artifacts/.
+// through the same field; a 1.2 MB upload on a throttled connection shows how much is sent.
+// Screenshots land in e2e/artifacts/.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
@@ -221,5 +222,49 @@ test('upload a CSV, train on it and predict it, all from the pages', async ({
     'console: Failed to load resource: the server responded with a status of 409 (Conflict)',
   ]);
   await volunteer.context.close();
+  await context.close();
+});
+
+test('a large upload says how much of it is sent', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const submit = await context.newPage();
+  const errors = pageErrors(submit);
+  await submit.goto('/submit');
+  await submit.getByTestId('token-input').fill(RESEARCHER_TOKEN);
+  // About 1.2 MB, sent at 512 KB/s: seconds on the way, long enough to watch it move.
+  const lines = ['a,b,c,d,label'];
+  for (let n = 0; lines.length < 60_000; n++) {
+    lines.push(`${n % 97}.25,${n % 89}.5,${n % 83}.75,${n % 79},${n % 2}`);
+  }
+  const csv = Buffer.from(lines.join('\n') + '\n');
+  const cdp = await context.newCDPSession(submit);
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 512 * 1024,
+  });
+  await submit
+    .getByTestId('dataset-file')
+    .setInputFiles({ name: 'large.csv', mimeType: 'text/csv', buffer: csv });
+  const progress = submit.getByTestId('upload-progress');
+  const megabytes = (csv.length / (1024 * 1024)).toFixed(1);
+  // Part of it sent, not all: the percentage moves while the bytes go.
+  await expect(progress).toHaveText(
+    new RegExp(`^[\\d.]+ (bytes|KB|MB) of ${megabytes} MB sent \\(([1-9]|[1-9]\\d)%\\)$`),
+  );
+  const first = await progress.textContent();
+  await submit
+    .getByTestId('datasets-panel')
+    .screenshot({ path: `${ARTIFACTS}datasets-uploading.png` });
+  await expect(progress).not.toHaveText(first ?? '');
+  await expect(submit.getByTestId('upload-status')).toContainText('large.csv is stored as', {
+    timeout: 60_000,
+  });
+  await expect(submit.getByTestId('upload-shape')).toHaveText(
+    '59,999 rows, 4 features, labeled, 2 classes',
+  );
+  expect(errors).toEqual([]);
   await context.close();
 });

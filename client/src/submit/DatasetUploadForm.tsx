@@ -1,5 +1,6 @@
 // The datasets panel's upload: a CSV or NumPy .npy file chosen here is sent as it is (the
-// browser streams the file from disk) to POST /api/datasets with the researcher token; an .npy
+// browser streams the file from disk, saying how much is sent) to POST /api/datasets with the
+// researcher token; an .npy
 // waits for its "last column holds the labels" box first. What came of it shows below the file
 // input (UploadStatus.tsx).
 import { useRef, useState, type ChangeEvent } from 'react';
@@ -16,6 +17,7 @@ import { ConfirmButtons } from './ConfirmButtons';
 import { TOKEN_REFUSED, errorWords, sizeWords } from './datasetWords';
 import type { ResearcherToken } from './useResearcherToken';
 import { UploadStatus, type Upload } from './UploadStatus';
+import { fetchWithUploadProgress } from './uploadProgress';
 
 /** A NumPy array by its name; anything else goes as a CSV (the coordinator says if it is not). */
 function isNpy(file: File): boolean {
@@ -37,9 +39,17 @@ export function DatasetUploadForm({
 
   async function send(file: File, options: DatasetUploadOptions) {
     const abort = new AbortController();
-    setUpload({ state: 'sending', name: file.name, bytes: file.size, abort });
+    setUpload({ state: 'sending', name: file.name, bytes: file.size, sent: 0, abort });
+    // The bytes sent so far, shown while this upload (not a later one) is on its way.
+    const progress = fetchWithUploadProgress((sent) =>
+      setUpload((now) => (now.state === 'sending' && now.abort === abort ? { ...now, sent } : now)),
+    );
     try {
-      const client = new TesseraClient({ baseUrl: '', token: token.token.trim() });
+      const client = new TesseraClient({
+        baseUrl: '',
+        token: token.token.trim(),
+        fetch: progress,
+      });
       const { dataset, created } = await client.uploadDataset(file, file.name, {
         ...options,
         signal: abort.signal,

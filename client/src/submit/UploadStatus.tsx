@@ -2,13 +2,14 @@
 // (with the form that uses it), refused by the coordinator (at the line and column it names), or
 // not sent at all.
 import type { DatasetInfo } from '@tessera/shared/api/datasetSchemas';
-import { shapeWords, sizeWords } from './datasetWords';
+import { shapeWords } from './datasetWords';
+import { progressWords } from './uploadProgress';
 
 export type Upload =
   | { state: 'idle' }
   /** An .npy chosen, not yet sent: whether its last column holds the labels is asked first. */
   | { state: 'chosen'; file: File; labelLast: boolean }
-  | { state: 'sending'; name: string; bytes: number; abort: AbortController }
+  | { state: 'sending'; name: string; bytes: number; sent: number; abort: AbortController }
   | { state: 'stored'; dataset: DatasetInfo; created: boolean }
   | { state: 'refused'; name: string; where: string | null; message: string }
   | { state: 'failed'; name: string; message: string };
@@ -22,10 +23,18 @@ export function UploadStatus({ upload, onUse }: { upload: Upload; onUse(d: Datas
       return (
         <div className="upload-status" role="status" data-testid="upload-status">
           <p>
-            Sending <strong>{upload.name}</strong> ({sizeWords(upload.bytes)}); the coordinator
-            checks it as it arrives…
+            Sending <strong>{upload.name}</strong>, checked by the coordinator as it arrives:{' '}
+            <span data-testid="upload-progress">{progressWords(upload.sent, upload.bytes)}</span>
           </p>
-          <progress aria-label={`Uploading ${upload.name}`} />
+          {upload.bytes > 0 ? (
+            <progress
+              aria-label={`Uploading ${upload.name}`}
+              value={upload.sent}
+              max={upload.bytes}
+            />
+          ) : (
+            <progress aria-label={`Uploading ${upload.name}`} />
+          )}
           <button type="button" className="link-button" onClick={() => upload.abort.abort()}>
             Cancel
           </button>
