@@ -334,7 +334,7 @@ function researcherData(
       assert.deepEqual(JSON.parse(jsonRun.stdout).predictions, result.predictions);
     });
 
-    test('[R9] a volunteer alone that makes up its predictions is caught by a spot check', async () => {
+    test('[R9][R4] a volunteer alone that makes up its predictions is caught by a spot check and unfolded', async () => {
       const submitted = await api(c.url, 'POST', '/api/workloads', {
         kind: 'inference',
         spec: { workload: trainingWorkload, dataset: unlabeledId, rowsPerUnit: 16 },
@@ -373,6 +373,12 @@ function researcherData(
         labels: new Uint8Array(rows.rows),
       });
       assert.deepEqual(result.predictions, Array.from(expected.classes));
+      // [R4] The liar's settled units were taken back out of the tally (unfolded) before they
+      // were recomputed: every row counted once, in the class the model gives it.
+      assert.equal(result.rowsPredicted, 70);
+      const perClass = [0, 0, 0];
+      for (const k of expected.classes) perClass[k]! += 1;
+      assert.deepEqual(result.classCounts, perClass);
     });
 
     test('inference by the browser runtime (CPU) over the labeled rows gives accuracy', async () => {
