@@ -1,12 +1,53 @@
 // The engine's contract, rule and gradient suites over the embedded SQLite repository, each on
-// a file of its own in a temp folder, removed after.
+// a file of its own in a temp folder, removed after (its kept platform counts checked first).
+import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { SqliteRepository } from '../../src/repository/sqlite/sqliteRepository';
 import { tempDir } from '../support/testCoordinator';
 import { engineContract, type StoreHarness } from './engineContract';
 import { engineGradient } from './engineGradient';
 import { engineRules } from './engineRules';
+
+/**
+ * The platform counts kept as rows change (migration 12, SqliteTx.flush) equal the tables
+ * counted, after everything a suite did: leases, results, catches, releases, expiries, restarts.
+ */
+function countsKept(file: string): void {
+  const db = new Database(file, { readonly: true });
+  try {
+    const kept = Object.fromEntries(
+      (
+        db.prepare('SELECT name, n FROM platform_counts').all() as Array<{
+          name: string;
+          n: number;
+        }>
+      ).map((c) => [c.name, c.n]),
+    );
+    const counted: Record<string, number> = { volunteers: 0 };
+    for (const state of ['in_flight', 'returned', 'timed_out', 'errored', 'valid', 'invalid']) {
+      counted[`replicas:${state}`] = 0;
+    }
+    const rows = db
+      .prepare('SELECT state, COUNT(*) AS n FROM replicas GROUP BY state')
+      .all() as Array<{
+      state: string;
+      n: number;
+    }>;
+    for (const r of rows) counted[`replicas:${r.state}`] = r.n;
+    counted.volunteers = (
+      db.prepare('SELECT COUNT(*) AS n FROM volunteers').get() as { n: number }
+    ).n;
+    assert.deepEqual(kept, counted, 'platform counts kept = tables counted');
+    assert.ok(
+      rows.length >= 2,
+      `the suite moved replicas through several states: ${JSON.stringify(rows)}`,
+    );
+  } finally {
+    db.close();
+  }
+}
 
 function sqliteHarness(prefix: string): StoreHarness {
   const dir = tempDir(prefix);
@@ -20,7 +61,11 @@ function sqliteHarness(prefix: string): StoreHarness {
       return new SqliteRepository(file);
     },
     async dispose() {
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        countsKept(file);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

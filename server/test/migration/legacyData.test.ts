@@ -14,6 +14,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from '../../src/repository/sqlite/migrations';
 import { io } from 'socket.io-client';
 import {
@@ -178,6 +179,22 @@ describe('a data folder written by commit 02e3f9e (schema 8) is migrated at star
     assert.equal(expected.schemaVersion, 8);
     assert.equal(expected.workloads.length, 7);
     assert.equal(c.repository.schemaVersion(), SQLITE_MIGRATIONS.at(-1)!.version);
+  });
+
+  test('the platform counts start from the tables as they were (migration 12)', async () => {
+    const counts = await c.server.coordinator.reads.counts(10_000);
+    const db = new Database(c.repository.path, { readonly: true });
+    try {
+      const rows = db
+        .prepare('SELECT state, COUNT(*) AS n FROM replicas GROUP BY state')
+        .all() as Array<{ state: keyof typeof counts.replicasByState; n: number }>;
+      assert.ok(rows.length >= 2, JSON.stringify(rows));
+      for (const r of rows) assert.equal(counts.replicasByState[r.state], r.n, r.state);
+      const volunteers = db.prepare('SELECT COUNT(*) AS n FROM volunteers').get() as { n: number };
+      assert.equal(counts.volunteersTotal, volunteers.n);
+    } finally {
+      db.close();
+    }
   });
 
   test('every workload keeps its name, kind, status, progress and spec', async () => {

@@ -307,4 +307,19 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     version: 11,
     sql: `CREATE INDEX units_round ON units (workload_id, round, state);`,
   },
+  {
+    // Platform counts (replicas by state, volunteers) kept as the rows change (SqliteTx.flush)
+    // instead of counted over whole tables by every dashboard build: a scan of millions of
+    // replicas a few times a second would hold the coordinator's only thread.
+    version: 12,
+    sql: `
+      CREATE TABLE platform_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO platform_counts (name, n) VALUES ('replicas:in_flight', 0),
+        ('replicas:returned', 0), ('replicas:timed_out', 0), ('replicas:errored', 0),
+        ('replicas:valid', 0), ('replicas:invalid', 0), ('volunteers', 0);
+      UPDATE platform_counts SET n = (SELECT COUNT(*) FROM replicas r
+        WHERE 'replicas:' || r.state = platform_counts.name) WHERE name LIKE 'replicas:%';
+      UPDATE platform_counts SET n = (SELECT COUNT(*) FROM volunteers) WHERE name = 'volunteers';
+    `,
+  },
 ];

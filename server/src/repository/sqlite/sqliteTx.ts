@@ -6,6 +6,7 @@ import type {
   NewReplica,
   ReplicaPatch,
   ReplicaRow,
+  ReplicaState,
   StragglerQuery,
   Tx,
   UnitRow,
@@ -38,12 +39,15 @@ export class SqliteTx extends SqliteUnits implements Tx {
   private readonly replicaPatches = new Map<number, ReplicaPatch>();
   /** Units whose every replica is in replicaRows (read by prefetchResults). */
   private readonly knownUnits = new Set<string>();
+  /** Each known replica's state as the table holds it (what a flush moves the counts from). */
+  private readonly tableStates = new Map<number, ReplicaState>();
 
   override flush(): void {
     for (const [id, patch] of this.replicaPatches) {
       // Patches hold only the fields they set (definedOf).
       const names = Object.keys(patch) as Array<keyof ReplicaPatch>;
       if (names.length === 0) continue;
+      if (patch.state !== undefined) this.countMove(id, patch.state);
       const set = names.map((n) => `${REPLICA_COLUMNS[n]} = ?`).join(', ');
       this.sql
         .get(`UPDATE replicas SET ${set} WHERE id = ?`)
@@ -53,10 +57,23 @@ export class SqliteTx extends SqliteUnits implements Tx {
     super.flush();
   }
 
+  /** A replica leaving its table state for `state`: the platform counts follow at flush. */
+  private countMove(id: number, state: ReplicaState): void {
+    const was =
+      this.tableStates.get(id) ??
+      (this.sql.get('SELECT state FROM replicas WHERE id = ?').get(id) as { state: ReplicaState })
+        .state;
+    if (was === state) return;
+    this.count(`replicas:${was}`, -1);
+    this.count(`replicas:${state}`, 1);
+    this.tableStates.set(id, state);
+  }
+
   /** The cached row of a replica the table returned (newer than the table's), cached if new. */
   private current(row: SqlReplica): ReplicaRow {
     const cached = this.replicaRows.get(row.id);
     if (cached) return { ...cached };
+    this.tableStates.set(row.id, row.state);
     const parsed = toReplicaRow(row);
     this.replicaRows.set(parsed.id, parsed);
     return { ...parsed };
@@ -208,8 +225,9 @@ export class SqliteTx extends SqliteUnits implements Tx {
       `INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, instance_id,
          net_group, state, leased_at, deadline) VALUES (?, ?, ?, ?, ?, ?, 'in_flight', ?, ?)`,
     );
-    return replicas.map((r) =>
-      Number(
+    this.count('replicas:in_flight', replicas.length);
+    return replicas.map((r) => {
+      const id = Number(
         insert.run(
           r.workloadId,
           r.unitIdx,
@@ -220,8 +238,10 @@ export class SqliteTx extends SqliteUnits implements Tx {
           r.leasedAt,
           r.deadline,
         ).lastInsertRowid,
-      ),
-    );
+      );
+      this.tableStates.set(id, 'in_flight');
+      return id;
+    });
   }
 
   async prefetchResults(replicaIds: readonly number[]): Promise<void> {

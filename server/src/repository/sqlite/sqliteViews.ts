@@ -31,8 +31,26 @@ export class SqliteViews {
     private readonly datasetFiles: DatasetStore,
   ) {}
 
-  /** Writes rows changed in memory before a query reads their tables (sqliteRecords.ts). */
-  flush(): void {}
+  /** Changes to platform_counts (migration 12) this transaction has made and not yet written. */
+  private readonly countChanges = new Map<string, number>();
+
+  /** Adds `by` to a platform count (`replicas:<state>`, `volunteers`) at the next flush. */
+  protected count(name: string, by: number): void {
+    this.countChanges.set(name, (this.countChanges.get(name) ?? 0) + by);
+  }
+
+  /**
+   * Writes rows changed in memory before a query reads their tables (sqliteRecords.ts); the
+   * subclasses write theirs, then this writes the counts their changes moved.
+   */
+  flush(): void {
+    for (const [name, by] of this.countChanges) {
+      if (by !== 0) {
+        this.sql.get('UPDATE platform_counts SET n = n + ? WHERE name = ?').run(by, name);
+      }
+    }
+    this.countChanges.clear();
+  }
 
   // Transactions on one SQLite file run one at a time (sqliteRepository.ts), so a dataset read
   // here stays as it is until this one ends: holding it needs no lock.
@@ -93,9 +111,13 @@ export class SqliteViews {
     const statuses = this.sql
       .get('SELECT status, COUNT(*) AS n FROM workloads GROUP BY status')
       .all() as Array<{ status: WorkloadStatus; n: number }>;
-    const states = this.sql
-      .get('SELECT state, COUNT(*) AS n FROM replicas GROUP BY state')
-      .all() as Array<{ state: ReplicaState; n: number }>;
+    const kept = this.sql.get('SELECT name, n FROM platform_counts').all() as Array<{
+      name: string;
+      n: number;
+    }>;
+    const states = kept
+      .filter((c) => c.name.startsWith('replicas:'))
+      .map((c) => ({ state: c.name.slice('replicas:'.length) as ReplicaState, n: c.n }));
     const validated = this.sql
       .get('SELECT COALESCE(SUM(units_validated), 0) AS n FROM workloads')
       .get() as { n: number };
@@ -108,9 +130,9 @@ export class SqliteViews {
          WHERE u.validated_at IS NOT NULL AND u.validated_at > ?`,
       )
       .get(this.now - windowMs) as { units: number; work: number };
-    const volunteers = this.sql.get('SELECT COUNT(*) AS n FROM volunteers').get() as { n: number };
+    const volunteers = kept.find((c) => c.name === 'volunteers')?.n ?? 0;
     return toPlatformCounts(
-      { statuses, states, validated: validated.n, recent, volunteers: volunteers.n },
+      { statuses, states, validated: validated.n, recent, volunteers },
       windowMs,
     );
   }
