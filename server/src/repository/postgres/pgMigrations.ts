@@ -153,6 +153,24 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     // unit of a long training run.
     sql: `CREATE INDEX units_round ON units (workload_id, round, state);`,
   },
+  {
+    version: 4,
+    // Platform counts (replicas by state, volunteers) kept as rows change (PgTx), not counted
+    // over whole tables by every dashboard build. One row per count and writing backend
+    // (shard = pg_backend_pid()), so concurrent transactions never wait on each other's counts;
+    // a count is the sum of its rows. Shard 0 holds what the tables held at this migration.
+    sql: `
+      CREATE TABLE platform_counts (
+        name TEXT NOT NULL,
+        shard INTEGER NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (name, shard)
+      );
+      INSERT INTO platform_counts (name, shard, n)
+        SELECT 'replicas:' || state, 0, COUNT(*) FROM replicas GROUP BY state;
+      INSERT INTO platform_counts (name, shard, n) SELECT 'volunteers', 0, COUNT(*) FROM volunteers;
+    `,
+  },
 ];
 
 /** Any fixed 64-bit number: the advisory lock all starting processes queue on. */

@@ -8,6 +8,7 @@ import type {
   NewReplica,
   ReplicaPatch,
   ReplicaRow,
+  ReplicaState,
   Tx,
 } from '../../engine/repository';
 import {
@@ -96,6 +97,7 @@ export class PgTx extends PgUnits implements Tx {
         this.instanceId,
       ],
     );
+    this.count('replicas:in_flight', rows.length);
     const ids: number[] = new Array<number>(replicas.length);
     for (const row of rows) ids[row.n - 1] = row.id;
     return ids;
@@ -129,6 +131,7 @@ export class PgTx extends PgUnits implements Tx {
       // As leasableUnits: a generic plan cannot use the partial index for this workload.
       'each',
     );
+    this.count('replicas:in_flight', rows.length);
     return rows.map((row) => {
       const unit = toUnitRow(row);
       // The statement changed the row behind this transaction's cache: the cache takes its word.
@@ -227,12 +230,36 @@ export class PgTx extends PgUnits implements Tx {
     const names = Object.keys(defined) as Array<keyof ReplicaPatch>;
     if (names.length === 0) return;
     const held = this.lockedReplicas.get(id) ?? this.knownReplica(id);
+    if (defined.state !== undefined) this.countMove(id, held?.state, defined.state);
     if (held) Object.assign(held, defined);
     const set = names.map((n, i) => `${REPLICA_COLUMNS[n]} = $${i + 2}`).join(', ');
     this.sql.send(`UPDATE replicas SET ${set} WHERE id = $1`, [
       id,
       ...names.map((n) => sqlValue(defined[n])),
     ]);
+  }
+
+  /**
+   * The platform counts follow a replica from `was` (its state as this transaction holds it) to
+   * `state`; a replica this transaction has not read is locked and read by the statement itself.
+   */
+  private countMove(id: number, was: ReplicaState | undefined, state: ReplicaState): void {
+    if (was !== undefined) {
+      if (was === state) return;
+      this.count(`replicas:${was}`, -1);
+      this.count(`replicas:${state}`, 1);
+      return;
+    }
+    this.sql.send(
+      `WITH o AS (SELECT state FROM replicas WHERE id = $1 FOR NO KEY UPDATE)
+       INSERT INTO platform_counts (name, shard, n)
+       SELECT d.name, pg_backend_pid(), SUM(d.n) FROM (
+         SELECT 'replicas:' || state AS name, -1 AS n FROM o
+         UNION ALL SELECT 'replicas:' || $2, 1 FROM o) d
+       GROUP BY d.name
+       ON CONFLICT (name, shard) DO UPDATE SET n = platform_counts.n + EXCLUDED.n`,
+      [id, state],
+    );
   }
 
   async replicasOfUnit(workloadId: string, idx: number): Promise<ReplicaRow[]> {

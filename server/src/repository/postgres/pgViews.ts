@@ -35,10 +35,29 @@ export class PgViews {
   /** Writes changed volunteer rows (pgRecords.ts). */
   async flushVolunteers(): Promise<void> {}
 
+  /** Changes to platform_counts (migration 4) this transaction has made and not yet written. */
+  private readonly countChanges = new Map<string, number>();
+
+  /** Adds `by` to a platform count (`replicas:<state>`, `volunteers`) at the next flush. */
+  protected count(name: string, by: number): void {
+    this.countChanges.set(name, (this.countChanges.get(name) ?? 0) + by);
+  }
+
   async flush(): Promise<void> {
     await this.flushUnits();
     await this.flushWorkloads();
     await this.flushVolunteers();
+    const changed = [...this.countChanges].filter(([, by]) => by !== 0);
+    this.countChanges.clear();
+    if (changed.length === 0) return;
+    // Into this backend's own rows: no other open transaction writes them. Pipelined: the
+    // commit (or the next statement read) waits for it.
+    this.sql.send(
+      `INSERT INTO platform_counts (name, shard, n)
+       SELECT name, pg_backend_pid(), n FROM unnest($1::text[], $2::bigint[]) AS c(name, n)
+       ON CONFLICT (name, shard) DO UPDATE SET n = platform_counts.n + EXCLUDED.n`,
+      [changed.map(([name]) => name), changed.map(([, by]) => by)],
+    );
   }
 
   // --- a kind's own storage -------------------------------------------------------------------
@@ -115,9 +134,12 @@ export class PgViews {
     const statuses = await this.sql.rows<{ status: WorkloadStatus; n: number }>(
       'SELECT status, COUNT(*) AS n FROM workloads GROUP BY status',
     );
-    const states = await this.sql.rows<{ state: ReplicaState; n: number }>(
-      'SELECT state, COUNT(*) AS n FROM replicas GROUP BY state',
+    const kept = await this.sql.rows<{ name: string; n: number }>(
+      'SELECT name, SUM(n)::bigint AS n FROM platform_counts GROUP BY name',
     );
+    const states = kept
+      .filter((c) => c.name.startsWith('replicas:'))
+      .map((c) => ({ state: c.name.slice('replicas:'.length) as ReplicaState, n: Number(c.n) }));
     const validated = (await this.sql.row<{ n: number }>(
       'SELECT COALESCE(SUM(units_validated), 0)::bigint AS n FROM workloads',
     ))!;
@@ -129,9 +151,9 @@ export class PgViews {
        WHERE u.validated_at IS NOT NULL AND u.validated_at > $1`,
       [this.now - windowMs],
     ))!;
-    const volunteers = (await this.sql.row<{ n: number }>('SELECT COUNT(*) AS n FROM volunteers'))!;
+    const volunteers = Number(kept.find((c) => c.name === 'volunteers')?.n ?? 0);
     return toPlatformCounts(
-      { statuses, states, validated: validated.n, recent, volunteers: volunteers.n },
+      { statuses, states, validated: validated.n, recent, volunteers },
       windowMs,
     );
   }
