@@ -23,7 +23,9 @@ async function countsKept(schema: string): Promise<void> {
     const counted = await client.query<{ name: string; n: string }>(
       `SELECT 'replicas:' || state AS name, COUNT(*)::text AS n FROM "${schema}".replicas
          GROUP BY state
-       UNION ALL SELECT 'volunteers', COUNT(*)::text FROM "${schema}".volunteers`,
+       UNION ALL SELECT 'volunteers', COUNT(*)::text FROM "${schema}".volunteers
+       UNION ALL SELECT 'in_flight:' || workload_id, COUNT(*)::text FROM "${schema}".replicas
+         WHERE state = 'in_flight' GROUP BY workload_id`,
     );
     const byName = (rows: Array<{ name: string; n: string }>) =>
       Object.fromEntries(rows.filter((r) => r.n !== '0').map((r) => [r.name, Number(r.n)]));

@@ -36,6 +36,17 @@ function countsKept(file: string): void {
       n: number;
     }>;
     for (const r of rows) counted[`replicas:${r.state}`] = r.n;
+    const inFlight = db
+      .prepare(
+        `SELECT workload_id, COUNT(*) AS n FROM replicas WHERE state = 'in_flight'
+         GROUP BY workload_id`,
+      )
+      .all() as Array<{ workload_id: string; n: number }>;
+    for (const r of inFlight) counted[`in_flight:${r.workload_id}`] = r.n;
+    // A workload with nothing in flight may keep a count of 0.
+    for (const [name, n] of Object.entries(kept)) {
+      if (name.startsWith('in_flight:') && n === 0) counted[name] ??= 0;
+    }
     counted.volunteers = (
       db.prepare('SELECT COUNT(*) AS n FROM volunteers').get() as { n: number }
     ).n;

@@ -155,8 +155,9 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     version: 4,
-    // Platform counts (replicas by state, volunteers) kept as rows change (PgTx), not counted
-    // over whole tables by every dashboard build. One row per count and writing backend
+    // Platform counts (replicas by state, volunteers, each workload's replicas in flight) kept
+    // as rows change (PgTx), not counted over whole tables by every dashboard build and every
+    // lease (fair share). One row per count and writing backend
     // (shard = pg_backend_pid()), so concurrent transactions never wait on each other's counts;
     // a count is the sum of its rows. Shard 0 holds what the tables held at this migration.
     sql: `
@@ -169,6 +170,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       INSERT INTO platform_counts (name, shard, n)
         SELECT 'replicas:' || state, 0, COUNT(*) FROM replicas GROUP BY state;
       INSERT INTO platform_counts (name, shard, n) SELECT 'volunteers', 0, COUNT(*) FROM volunteers;
+      INSERT INTO platform_counts (name, shard, n) SELECT 'in_flight:' || workload_id, 0, COUNT(*)
+        FROM replicas WHERE state = 'in_flight' GROUP BY workload_id;
     `,
   },
 ];

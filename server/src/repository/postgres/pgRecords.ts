@@ -193,6 +193,7 @@ export class PgRecords extends PgViews {
 
   async activeWorkloads(): Promise<ActiveWorkload[]> {
     await this.flushWorkloads();
+    this.flushCounts();
     const rows = await this.sql.rows<{
       id: string;
       owner: string | null;
@@ -202,8 +203,8 @@ export class PgRecords extends PgViews {
       in_flight: number;
     }>(
       `SELECT w.id, w.owner, COALESCE(t.share, 1) AS share, w.priority, w.created_at,
-         (SELECT COUNT(*) FROM replicas r WHERE r.workload_id = w.id AND r.state = 'in_flight')
-           AS in_flight
+         COALESCE((SELECT SUM(c.n) FROM platform_counts c
+           WHERE c.name = 'in_flight:' || w.id), 0)::int AS in_flight
        FROM workloads w LEFT JOIN tokens t ON t.id::text = w.owner
        WHERE w.status IN ('queued', 'running') ORDER BY w.created_at, w.id`,
     );

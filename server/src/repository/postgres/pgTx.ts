@@ -22,6 +22,7 @@ import {
   type SqlUnit,
 } from '../rows';
 import { claimSql } from './pgQueries';
+import { replicaMoved } from '../platformCounts';
 import { unitKey } from '../unitCache';
 import { PgUnits } from './pgUnits';
 
@@ -98,6 +99,7 @@ export class PgTx extends PgUnits implements Tx {
       ],
     );
     this.count('replicas:in_flight', rows.length);
+    for (const r of replicas) this.count(`in_flight:${r.workloadId}`, 1);
     const ids: number[] = new Array<number>(replicas.length);
     for (const row of rows) ids[row.n - 1] = row.id;
     return ids;
@@ -132,6 +134,7 @@ export class PgTx extends PgUnits implements Tx {
       'each',
     );
     this.count('replicas:in_flight', rows.length);
+    this.count(`in_flight:${claim.workloadId}`, rows.length);
     return rows.map((row) => {
       const unit = toUnitRow(row);
       // The statement changed the row behind this transaction's cache: the cache takes its word.
@@ -230,7 +233,7 @@ export class PgTx extends PgUnits implements Tx {
     const names = Object.keys(defined) as Array<keyof ReplicaPatch>;
     if (names.length === 0) return;
     const held = this.lockedReplicas.get(id) ?? this.knownReplica(id);
-    if (defined.state !== undefined) this.countMove(id, held?.state, defined.state);
+    if (defined.state !== undefined) this.countMove(id, held, defined.state);
     if (held) Object.assign(held, defined);
     const set = names.map((n, i) => `${REPLICA_COLUMNS[n]} = $${i + 2}`).join(', ');
     this.sql.send(`UPDATE replicas SET ${set} WHERE id = $1`, [
@@ -243,19 +246,19 @@ export class PgTx extends PgUnits implements Tx {
    * The platform counts follow a replica from `was` (its state as this transaction holds it) to
    * `state`; a replica this transaction has not read is locked and read by the statement itself.
    */
-  private countMove(id: number, was: ReplicaState | undefined, state: ReplicaState): void {
+  private countMove(id: number, was: ReplicaRow | undefined, state: ReplicaState): void {
     if (was !== undefined) {
-      if (was === state) return;
-      this.count(`replicas:${was}`, -1);
-      this.count(`replicas:${state}`, 1);
+      replicaMoved((name, by) => this.count(name, by), was.workloadId, was.state, state);
       return;
     }
     this.sql.send(
-      `WITH o AS (SELECT state FROM replicas WHERE id = $1 FOR NO KEY UPDATE)
+      `WITH o AS (SELECT state, workload_id FROM replicas WHERE id = $1 FOR NO KEY UPDATE)
        INSERT INTO platform_counts (name, shard, n)
        SELECT d.name, pg_backend_pid(), SUM(d.n) FROM (
          SELECT 'replicas:' || state AS name, -1 AS n FROM o
-         UNION ALL SELECT 'replicas:' || $2, 1 FROM o) d
+         UNION ALL SELECT 'replicas:' || $2, 1 FROM o
+         UNION ALL SELECT 'in_flight:' || workload_id, -1 FROM o WHERE state = 'in_flight'
+         UNION ALL SELECT 'in_flight:' || workload_id, 1 FROM o WHERE $2 = 'in_flight') d
        GROUP BY d.name
        ON CONFLICT (name, shard) DO UPDATE SET n = platform_counts.n + EXCLUDED.n`,
       [id, state],

@@ -38,7 +38,10 @@ export class PgViews {
   /** Changes to platform_counts (migration 4) this transaction has made and not yet written. */
   private readonly countChanges = new Map<string, number>();
 
-  /** Adds `by` to a platform count (`replicas:<state>`, `volunteers`) at the next flush. */
+  /**
+   * Adds `by` to a platform count at the next flush: `replicas:<state>`, `volunteers`,
+   * `in_flight:<workload id>`.
+   */
   protected count(name: string, by: number): void {
     this.countChanges.set(name, (this.countChanges.get(name) ?? 0) + by);
   }
@@ -47,6 +50,11 @@ export class PgViews {
     await this.flushUnits();
     await this.flushWorkloads();
     await this.flushVolunteers();
+    this.flushCounts();
+  }
+
+  /** Sends the counts this transaction moved (statements after it see them). */
+  protected flushCounts(): void {
     const changed = [...this.countChanges].filter(([, by]) => by !== 0);
     this.countChanges.clear();
     if (changed.length === 0) return;
@@ -135,7 +143,8 @@ export class PgViews {
       'SELECT status, COUNT(*) AS n FROM workloads GROUP BY status',
     );
     const kept = await this.sql.rows<{ name: string; n: number }>(
-      'SELECT name, SUM(n)::bigint AS n FROM platform_counts GROUP BY name',
+      `SELECT name, SUM(n)::bigint AS n FROM platform_counts WHERE name NOT LIKE 'in_flight:%'
+       GROUP BY name`,
     );
     const states = kept
       .filter((c) => c.name.startsWith('replicas:'))

@@ -308,9 +308,10 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     sql: `CREATE INDEX units_round ON units (workload_id, round, state);`,
   },
   {
-    // Platform counts (replicas by state, volunteers) kept as the rows change (SqliteTx.flush)
-    // instead of counted over whole tables by every dashboard build: a scan of millions of
-    // replicas a few times a second would hold the coordinator's only thread.
+    // Platform counts (replicas by state, volunteers, each workload's replicas in flight) kept
+    // as the rows change (SqliteTx.flush) instead of counted over whole tables by every
+    // dashboard build and every lease (fair share): a scan of millions of replicas a few times
+    // a second would hold the coordinator's only thread.
     version: 12,
     sql: `
       CREATE TABLE platform_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
@@ -320,6 +321,8 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       UPDATE platform_counts SET n = (SELECT COUNT(*) FROM replicas r
         WHERE 'replicas:' || r.state = platform_counts.name) WHERE name LIKE 'replicas:%';
       UPDATE platform_counts SET n = (SELECT COUNT(*) FROM volunteers) WHERE name = 'volunteers';
+      INSERT INTO platform_counts (name, n) SELECT 'in_flight:' || workload_id, COUNT(*)
+        FROM replicas WHERE state = 'in_flight' GROUP BY workload_id;
     `,
   },
 ];

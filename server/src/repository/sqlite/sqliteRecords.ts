@@ -153,8 +153,8 @@ export class SqliteRecords extends SqliteViews {
     const rows = this.sql
       .get(
         `SELECT w.id, w.owner, COALESCE(t.share, 1) AS share, w.priority, w.created_at,
-           (SELECT COUNT(*) FROM replicas r INDEXED BY replicas_deadline
-             WHERE r.workload_id = w.id AND r.state = 'in_flight') AS in_flight
+           COALESCE((SELECT n FROM platform_counts WHERE name = 'in_flight:' || w.id), 0)
+             AS in_flight
          FROM workloads w INDEXED BY workloads_active LEFT JOIN tokens t ON t.id = w.owner
          WHERE w.status IN ('queued', 'running') ORDER BY w.created_at, w.id`,
       )

@@ -7,7 +7,6 @@ import type {
   ReplicaPatch,
   ReplicaRow,
   ReplicaState,
-  StragglerQuery,
   Tx,
   UnitRow,
 } from '../../engine/repository';
@@ -21,12 +20,9 @@ import {
   type SqlReplica,
   type SqlUnit,
 } from '../rows';
+import { replicaMoved } from '../platformCounts';
 import { unitKey } from '../unitCache';
-import { SqliteUnits } from './sqliteUnits';
-
-/** [L2] Replica states that bar their volunteer (and network group) from another of the unit. */
-export const BARRING = `(r.state IN ('in_flight', 'returned', 'valid', 'errored')
-  OR (r.state = 'invalid' AND r.withdrawn = 0))`;
+import { BARRING, SqliteUnits } from './sqliteUnits';
 
 export class SqliteTx extends SqliteUnits implements Tx {
   /**
@@ -40,7 +36,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
   /** Units whose every replica is in replicaRows (read by prefetchResults). */
   private readonly knownUnits = new Set<string>();
   /** Each known replica's state as the table holds it (what a flush moves the counts from). */
-  private readonly tableStates = new Map<number, ReplicaState>();
+  private readonly tableStates = new Map<number, { state: ReplicaState; workloadId: string }>();
 
   override flush(): void {
     for (const [id, patch] of this.replicaPatches) {
@@ -61,19 +57,21 @@ export class SqliteTx extends SqliteUnits implements Tx {
   private countMove(id: number, state: ReplicaState): void {
     const was =
       this.tableStates.get(id) ??
-      (this.sql.get('SELECT state FROM replicas WHERE id = ?').get(id) as { state: ReplicaState })
-        .state;
-    if (was === state) return;
-    this.count(`replicas:${was}`, -1);
-    this.count(`replicas:${state}`, 1);
-    this.tableStates.set(id, state);
+      (this.sql
+        .get('SELECT state, workload_id AS workloadId FROM replicas WHERE id = ?')
+        .get(id) as {
+        state: ReplicaState;
+        workloadId: string;
+      });
+    replicaMoved((name, by) => this.count(name, by), was.workloadId, was.state, state);
+    this.tableStates.set(id, { state, workloadId: was.workloadId });
   }
 
   /** The cached row of a replica the table returned (newer than the table's), cached if new. */
   private current(row: SqlReplica): ReplicaRow {
     const cached = this.replicaRows.get(row.id);
     if (cached) return { ...cached };
-    this.tableStates.set(row.id, row.state);
+    this.tableStates.set(row.id, { state: row.state, workloadId: row.workload_id });
     const parsed = toReplicaRow(row);
     this.replicaRows.set(parsed.id, parsed);
     return { ...parsed };
@@ -104,43 +102,6 @@ export class SqliteTx extends SqliteUnits implements Tx {
       });
     const round = rows[0]?.round;
     return this.units.seed(rows.filter((r) => r.round === round).map(toUnitRow));
-  }
-
-  async stragglerUnit(q: StragglerQuery): Promise<UnitRow | null> {
-    this.flush();
-    const row = this.sql
-      .rows<SqlUnit>(
-        `SELECT u.* FROM units u
-         WHERE u.workload_id = @workload AND u.state = 'open' AND u.in_flight > 0 AND u.backups = 0
-           AND u.wanted < @maxReplicas
-           AND u.round = (SELECT MIN(round) FROM units m WHERE m.workload_id = @workload
-                          AND m.state = 'open')
-           AND (SELECT COUNT(*) FROM units o WHERE o.workload_id = u.workload_id
-                  AND o.round = u.round AND o.state = 'open')
-               <= MAX(1, (SELECT COUNT(*) FROM units a WHERE a.workload_id = u.workload_id
-                            AND a.round = u.round) / 4)
-           AND (SELECT MIN(r.leased_at) FROM replicas r WHERE r.workload_id = u.workload_id
-                  AND r.unit_idx = u.idx AND r.state = 'in_flight')
-               < @now - MAX(@floor, @factor * (
-                   SELECT AVG(r.returned_at - r.leased_at) FROM replicas r
-                   JOIN units a ON a.workload_id = r.workload_id AND a.idx = r.unit_idx
-                   WHERE r.workload_id = u.workload_id AND a.round = u.round
-                     AND r.state IN ('returned', 'valid', 'invalid')))
-           AND NOT EXISTS (SELECT 1 FROM replicas r
-             WHERE r.workload_id = u.workload_id AND r.unit_idx = u.idx AND ${BARRING}
-               AND (r.volunteer_id = @volunteer OR r.net_group = @net))
-         ORDER BY u.idx LIMIT 1`,
-      )
-      .get({
-        workload: q.workloadId,
-        volunteer: q.volunteerId,
-        net: q.netGroup,
-        now: q.now,
-        maxReplicas: q.maxReplicas,
-        floor: q.floorMs,
-        factor: q.factor,
-      });
-    return row ? toUnitRow(row) : null;
   }
 
   async workloadOfLeaseKey(key: string): Promise<string | null> {
@@ -227,6 +188,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
     );
     this.count('replicas:in_flight', replicas.length);
     return replicas.map((r) => {
+      this.count(`in_flight:${r.workloadId}`, 1);
       const id = Number(
         insert.run(
           r.workloadId,
@@ -239,7 +201,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
           r.deadline,
         ).lastInsertRowid,
       );
-      this.tableStates.set(id, 'in_flight');
+      this.tableStates.set(id, { state: 'in_flight', workloadId: r.workloadId });
       return id;
     });
   }

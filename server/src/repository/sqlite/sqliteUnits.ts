@@ -1,10 +1,14 @@
 // Unit rows inside one SQLite transaction, through the write-back cache both repositories share
 // (unitCache.ts). Queries over the units table flush first; clearCanonicals drops what it makes
 // stale.
-import type { NewUnit, UnitPatch, UnitRow } from '../../engine/repository';
+import type { NewUnit, StragglerQuery, UnitPatch, UnitRow } from '../../engine/repository';
 import { toUnitRow, unitUpdate, type SqlUnit } from '../rows';
 import { UnitCache } from '../unitCache';
 import { SqliteRecords } from './sqliteRecords';
+
+/** [L2] Replica states that bar their volunteer (and network group) from another of the unit. */
+export const BARRING = `(r.state IN ('in_flight', 'returned', 'valid', 'errored')
+  OR (r.state = 'invalid' AND r.withdrawn = 0))`;
 
 export class SqliteUnits extends SqliteRecords {
   protected readonly units = new UnitCache();
@@ -52,6 +56,43 @@ export class SqliteUnits extends SqliteRecords {
 
   async updateUnit(workloadId: string, idx: number, patch: UnitPatch): Promise<void> {
     if (await this.unit(workloadId, idx)) this.units.patch(workloadId, idx, patch);
+  }
+
+  async stragglerUnit(q: StragglerQuery): Promise<UnitRow | null> {
+    this.flush();
+    const row = this.sql
+      .rows<SqlUnit>(
+        `SELECT u.* FROM units u
+         WHERE u.workload_id = @workload AND u.state = 'open' AND u.in_flight > 0 AND u.backups = 0
+           AND u.wanted < @maxReplicas
+           AND u.round = (SELECT MIN(round) FROM units m WHERE m.workload_id = @workload
+                          AND m.state = 'open')
+           AND (SELECT COUNT(*) FROM units o WHERE o.workload_id = u.workload_id
+                  AND o.round = u.round AND o.state = 'open')
+               <= MAX(1, (SELECT COUNT(*) FROM units a WHERE a.workload_id = u.workload_id
+                            AND a.round = u.round) / 4)
+           AND (SELECT MIN(r.leased_at) FROM replicas r WHERE r.workload_id = u.workload_id
+                  AND r.unit_idx = u.idx AND r.state = 'in_flight')
+               < @now - MAX(@floor, @factor * (
+                   SELECT AVG(r.returned_at - r.leased_at) FROM replicas r
+                   JOIN units a ON a.workload_id = r.workload_id AND a.idx = r.unit_idx
+                   WHERE r.workload_id = u.workload_id AND a.round = u.round
+                     AND r.state IN ('returned', 'valid', 'invalid')))
+           AND NOT EXISTS (SELECT 1 FROM replicas r
+             WHERE r.workload_id = u.workload_id AND r.unit_idx = u.idx AND ${BARRING}
+               AND (r.volunteer_id = @volunteer OR r.net_group = @net))
+         ORDER BY u.idx LIMIT 1`,
+      )
+      .get({
+        workload: q.workloadId,
+        volunteer: q.volunteerId,
+        net: q.netGroup,
+        now: q.now,
+        maxReplicas: q.maxReplicas,
+        floor: q.floorMs,
+        factor: q.factor,
+      });
+    return row ? toUnitRow(row) : null;
   }
 
   async unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]> {

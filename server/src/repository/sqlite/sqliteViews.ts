@@ -34,7 +34,10 @@ export class SqliteViews {
   /** Changes to platform_counts (migration 12) this transaction has made and not yet written. */
   private readonly countChanges = new Map<string, number>();
 
-  /** Adds `by` to a platform count (`replicas:<state>`, `volunteers`) at the next flush. */
+  /**
+   * Adds `by` to a platform count at the next flush: `replicas:<state>`, `volunteers`,
+   * `in_flight:<workload id>`.
+   */
   protected count(name: string, by: number): void {
     this.countChanges.set(name, (this.countChanges.get(name) ?? 0) + by);
   }
@@ -46,7 +49,12 @@ export class SqliteViews {
   flush(): void {
     for (const [name, by] of this.countChanges) {
       if (by !== 0) {
-        this.sql.get('UPDATE platform_counts SET n = n + ? WHERE name = ?').run(by, name);
+        this.sql
+          .get(
+            `INSERT INTO platform_counts (name, n) VALUES (?, ?)
+             ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`,
+          )
+          .run(name, by);
       }
     }
     this.countChanges.clear();
@@ -111,7 +119,9 @@ export class SqliteViews {
     const statuses = this.sql
       .get('SELECT status, COUNT(*) AS n FROM workloads GROUP BY status')
       .all() as Array<{ status: WorkloadStatus; n: number }>;
-    const kept = this.sql.get('SELECT name, n FROM platform_counts').all() as Array<{
+    const kept = this.sql
+      .get(`SELECT name, n FROM platform_counts WHERE name NOT LIKE 'in_flight:%'`)
+      .all() as Array<{
       name: string;
       n: number;
     }>;
