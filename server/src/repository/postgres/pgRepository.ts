@@ -19,6 +19,8 @@ import { PgTx } from './pgTx';
 
 // [L5] A heartbeat a second; a process silent for INSTANCE_DEAD_MS (5 s) is dead.
 const HEARTBEAT_MS = 1_000;
+/** How often gone backends' platform counts are folded into shard 0 (foldCounts). */
+const FOLD_COUNTS_MS = 60_000;
 const MAX_ATTEMPTS = 8;
 /** PostgreSQL aborts one of two transactions that deadlock or conflict: run it again. */
 const RETRYABLE = new Set(['40P01', '40001', '55P03']);
@@ -55,6 +57,7 @@ export class PgRepository implements Repository {
   private heartbeat: NodeJS.Timeout | null = null;
   private closed = false;
   readonly datasets: PgDatasetStore;
+  private foldedAt = 0;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -126,6 +129,26 @@ export class PgRepository implements Repository {
       [this.instanceId],
     );
     await this.pool.query(`DELETE FROM instances WHERE heartbeat_at < now() - interval '1 hour'`);
+    if (Date.now() - this.foldedAt >= FOLD_COUNTS_MS) {
+      this.foldedAt = Date.now();
+      await this.foldCounts();
+    }
+  }
+
+  /**
+   * Folds the platform counts of backends that are gone into shard 0 (sums unchanged), so the
+   * rows per count stay as many as live connections. A row its backend (or a new one with the
+   * same pid) writes meanwhile is either left alone or moved whole with what it holds.
+   */
+  async foldCounts(): Promise<void> {
+    await this.pool.query(
+      `WITH gone AS (
+         DELETE FROM platform_counts c WHERE c.shard <> 0
+           AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = c.shard)
+         RETURNING name, n)
+       INSERT INTO platform_counts (name, shard, n) SELECT name, 0, SUM(n) FROM gone GROUP BY name
+       ON CONFLICT (name, shard) DO UPDATE SET n = platform_counts.n + EXCLUDED.n`,
+    );
   }
 
   async transaction<T>(now: number, work: (tx: Tx) => Promise<T>): Promise<T> {
