@@ -1,8 +1,9 @@
 // REST resources for researchers' datasets (DESIGN.md section 3): upload a CSV or a NumPy .npy
 // array (streamed, never one JSON body; `?label=last` marks an .npy's last column as the
-// labels), list, read, delete. Uploading needs a researcher token, as submitting does.
+// labels), list (with the built-in datasets), read, delete. Uploading needs a researcher token, as submitting does.
 import { Router } from 'express';
 import { ERROR_CODES, TesseraError } from '@tessera/shared';
+import { BUILT_IN_DATASETS, type DatasetList } from '@tessera/shared/api/datasetSchemas';
 import type { TokenOwner, TokenVerifier } from '../auth/tokens';
 import type { Clock } from '../clock';
 import { datasetDetailOf, datasetInfoOf, type Datasets } from '../datasets/datasets';
@@ -60,7 +61,10 @@ export function datasetRoutes(datasets: Datasets, verifier: TokenVerifier, clock
   });
 
   router.get('/datasets', async (_req, res) => {
-    res.json({ datasets: (await datasets.list()).map(datasetInfoOf) });
+    res.json({
+      datasets: (await datasets.list()).map(datasetInfoOf),
+      builtIn: [...BUILT_IN_DATASETS],
+    } satisfies DatasetList);
   });
 
   router.get('/datasets/:id', async (req, res) => {

@@ -73,7 +73,7 @@ export function datasetPaths() {
       get: {
         tags: ['datasets'],
         operationId: 'listDatasets',
-        summary: 'Every dataset, oldest first',
+        summary: 'Every uploaded dataset, oldest first, and the built-in ones',
         responses: { '200': { description: 'The datasets.', content: json(ref('DatasetList')) } },
       },
     },

@@ -1,6 +1,7 @@
 // Datasets in words for a terminal: the one-line summary `tessera dataset upload` prints, the
-// table of `tessera dataset list`, and byte counts as a person reads them.
-import type { DatasetInfo } from '@tessera/shared/api/datasetSchemas';
+// table of `tessera dataset list` and its line of built-in datasets, and byte counts as a person
+// reads them.
+import type { BuiltInDataset, DatasetInfo } from '@tessera/shared/api/datasetSchemas';
 import { textTable, truncate } from './textTable';
 
 const number = new Intl.NumberFormat('en-US');
@@ -55,4 +56,13 @@ export function datasetTable(datasets: readonly DatasetInfo[]): string {
       timeWords(d.createdAt),
     ]),
   );
+}
+
+/** The built-in datasets in one line, as a gradient spec names them. */
+export function builtInWords(builtIn: readonly BuiltInDataset[]): string {
+  const each = builtIn.map(
+    (d) =>
+      `${d.name} (${number.format(d.rows)} rows, ${d.features} features, ${d.classes} classes)`,
+  );
+  return `Built in, named as "dataset" in a gradient spec: ${each.join(', ')}.`;
 }

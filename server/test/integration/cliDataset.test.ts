@@ -63,6 +63,10 @@ describe('tessera dataset', { timeout: 120_000 }, () => {
     const table = await tessera(['dataset', 'list'], env, dir);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^ID +NAME +ROWS +FEATURES +LABELS +SIZE +CREATED\n/);
+    assert.equal(
+      table.stderr,
+      'Built in, named as "dataset" in a gradient spec: mnist (10,000 rows, 784 features, 10 classes), blobs (2,500 rows, 16 features, 4 classes).\n',
+    );
     assert.match(
       table.stdout,
       new RegExp(`^${id} +iris\\.csv +6 +2 +3 classes +\\d+ B +\\d{4}-\\d\\d-\\d\\d \\d\\d:`, 'm'),
@@ -89,7 +93,10 @@ describe('tessera dataset', { timeout: 120_000 }, () => {
     assert.equal((await api(c.url, 'GET', `/api/datasets/${id}`)).status, 404);
     const empty = await tessera(['dataset', 'list'], env, dir);
     assert.equal(empty.stdout, '');
-    assert.match(empty.stderr, /^No datasets yet\./);
+    assert.match(
+      empty.stderr,
+      /^No datasets yet\..*\nBuilt in, named as "dataset" in a gradient spec: mnist /,
+    );
   });
 
   test('a NumPy .npy file with --label-last is the same dataset as the same numbers in a CSV', async () => {

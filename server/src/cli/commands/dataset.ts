@@ -16,7 +16,7 @@ import {
 } from '@tessera/shared';
 import { allowOnly, operands, type CliArgs } from '../cliArgs';
 import { resolveConnection } from '../connection';
-import { datasetSummary, datasetTable, formatBytes } from '../datasetText';
+import { builtInWords, datasetSummary, datasetTable, formatBytes } from '../datasetText';
 import { EXIT, ReportedFailure, UsageError, type ExitCode } from '../exitCodes';
 import { whyUnreadable } from '../inputFile';
 import type { CliIO } from '../output';
@@ -144,14 +144,17 @@ export async function datasetUploadCommand(args: CliArgs, io: CliIO): Promise<Ex
 export async function datasetListCommand(args: CliArgs, io: CliIO): Promise<ExitCode> {
   allowOnly('dataset list', args, ['url', 'token', 'json']);
   operands('dataset list', args, 2, []);
-  const datasets = await datasetClient(args, io).datasets();
+  const { datasets, builtIn } = await datasetClient(args, io).datasetList();
   if (args.values.json) {
     io.stdout.write(`${JSON.stringify(datasets, null, 2)}\n`);
-  } else if (datasets.length === 0) {
+    return EXIT.ok;
+  }
+  if (datasets.length === 0) {
     io.stderr.write('No datasets yet. Upload one with: tessera dataset upload FILE.csv\n');
   } else {
     io.stdout.write(datasetTable(datasets));
   }
+  io.stderr.write(`${builtInWords(builtIn)}\n`);
   return EXIT.ok;
 }
 
