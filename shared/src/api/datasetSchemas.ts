@@ -73,8 +73,14 @@ export const BUILT_IN_DATASETS: readonly BuiltInDataset[] = [
   },
 ];
 
-/** GET /api/datasets: the uploaded datasets, oldest first, and the built-in ones. */
+/**
+ * GET /api/datasets: the uploaded datasets, oldest first, and the built-in ones (none from a
+ * coordinator older than the list).
+ */
 export const datasetListSchema = z
-  .object({ datasets: z.array(datasetInfoSchema), builtIn: z.array(builtInDatasetSchema) })
+  .object({
+    datasets: z.array(datasetInfoSchema),
+    builtIn: z.array(builtInDatasetSchema).default([]),
+  })
   .strict();
 export type DatasetList = z.infer<typeof datasetListSchema>;

@@ -154,7 +154,7 @@ export async function datasetListCommand(args: CliArgs, io: CliIO): Promise<Exit
   } else {
     io.stdout.write(datasetTable(datasets));
   }
-  io.stderr.write(`${builtInWords(builtIn)}\n`);
+  if (builtIn.length > 0) io.stderr.write(`${builtInWords(builtIn)}\n`);
   return EXIT.ok;
 }
 
