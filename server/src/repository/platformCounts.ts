@@ -13,3 +13,20 @@ export function replicaMoved(count: Count, workloadId: string, was: string, stat
   if (was === 'in_flight') count(`in_flight:${workloadId}`, -1);
   if (state === 'in_flight') count(`in_flight:${workloadId}`, 1);
 }
+
+/** The count changes one transaction makes, kept until its flush writes them. */
+export class CountChanges {
+  private readonly changes = new Map<string, number>();
+
+  /** Adds `by` to `name`: `replicas:<state>`, `volunteers`, `in_flight:<workload id>`. */
+  readonly add: Count = (name, by) => {
+    this.changes.set(name, (this.changes.get(name) ?? 0) + by);
+  };
+
+  /** The changes made since the last take, those that cancelled out left out. */
+  take(): Array<[name: string, by: number]> {
+    const changed = [...this.changes].filter(([, by]) => by !== 0);
+    this.changes.clear();
+    return changed;
+  }
+}

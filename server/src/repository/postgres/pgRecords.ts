@@ -226,7 +226,7 @@ export class PgRecords extends PgViews {
        VALUES ($1, $2, $3, $4, $4)`,
       [v.id, v.secretHash, v.displayName, this.now],
     );
-    this.count('volunteers', 1);
+    this.countChanges.add('volunteers', 1);
   }
 
   async volunteer(id: string): Promise<VolunteerRow | null> {

@@ -98,8 +98,8 @@ export class PgTx extends PgUnits implements Tx {
         this.instanceId,
       ],
     );
-    this.count('replicas:in_flight', rows.length);
-    for (const r of replicas) this.count(`in_flight:${r.workloadId}`, 1);
+    this.countChanges.add('replicas:in_flight', rows.length);
+    for (const r of replicas) this.countChanges.add(`in_flight:${r.workloadId}`, 1);
     const ids: number[] = new Array<number>(replicas.length);
     for (const row of rows) ids[row.n - 1] = row.id;
     return ids;
@@ -133,8 +133,8 @@ export class PgTx extends PgUnits implements Tx {
       // As leasableUnits: a generic plan cannot use the partial index for this workload.
       'each',
     );
-    this.count('replicas:in_flight', rows.length);
-    this.count(`in_flight:${claim.workloadId}`, rows.length);
+    this.countChanges.add('replicas:in_flight', rows.length);
+    this.countChanges.add(`in_flight:${claim.workloadId}`, rows.length);
     return rows.map((row) => {
       const unit = toUnitRow(row);
       // The statement changed the row behind this transaction's cache: the cache takes its word.
@@ -248,7 +248,7 @@ export class PgTx extends PgUnits implements Tx {
    */
   private countMove(id: number, was: ReplicaRow | undefined, state: ReplicaState): void {
     if (was !== undefined) {
-      replicaMoved((name, by) => this.count(name, by), was.workloadId, was.state, state);
+      replicaMoved(this.countChanges.add, was.workloadId, was.state, state);
       return;
     }
     this.sql.send(

@@ -16,6 +16,7 @@ import {
   type SqlStanding,
   type SqlWorkload,
 } from '../rows';
+import { CountChanges } from '../platformCounts';
 import type { PgSession } from './pgSession';
 
 const VIEW_COLUMNS = `w.*, (SELECT COUNT(*) FROM units u
@@ -36,15 +37,7 @@ export class PgViews {
   async flushVolunteers(): Promise<void> {}
 
   /** Changes to platform_counts (migration 4) this transaction has made and not yet written. */
-  private readonly countChanges = new Map<string, number>();
-
-  /**
-   * Adds `by` to a platform count at the next flush: `replicas:<state>`, `volunteers`,
-   * `in_flight:<workload id>`.
-   */
-  protected count(name: string, by: number): void {
-    this.countChanges.set(name, (this.countChanges.get(name) ?? 0) + by);
-  }
+  protected readonly countChanges = new CountChanges();
 
   async flush(): Promise<void> {
     await this.flushUnits();
@@ -55,8 +48,7 @@ export class PgViews {
 
   /** Sends the counts this transaction moved (statements after it see them). */
   protected flushCounts(): void {
-    const changed = [...this.countChanges].filter(([, by]) => by !== 0);
-    this.countChanges.clear();
+    const changed = this.countChanges.take();
     if (changed.length === 0) return;
     // Into this backend's own rows: no other open transaction writes them. Pipelined: the
     // commit (or the next statement read) waits for it.

@@ -185,7 +185,7 @@ export class SqliteRecords extends SqliteViews {
          VALUES (?, ?, ?, ?, ?)`,
       )
       .run(v.id, v.secretHash, v.displayName, this.now, this.now);
-    this.count('volunteers', 1);
+    this.countChanges.add('volunteers', 1);
   }
 
   async volunteer(id: string): Promise<VolunteerRow | null> {

@@ -63,7 +63,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
         state: ReplicaState;
         workloadId: string;
       });
-    replicaMoved((name, by) => this.count(name, by), was.workloadId, was.state, state);
+    replicaMoved(this.countChanges.add, was.workloadId, was.state, state);
     this.tableStates.set(id, { state, workloadId: was.workloadId });
   }
 
@@ -186,9 +186,9 @@ export class SqliteTx extends SqliteUnits implements Tx {
       `INSERT INTO replicas (workload_id, unit_idx, volunteer_id, connection_id, instance_id,
          net_group, state, leased_at, deadline) VALUES (?, ?, ?, ?, ?, ?, 'in_flight', ?, ?)`,
     );
-    this.count('replicas:in_flight', replicas.length);
+    this.countChanges.add('replicas:in_flight', replicas.length);
     return replicas.map((r) => {
-      this.count(`in_flight:${r.workloadId}`, 1);
+      this.countChanges.add(`in_flight:${r.workloadId}`, 1);
       const id = Number(
         insert.run(
           r.workloadId,

@@ -9,6 +9,7 @@ import {
   type WorkloadView,
 } from '../../engine/repository';
 import type { DatasetStore } from '../../datasets/datasetStore';
+import { CountChanges } from '../platformCounts';
 import type { StatementCache } from './statementCache';
 import {
   toPlatformCounts,
@@ -32,32 +33,21 @@ export class SqliteViews {
   ) {}
 
   /** Changes to platform_counts (migration 12) this transaction has made and not yet written. */
-  private readonly countChanges = new Map<string, number>();
-
-  /**
-   * Adds `by` to a platform count at the next flush: `replicas:<state>`, `volunteers`,
-   * `in_flight:<workload id>`.
-   */
-  protected count(name: string, by: number): void {
-    this.countChanges.set(name, (this.countChanges.get(name) ?? 0) + by);
-  }
+  protected readonly countChanges = new CountChanges();
 
   /**
    * Writes rows changed in memory before a query reads their tables (sqliteRecords.ts); the
    * subclasses write theirs, then this writes the counts their changes moved.
    */
   flush(): void {
-    for (const [name, by] of this.countChanges) {
-      if (by !== 0) {
-        this.sql
-          .get(
-            `INSERT INTO platform_counts (name, n) VALUES (?, ?)
-             ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`,
-          )
-          .run(name, by);
-      }
+    for (const [name, by] of this.countChanges.take()) {
+      this.sql
+        .get(
+          `INSERT INTO platform_counts (name, n) VALUES (?, ?)
+           ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`,
+        )
+        .run(name, by);
     }
-    this.countChanges.clear();
   }
 
   // Transactions on one SQLite file run one at a time (sqliteRepository.ts), so a dataset read
