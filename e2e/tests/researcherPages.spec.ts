@@ -10,7 +10,7 @@
 // Screenshots land in e2e/artifacts/.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Browser } from '@playwright/test';
 import { RESEARCHER_TOKEN, getResult, waitForCompletion } from './support/coordinatorApi';
 import { pageErrors } from './support/pageErrors';
 import { openVolunteerTab } from './support/volunteerTab';
@@ -49,6 +49,16 @@ function npyFloat32(rows: number[][]): Buffer {
   return Buffer.concat([preamble, Buffer.from(header, 'latin1'), Buffer.from(values.buffer)]);
 }
 
+/** /submit in a context of its own, the researcher token entered; its page errors recorded. */
+async function openSubmit(browser: Browser) {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const submit = await context.newPage();
+  const errors = pageErrors(submit);
+  await submit.goto('/submit');
+  await submit.getByTestId('token-input').fill(RESEARCHER_TOKEN);
+  return { context, submit, errors };
+}
+
 function workloadIdOf(href: string | null): string {
   const id = /^\/workloads\/([\w-]+)$/.exec(href ?? '')?.[1];
   expect(id, `link ${href}`).toBeTruthy();
@@ -60,11 +70,7 @@ test('upload a CSV, train on it and predict it, all from the pages', async ({
   request,
 }) => {
   test.setTimeout(120_000);
-  const context = await browser.newContext({ viewport: DESKTOP });
-  const submit = await context.newPage();
-  const submitErrors = pageErrors(submit);
-  await submit.goto('/submit');
-  await submit.getByTestId('token-input').fill(RESEARCHER_TOKEN);
+  const { context, submit, errors: submitErrors } = await openSubmit(browser);
   const file = submit.getByTestId('dataset-file');
 
   // A bad cell: refused, and the place is said.
@@ -227,11 +233,7 @@ test('upload a CSV, train on it and predict it, all from the pages', async ({
 
 test('a large upload says how much of it is sent', async ({ browser }) => {
   test.setTimeout(90_000);
-  const context = await browser.newContext({ viewport: DESKTOP });
-  const submit = await context.newPage();
-  const errors = pageErrors(submit);
-  await submit.goto('/submit');
-  await submit.getByTestId('token-input').fill(RESEARCHER_TOKEN);
+  const { context, submit, errors } = await openSubmit(browser);
   // About 1.2 MB, sent at 512 KB/s: seconds on the way, long enough to watch it move.
   const lines = ['a,b,c,d,label'];
   for (let n = 0; lines.length < 60_000; n++) {

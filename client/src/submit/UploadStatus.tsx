@@ -26,15 +26,11 @@ export function UploadStatus({ upload, onUse }: { upload: Upload; onUse(d: Datas
             Sending <strong>{upload.name}</strong>, checked by the coordinator as it arrives:{' '}
             <span data-testid="upload-progress">{progressWords(upload.sent, upload.bytes)}</span>
           </p>
-          {upload.bytes > 0 ? (
-            <progress
-              aria-label={`Uploading ${upload.name}`}
-              value={upload.sent}
-              max={upload.bytes}
-            />
-          ) : (
-            <progress aria-label={`Uploading ${upload.name}`} />
-          )}
+          {/* Without a size (an empty file) the bar is indeterminate. */}
+          <progress
+            aria-label={`Uploading ${upload.name}`}
+            {...(upload.bytes > 0 ? { value: upload.sent, max: upload.bytes } : {})}
+          />
           <button type="button" className="link-button" onClick={() => upload.abort.abort()}>
             Cancel
           </button>

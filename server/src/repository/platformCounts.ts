@@ -1,12 +1,18 @@
 // The platform counts both repositories keep as rows change (SQLite migration 12, PostgreSQL
 // migration 4) instead of counting whole tables: replicas by state (the dashboard), volunteers,
 // and each workload's replicas in flight (fair share, at every lease).
+import type { ReplicaState } from '../engine/repository';
 
 /** Adds `by` to the count `name`. */
 export type Count = (name: string, by: number) => void;
 
 /** A replica of `workloadId` moved from state `was` to `state`: the counts that change. */
-export function replicaMoved(count: Count, workloadId: string, was: string, state: string): void {
+export function replicaMoved(
+  count: Count,
+  workloadId: string,
+  was: ReplicaState,
+  state: ReplicaState,
+): void {
   if (was === state) return;
   count(`replicas:${was}`, -1);
   count(`replicas:${state}`, 1);

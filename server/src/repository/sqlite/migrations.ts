@@ -315,12 +315,9 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     version: 12,
     sql: `
       CREATE TABLE platform_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-      INSERT INTO platform_counts (name, n) VALUES ('replicas:in_flight', 0),
-        ('replicas:returned', 0), ('replicas:timed_out', 0), ('replicas:errored', 0),
-        ('replicas:valid', 0), ('replicas:invalid', 0), ('volunteers', 0);
-      UPDATE platform_counts SET n = (SELECT COUNT(*) FROM replicas r
-        WHERE 'replicas:' || r.state = platform_counts.name) WHERE name LIKE 'replicas:%';
-      UPDATE platform_counts SET n = (SELECT COUNT(*) FROM volunteers) WHERE name = 'volunteers';
+      INSERT INTO platform_counts (name, n)
+        SELECT 'replicas:' || state, COUNT(*) FROM replicas GROUP BY state;
+      INSERT INTO platform_counts (name, n) SELECT 'volunteers', COUNT(*) FROM volunteers;
       INSERT INTO platform_counts (name, n) SELECT 'in_flight:' || workload_id, COUNT(*)
         FROM replicas WHERE state = 'in_flight' GROUP BY workload_id;
     `,
