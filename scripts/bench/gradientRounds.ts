@@ -222,18 +222,28 @@ async function distributed(
   let before = { in: 0, out: 0 };
   let after = { in: 0, out: 0 };
   let submitted = Number.NaN;
+  // The coordinator runs on this thread: its event loop's active time over the run is what the
+  // coordinator took of the cores the volunteers share (with the bench's own bookkeeping).
+  let eluBefore = performance.eventLoopUtilization();
+  let eluAfter = eluBefore;
   const run = await withCrew(
     coordinator,
     threads,
     `bench-${quorum}`,
     async () => {
       before = coordinator.wire.snapshot();
+      eluBefore = performance.eventLoopUtilization();
       coordinator.roundCloses.length = 0;
       const id = await submitRun(coordinator, name, c, options, quorum, 0);
       submitted = epochMs();
       return id;
     },
-    { atEnd: () => (after = coordinator.wire.snapshot()) },
+    {
+      atEnd: () => {
+        after = coordinator.wire.snapshot();
+        eluAfter = performance.eventLoopUtilization(eluBefore);
+      },
+    },
   );
   let problem = run.problem;
   const wire = { in: after.in - before.in, out: after.out - before.out };
@@ -275,6 +285,8 @@ async function distributed(
     note:
       `${roundFigures(perRound)}; unit lease to answer ${unitMs.toFixed(0)} ms mean; ` +
       `round close ${closeMean.toFixed(0)} ms mean (${closes.length} closes); ` +
+      `coordinator thread busy ${(eluAfter.active / options.steps).toFixed(0)} ms/round ` +
+      `(mean over all, ${(eluAfter.utilization * 100).toFixed(0)}% of the run); ` +
       `wire ${perRoundBytes(wire.in + wire.out)}/round ` +
       `(${perRoundBytes(wire.out)} down, ${perRoundBytes(wire.in)} up); ` +
       `params rel L2 ${error.toExponential(1)} vs one process`,
