@@ -10,6 +10,7 @@
 // included, TCP/IP headers not. The distributed run's final parameters must equal the single
 // process's within the gradient tolerance (relative L2 1e-4), or the row is a problem.
 import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { ExampleSet } from '../../shared/src/kinds/gradient/exampleSet';
 import {
   GRADIENT_TOLERANCE,
