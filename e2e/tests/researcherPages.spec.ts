@@ -200,15 +200,16 @@ test('upload a CSV, train on it and predict it, all from the pages', async ({
   await page.getByTestId('predict-link').click();
   await expect(page.getByTestId('field-spec-workload')).toHaveValue(training);
 
-  // A NumPy array: the labels box shows for an .npy, and the last column becomes the labels.
-  await expect(submit.getByTestId('dataset-label-last')).toHaveCount(0);
-  const npyRows = [0, 1, 2, 3, 4, 5].map((n) => [n * 0.5, n % 3, n % 2]);
+  // A NumPy array: the labels choice shows for an .npy, and its first column becomes the labels.
+  await expect(submit.getByTestId('dataset-label-column')).toHaveCount(0);
+  const npyRows = [0, 1, 2, 3, 4, 5].map((n) => [n % 2, n * 0.5, n % 3]);
   await file.setInputFiles({
     name: 'parity.npy',
     mimeType: 'application/octet-stream',
     buffer: npyFloat32(npyRows),
   });
-  await submit.getByTestId('dataset-label-last').check();
+  await expect(submit.getByTestId('dataset-label-column')).toHaveValue('none');
+  await submit.getByTestId('dataset-label-column').selectOption('first');
   await submit.getByTestId('datasets-panel').screenshot({ path: `${ARTIFACTS}datasets-npy.png` });
   await submit.getByTestId('dataset-upload').click();
   await expect(status).toContainText('parity.npy is stored as');

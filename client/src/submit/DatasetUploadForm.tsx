@@ -1,7 +1,7 @@
 // The datasets panel's upload: a CSV or NumPy .npy file chosen here is sent as it is (the
 // browser streams the file from disk, saying how much is sent) to POST /api/datasets with the
 // researcher token; an .npy
-// waits for its "last column holds the labels" box first. What came of it shows below the file
+// waits for its "which column holds the labels" choice first. What came of it shows below the file
 // input (UploadStatus.tsx).
 import { useRef, useState, type ChangeEvent } from 'react';
 import {
@@ -16,7 +16,7 @@ import type { DatasetInfo } from '@tessera/shared/api/datasetSchemas';
 import { ConfirmButtons } from './ConfirmButtons';
 import { TOKEN_REFUSED, errorWords, sizeWords } from './datasetWords';
 import type { ResearcherToken } from './useResearcherToken';
-import { UploadStatus, type Upload } from './UploadStatus';
+import { UploadStatus, type NpyLabels, type Upload } from './UploadStatus';
 import { fetchWithUploadProgress } from './uploadProgress';
 
 /** A NumPy array by its name; anything else goes as a CSV (the coordinator says if it is not). */
@@ -96,7 +96,7 @@ export function DatasetUploadForm({
   function choose(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
     if (!file) return;
-    if (isNpy(file)) setUpload({ state: 'chosen', file, labelLast: false });
+    if (isNpy(file)) setUpload({ state: 'chosen', file, labels: 'none' });
     else start(file, { format: 'csv' });
   }
 
@@ -125,9 +125,14 @@ export function DatasetUploadForm({
       {upload.state === 'chosen' ? (
         <NpyChoice
           file={upload.file}
-          labelLast={upload.labelLast}
-          onLabelLast={(labelLast) => setUpload({ ...upload, labelLast })}
-          onSend={() => start(upload.file, { format: 'npy', labelLast: upload.labelLast })}
+          labels={upload.labels}
+          onLabels={(labels) => setUpload({ ...upload, labels })}
+          onSend={() =>
+            start(upload.file, {
+              format: 'npy',
+              ...(upload.labels === 'none' ? {} : { labelColumn: upload.labels }),
+            })
+          }
           onForget={forget}
         />
       ) : (
@@ -140,8 +145,8 @@ export function DatasetUploadForm({
 /** An .npy file chosen: the labels question, then Upload (or Cancel, to choose another). */
 function NpyChoice(props: {
   file: File;
-  labelLast: boolean;
-  onLabelLast(labelLast: boolean): void;
+  labels: NpyLabels;
+  onLabels(labels: NpyLabels): void;
   onSend(): void;
   onForget(): void;
 }) {
@@ -151,14 +156,17 @@ function NpyChoice(props: {
         <strong>{props.file.name}</strong> ({sizeWords(props.file.size)}) is a NumPy array.
       </p>
       <div className="checkbox-row">
-        <input
-          id="dataset-label-last"
-          data-testid="dataset-label-last"
-          type="checkbox"
-          checked={props.labelLast}
-          onChange={(e) => props.onLabelLast(e.target.checked)}
-        />
-        <label htmlFor="dataset-label-last">last column holds the labels</label>
+        <label htmlFor="dataset-label-column">Labels</label>
+        <select
+          id="dataset-label-column"
+          data-testid="dataset-label-column"
+          value={props.labels}
+          onChange={(e) => props.onLabels(e.target.value as NpyLabels)}
+        >
+          <option value="none">none (rows to predict)</option>
+          <option value="first">in the first column</option>
+          <option value="last">in the last column</option>
+        </select>
       </div>
       <ConfirmButtons
         confirm="Upload it"

@@ -31,9 +31,9 @@ export function DatasetsPanel({
       <p className="field-help">
         A CSV with a header row and numeric columns; a column named <code>label</code> (whole
         numbers from 0) makes it a labeled set to train on. Or a NumPy <code>.npy</code> file: a 2-D
-        float32 or float64 array, one row per example, its last column the labels if you say so.
-        Features are standardised with the training set’s statistics, and a fifth of the rows is
-        held out.
+        float32 or float64 array, one row per example, its first or last column the labels if you
+        say so. Features are standardised with the training set’s statistics, and a fifth of the
+        rows is held out.
       </p>
       <DatasetUploadForm token={token} onChanged={onChanged} onUse={onUse} />
       {loadError && (

@@ -5,10 +5,13 @@ import type { DatasetInfo } from '@tessera/shared/api/datasetSchemas';
 import { shapeWords } from './datasetWords';
 import { progressWords } from './uploadProgress';
 
+/** Where an .npy's labels are, as the panel asks it. */
+export type NpyLabels = 'none' | 'first' | 'last';
+
 export type Upload =
   | { state: 'idle' }
-  /** An .npy chosen, not yet sent: whether its last column holds the labels is asked first. */
-  | { state: 'chosen'; file: File; labelLast: boolean }
+  /** An .npy chosen, not yet sent: which column holds its labels (if any) is asked first. */
+  | { state: 'chosen'; file: File; labels: NpyLabels }
   | { state: 'sending'; name: string; bytes: number; sent: number; abort: AbortController }
   | { state: 'stored'; dataset: DatasetInfo; created: boolean }
   | { state: 'refused'; name: string; where: string | null; message: string }

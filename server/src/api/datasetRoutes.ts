@@ -1,12 +1,14 @@
 // REST resources for researchers' datasets (DESIGN.md section 3): upload a CSV or a NumPy .npy
-// array (streamed, never one JSON body; `?label=last` marks an .npy's last column as the
-// labels), list (with the built-in datasets), read, delete. Uploading needs a researcher token, as submitting does.
+// array (streamed, never one JSON body; `?label=last`, `first` or a 0-based column index says
+// which of an .npy's columns holds the labels), list (with the built-in datasets), read,
+// delete. Uploading needs a researcher token, as submitting does.
 import { Router } from 'express';
 import { ERROR_CODES, TesseraError } from '@tessera/shared';
 import { BUILT_IN_DATASETS, type DatasetList } from '@tessera/shared/api/datasetSchemas';
 import type { TokenOwner, TokenVerifier } from '../auth/tokens';
 import type { Clock } from '../clock';
 import { datasetDetailOf, datasetInfoOf, type Datasets } from '../datasets/datasets';
+import type { NpyLabelColumn } from '../datasets/npyDataset';
 import { requireToken } from './requireToken';
 
 /** What an .npy upload may be sent as. */
@@ -27,13 +29,12 @@ export function datasetRoutes(datasets: Datasets, verifier: TokenVerifier, clock
         `send the dataset as Content-Type: text/csv, or a NumPy .npy file as application/x-npy (got ${type || 'none'})`,
       );
     }
-    const label = req.query.label;
-    if (label !== undefined && (format !== 'npy' || label !== 'last')) {
+    let labelColumn: NpyLabelColumn | null;
+    try {
+      labelColumn = npyLabelColumnOf(req.query.label, format);
+    } catch (error) {
       req.resume();
-      throw new TesseraError(
-        ERROR_CODES.badRequest,
-        'label=last is for .npy uploads (a CSV names its label column "label")',
-      );
+      throw error;
     }
     const name = typeof req.query.name === 'string' ? req.query.name : 'dataset.csv';
     if (!NAME.test(name)) {
@@ -47,7 +48,7 @@ export function datasetRoutes(datasets: Datasets, verifier: TokenVerifier, clock
         owner: (res.locals.owner as TokenOwner).tokenId,
         now: clock.now(),
         format,
-        labelColumn: label === 'last',
+        labelColumn,
       });
       res
         .status(created ? 201 : 200)
@@ -77,4 +78,21 @@ export function datasetRoutes(datasets: Datasets, verifier: TokenVerifier, clock
   });
 
   return router;
+}
+
+/** `?label=`: an .npy's label column (`first`, `last`, a 0-based index), null when absent. */
+export function npyLabelColumnOf(label: unknown, format: 'csv' | 'npy'): NpyLabelColumn | null {
+  if (label === undefined) return null;
+  if (format !== 'npy') {
+    throw new TesseraError(
+      ERROR_CODES.badRequest,
+      'label= is for .npy uploads (a CSV names its label column "label")',
+    );
+  }
+  if (label === 'first' || label === 'last') return label;
+  if (typeof label === 'string' && /^\d{1,5}$/.test(label)) return Number(label);
+  throw new TesseraError(
+    ERROR_CODES.badRequest,
+    'label is first, last or a 0-based column index (the column of the .npy holding the classes)',
+  );
 }

@@ -21,6 +21,7 @@ const OPTIONS = {
   'samples-per-unit': { type: 'string' },
   tolerance: { type: 'string' },
   'label-last': { type: 'boolean' },
+  'label-column': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -47,6 +48,7 @@ export interface CliArgs {
     'samples-per-unit'?: string | undefined;
     tolerance?: string | undefined;
     'label-last'?: boolean | undefined;
+    'label-column'?: string | undefined;
     help?: boolean | undefined;
   };
 }

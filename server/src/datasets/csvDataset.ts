@@ -1,13 +1,14 @@
 // A researcher's CSV upload parsed as it streams in (DESIGN.md section 3, "Researchers' own
-// data"): a header row of column names, numeric feature columns, and optionally a last column
-// named `label` holding integer classes 0..C-1 (without it the dataset is unlabeled, for
-// inference). Nothing is kept but the numbers: features as float32 (what every model reads),
-// labels as one byte each (MAX_CLASSES = 256).
+// data"): a header row of column names, numeric feature columns, and optionally one column
+// named `label`, at any place (last, or first as MNIST's CSV files have it), holding integer
+// classes 0..C-1 (without it the dataset is unlabeled, for inference). Nothing is kept but the
+// numbers: features as float32 (what every model reads), labels as one byte each (MAX_CLASSES =
+// 256).
 //
 // Refusals name the line and column (1-based; the header is line 1): a cell that is not a
 // decimal number (no hex, no Infinity/NaN, nothing past float32's range), an empty cell, a row
-// with more or fewer cells than the header, a label that is not an integer in 0..255, a label
-// column anywhere but last, a header that is all numbers (the file has none), an empty file,
+// with more or fewer cells than the header, a label that is not an integer in 0..255, two
+// columns named label, a header that is all numbers (the file has none), an empty file,
 // and the caps below. Blank lines are skipped; a UTF-8 byte-order mark and CRLF endings are
 // fine. Cells may be double-quoted ("1.5", "petal ""width"""), within one line.
 import { MAX_CLASSES } from '@tessera/shared/kinds/gradient/gradientModel';
@@ -141,7 +142,8 @@ export class CsvDatasetParser {
   private pending = '';
   private line = 0;
   private header: string[] | null = null;
-  private labeled = false;
+  /** The label column's index in the file, or -1 when the file is unlabeled. */
+  private labelAt = -1;
   private readonly values = new FloatBlocks();
   private labels = new Uint8Array(1024);
   private rows = 0;
@@ -180,20 +182,20 @@ export class CsvDatasetParser {
     this.pending = '';
     if (!this.header) throw new CsvProblem(1, null, 'the file is empty');
     if (this.rows === 0) throw new CsvProblem(this.line, null, 'the file has a header but no rows');
-    const classes = this.labeled ? this.maxLabel + 1 : 0;
-    if (this.labeled && classes < 2) {
+    const labeled = this.labelAt >= 0;
+    const classes = labeled ? this.maxLabel + 1 : 0;
+    if (labeled && classes < 2) {
       throw new CsvProblem(
         1,
-        this.header.length,
+        this.labelAt + 1,
         'every label is 0: a labeled dataset needs at least 2 classes',
       );
     }
-    const columns = this.labeled ? this.header.slice(0, -1) : this.header;
     return {
-      columns,
+      columns: this.header.filter((_, i) => i !== this.labelAt),
       rows: this.rows,
       features: this.values.toArray(),
-      labels: this.labeled ? this.labels.slice(0, this.rows) : null,
+      labels: labeled ? this.labels.slice(0, this.rows) : null,
       classes,
     };
   }
@@ -218,7 +220,7 @@ export class CsvDatasetParser {
     if (this.rows >= MAX_DATASET_ROWS) {
       throw new CsvProblem(this.line, null, `more than ${MAX_DATASET_ROWS} rows`);
     }
-    const features = this.labeled ? cells.length - 1 : cells.length;
+    const features = this.labelAt >= 0 ? cells.length - 1 : cells.length;
     if (this.values.length + features > MAX_DATASET_VALUES) {
       throw new CsvProblem(
         this.line,
@@ -226,8 +228,10 @@ export class CsvDatasetParser {
         `more than ${MAX_DATASET_VALUES} feature values (rows x columns)`,
       );
     }
-    for (let c = 0; c < features; c++) this.values.push(parseNumber(cells[c]!, this.line, c + 1));
-    if (this.labeled) this.takeLabel(cells[features]!, features + 1);
+    for (let c = 0; c < cells.length; c++) {
+      if (c === this.labelAt) this.takeLabel(cells[c]!, c + 1);
+      else this.values.push(parseNumber(cells[c]!, this.line, c + 1));
+    }
     this.rows++;
   }
 
@@ -246,12 +250,14 @@ export class CsvDatasetParser {
         'the first row must be a header of column names (it holds only numbers)',
       );
     }
-    const labelAt = names.findIndex((n) => n.toLowerCase() === 'label');
-    if (labelAt >= 0 && labelAt !== names.length - 1) {
-      throw new CsvProblem(this.line, labelAt + 1, 'the label column must be the last column');
+    const isLabel = (n: string) => n.toLowerCase() === 'label';
+    const labelAt = names.findIndex(isLabel);
+    const again = names.findIndex((n, i) => i > labelAt && isLabel(n));
+    if (labelAt >= 0 && again >= 0) {
+      throw new CsvProblem(this.line, again + 1, 'a second column named label');
     }
-    this.labeled = labelAt >= 0;
-    const features = this.labeled ? names.length - 1 : names.length;
+    this.labelAt = labelAt;
+    const features = labelAt >= 0 ? names.length - 1 : names.length;
     if (features < 1) throw new CsvProblem(this.line, null, 'no feature columns');
     if (features > MAX_DATASET_FEATURES) {
       throw new CsvProblem(this.line, null, `more than ${MAX_DATASET_FEATURES} feature columns`);

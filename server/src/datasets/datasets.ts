@@ -5,7 +5,7 @@ import { ERROR_CODES, FINAL_STATUSES, TesseraError, type WorkloadStatus } from '
 import type { DatasetDetail, DatasetInfo } from '@tessera/shared/api/datasetSchemas';
 import { ByteLru } from '@tessera/shared/kinds/gradient/byteLru';
 import { CsvDatasetParser, CsvProblem, type ParsedCsv } from './csvDataset';
-import { NpyDatasetParser } from './npyDataset';
+import { NpyDatasetParser, type NpyLabelColumn } from './npyDataset';
 import {
   contentOf,
   DATASET_ID,
@@ -29,9 +29,10 @@ export interface UploadInput {
   name: string;
   owner: string | null;
   now: number;
-  /** CSV text (a `label` column by name), or a NumPy .npy array (`labelColumn`: the last). */
+  /** CSV text (a `label` column by name), or a NumPy .npy array (labels at `labelColumn`). */
   format: 'csv' | 'npy';
-  labelColumn?: boolean;
+  /** An .npy's label column; unlabeled when left out. */
+  labelColumn?: NpyLabelColumn | null;
 }
 
 interface UploadParser {
@@ -91,7 +92,7 @@ export class Datasets {
   async upload(input: UploadInput): Promise<{ meta: StoredDataset; created: boolean }> {
     const parser: UploadParser =
       input.format === 'npy'
-        ? new NpyDatasetParser(input.labelColumn ?? false)
+        ? new NpyDatasetParser(input.labelColumn ?? null)
         : new CsvDatasetParser();
     let received = 0;
     try {

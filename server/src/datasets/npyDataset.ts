@@ -1,9 +1,10 @@
 // A researcher's `.npy` upload (NumPy's own format, what Python users have), parsed as it
 // streams in: one 2-D array, rows x columns, of little-endian float32 or float64 (`<f4`, `<f8`)
-// in C order. With `labelColumn` the last column holds the integer classes 0..255 (as
-// `np.save(f, np.column_stack([X, y]))` writes them); without it every column is a feature and
-// the dataset is unlabeled. The result is what the CSV parser gives (csvDataset.ts), so the
-// rest of the pipeline (content id, statistics, training, inference) does not know the format.
+// in C order. With a label column (`last`, as `np.save(f, np.column_stack([X, y]))` writes
+// them; `first`; or a 0-based column index) that column holds the integer classes 0..255;
+// without one every column is a feature and the dataset is unlabeled. The result is what the
+// CSV parser gives (csvDataset.ts), so the rest of the pipeline (content id, statistics,
+// training, inference) does not know the format.
 // Refusals name the row and column (1-based) of a bad value: NaN, infinite, outside float32's
 // range, a label that is not an integer class.
 import { MAX_CLASSES } from '@tessera/shared/kinds/gradient/gradientModel';
@@ -22,6 +23,9 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 function problem(row: number, column: number | null, text: string): CsvProblem {
   return new CsvProblem(row, column, text, 'row');
 }
+
+/** Where an .npy's labels are: its first or last column, or a 0-based column index. */
+export type NpyLabelColumn = 'first' | 'last' | number;
 
 interface Header {
   itemBytes: 4 | 8;
@@ -60,8 +64,11 @@ export class NpyDatasetParser {
   private labels: Uint8Array | null = null;
   private index = 0;
   private maxLabel = -1;
+  /** The label column's index once the header is read; -1 when the array is unlabeled. */
+  private labelAt = -1;
 
-  constructor(private readonly labelColumn: boolean) {}
+  /** `labelColumn`: where the labels are, or null for an unlabeled array. */
+  constructor(private readonly labelColumn: NpyLabelColumn | null) {}
 
   push(chunk: Uint8Array): void {
     if (!this.header) {
@@ -90,16 +97,21 @@ export class NpyDatasetParser {
         `the header promises ${rows} x ${columns} values, the file holds ${this.index}`,
       );
     }
-    const features = this.labelColumn ? columns - 1 : columns;
-    if (this.labelColumn && this.maxLabel + 1 < 2) {
-      throw problem(1, columns, 'every label is 0: a labeled dataset needs at least 2 classes');
+    const labeled = this.labelAt >= 0;
+    const features = labeled ? columns - 1 : columns;
+    if (labeled && this.maxLabel + 1 < 2) {
+      throw problem(
+        1,
+        this.labelAt + 1,
+        'every label is 0: a labeled dataset needs at least 2 classes',
+      );
     }
     return {
       columns: Array.from({ length: features }, (_, j) => `x${j}`),
       rows,
       features: this.values!,
       labels: this.labels,
-      classes: this.labelColumn ? this.maxLabel + 1 : 0,
+      classes: labeled ? this.maxLabel + 1 : 0,
     };
   }
 
@@ -117,7 +129,8 @@ export class NpyDatasetParser {
     const start = 8 + lengthBytes;
     if (h.length < start + length) return null;
     const header = parseHeader(new TextDecoder('latin1').decode(h.subarray(start, start + length)));
-    const features = this.labelColumn ? header.columns - 1 : header.columns;
+    this.labelAt = labelIndex(this.labelColumn, header.columns);
+    const features = this.labelAt >= 0 ? header.columns - 1 : header.columns;
     if (features < 1) throw problem(0, null, 'no feature columns');
     if (features > MAX_DATASET_FEATURES) {
       throw problem(0, null, `more than ${MAX_DATASET_FEATURES} feature columns`);
@@ -130,7 +143,7 @@ export class NpyDatasetParser {
     }
     this.header = header;
     this.values = new Float32Array(header.rows * features);
-    this.labels = this.labelColumn ? new Uint8Array(header.rows) : null;
+    this.labels = this.labelAt >= 0 ? new Uint8Array(header.rows) : null;
     return h.slice(start + length);
   }
 
@@ -145,7 +158,7 @@ export class NpyDatasetParser {
     if (!Number.isFinite(value) || Math.abs(value) > FLOAT32_MAX) {
       throw problem(row + 1, column + 1, `${value} is not a finite float32`);
     }
-    if (this.labelColumn && column === columns - 1) {
+    if (column === this.labelAt) {
       if (!Number.isInteger(value) || value < 0 || value >= MAX_CLASSES) {
         throw problem(
           row + 1,
@@ -157,9 +170,24 @@ export class NpyDatasetParser {
       if (value > this.maxLabel) this.maxLabel = value;
       return;
     }
-    const features = this.labelColumn ? columns - 1 : columns;
-    this.values![row * features + column] = value;
+    if (this.labelAt < 0) this.values![row * columns + column] = value;
+    else this.values![row * (columns - 1) + column - (column > this.labelAt ? 1 : 0)] = value;
   }
+}
+
+/** The label column's index in an array of `columns` columns; -1 for none. */
+function labelIndex(label: NpyLabelColumn | null, columns: number): number {
+  if (label === null) return -1;
+  if (label === 'first') return 0;
+  if (label === 'last') return columns - 1;
+  if (!Number.isSafeInteger(label) || label < 0 || label >= columns) {
+    throw problem(
+      0,
+      null,
+      `label column ${label}: the array has ${columns} columns (0..${columns - 1})`,
+    );
+  }
+  return label;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -36,6 +36,24 @@ describe('CSV datasets', () => {
     assert.equal(csv.classes, 3);
   });
 
+  test('the label column may be anywhere: first (as MNIST CSVs have it) is the same dataset as last', () => {
+    const last = parseCsvDataset('x,y,label\n1,2.5,0\n-3,4e-1,2\n5,6,1\n');
+    for (const text of [
+      'label,x,y\n0,1,2.5\n2,-3,4e-1\n1,5,6\n',
+      'x,LABEL,y\n1,0,2.5\n-3,2,4e-1\n5,1,6\n',
+    ]) {
+      const csv = parseCsvDataset(text);
+      assert.deepEqual(csv.columns, ['x', 'y']);
+      assert.deepEqual(Array.from(csv.features), Array.from(last.features));
+      assert.deepEqual(Array.from(csv.labels!), [0, 2, 1]);
+      assert.equal(csv.classes, 3);
+      assert.equal(
+        datasetIdOf(encodeDataset(contentOf(csv))),
+        datasetIdOf(encodeDataset(contentOf(last))),
+      );
+    }
+  });
+
   test('without a label column the file is unlabeled', () => {
     const csv = parseCsvDataset('\uFEFFa,b\n1,2\n3,4');
     assert.equal(csv.labels, null);
@@ -74,7 +92,9 @@ describe('CSV datasets', () => {
       ['a,label\n1,0\n2,-1\n', 3, 2, /integer class/],
       ['a,label\n1,0\n2,256\n', 3, 2, /integer class/],
       ['a,label\n1,0\n2,0\n', 1, 2, /at least 2 classes/],
-      ['label,a\n1,0\n', 1, 1, /last column/],
+      ['label,a,Label\n1,0,0\n', 1, 3, /second column named label/],
+      ['label,a\n0,1\n0,2\n', 1, 1, /at least 2 classes/],
+      ['a,label,b\n1,0,2\n3,x,4\n', 3, 2, /not a number/],
       ['a,,b\n1,2,3\n', 1, 2, /no name/],
       ['a,b\n1,"2\n', 2, 2, /unterminated quote/],
     ];

@@ -5,16 +5,18 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CsvProblem, parseCsvDataset } from '../../src/datasets/csvDataset';
 import { contentOf, datasetIdOf, encodeDataset } from '../../src/datasets/datasetCodec';
-import { NpyDatasetParser } from '../../src/datasets/npyDataset';
+import { NpyDatasetParser, type NpyLabelColumn } from '../../src/datasets/npyDataset';
 import { npyBytes } from '../support/npyFile';
 
-function parse(bytes: Uint8Array, labelColumn: boolean, chunk = bytes.length) {
+type Labels = NpyLabelColumn | null;
+
+function parse(bytes: Uint8Array, labelColumn: Labels, chunk = bytes.length) {
   const parser = new NpyDatasetParser(labelColumn);
   for (let at = 0; at < bytes.length; at += chunk) parser.push(bytes.subarray(at, at + chunk));
   return parser.end();
 }
 
-function refusal(bytes: Uint8Array, labelColumn = false): CsvProblem {
+function refusal(bytes: Uint8Array, labelColumn: Labels = null): CsvProblem {
   try {
     parse(bytes, labelColumn);
   } catch (error) {
@@ -36,7 +38,7 @@ describe('.npy datasets', () => {
     const id = datasetIdOf(encodeDataset(csv));
     for (const dtype of ['<f4', '<f8'] as const) {
       for (const chunk of [1, 3, 7, 64, 1000]) {
-        const parsed = parse(npyBytes(ROWS, dtype), true, chunk);
+        const parsed = parse(npyBytes(ROWS, dtype), 'last', chunk);
         assert.equal(parsed.rows, 3);
         assert.deepEqual(parsed.columns, ['x0', 'x1']);
         assert.deepEqual(Array.from(parsed.labels!), [0, 2, 1]);
@@ -46,8 +48,40 @@ describe('.npy datasets', () => {
     }
   });
 
+  test('the labels may be the first column or any column by its 0-based index', () => {
+    const csv = contentOf(parseCsvDataset('a,b,label\n1,2.5,0\n-3,0.25,2\n5,6,1\n'));
+    const id = datasetIdOf(encodeDataset(csv));
+    const moved = (at: number) =>
+      ROWS.map(([a, b, label]) => {
+        const row = [a!, b!];
+        row.splice(at, 0, label!);
+        return row;
+      });
+    const cases: Array<[number[][], NpyLabelColumn]> = [
+      [moved(0), 'first'],
+      [moved(0), 0],
+      [moved(1), 1],
+      [moved(2), 2],
+      [moved(2), 'last'],
+    ];
+    for (const [rows, column] of cases) {
+      for (const chunk of [1, 5, 1000]) {
+        const parsed = parse(npyBytes(rows), column, chunk);
+        assert.deepEqual(Array.from(parsed.labels!), [0, 2, 1], `${column} in ${chunk}s`);
+        assert.deepEqual(Array.from(parsed.features), [1, 2.5, -3, 0.25, 5, 6]);
+        assert.equal(datasetIdOf(encodeDataset(contentOf(parsed))), id, `${column}`);
+      }
+    }
+    // A bad label names its own column, wherever it is.
+    assert.match(
+      refusal(npyBytes(moved(1).map((r, i) => (i === 1 ? [r[0]!, 0.5, r[2]!] : r))), 1).message,
+      /^row 2, column 2: a label is an integer/,
+    );
+    assert.match(refusal(npyBytes(ROWS), 3).message, /label column 3: the array has 3 columns/);
+  });
+
   test('without labelColumn every column is a feature', () => {
-    const parsed = parse(npyBytes(ROWS), false, 5);
+    const parsed = parse(npyBytes(ROWS), null, 5);
     assert.equal(parsed.labels, null);
     assert.equal(parsed.columns.length, 3);
     assert.deepEqual(Array.from(parsed.features.subarray(0, 3)), [1, 2.5, 0]);
@@ -59,25 +93,25 @@ describe('.npy datasets', () => {
       [2, 1],
     ]);
     const truncated = whole.subarray(0, whole.length - 3);
-    const cases: Array<[Uint8Array, boolean, RegExp]> = [
+    const cases: Array<[Uint8Array, Labels, RegExp]> = [
       [
         new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
-        false,
+        null,
         /^\.npy header: not a \.npy file/,
       ],
       [
         npyBytes(ROWS, '<f4', "{'descr': '<i8', 'fortran_order': False, 'shape': (3, 3), }"),
-        false,
+        null,
         /dtype <i8/,
       ],
       [
         npyBytes(ROWS, '<f4', "{'descr': '<f4', 'fortran_order': True, 'shape': (3, 3), }"),
-        false,
+        null,
         /Fortran/,
       ],
       [
         npyBytes(ROWS, '<f4', "{'descr': '<f4', 'fortran_order': False, 'shape': (9,), }"),
-        false,
+        null,
         /2-D/,
       ],
       [
@@ -85,7 +119,7 @@ describe('.npy datasets', () => {
           [1, 2],
           [3, Number.NaN],
         ]),
-        false,
+        null,
         /^row 2, column 2: NaN/,
       ],
       [
@@ -93,7 +127,7 @@ describe('.npy datasets', () => {
           [1, 0],
           [3, 1.5],
         ]),
-        true,
+        'last',
         /^row 2, column 2: a label is an integer/,
       ],
       [
@@ -101,16 +135,16 @@ describe('.npy datasets', () => {
           [1, 0],
           [3, 0],
         ]),
-        true,
+        'last',
         /at least 2 classes/,
       ],
-      [truncated, true, /promises 2 x 2 values/],
+      [truncated, 'last', /promises 2 x 2 values/],
       [
         npyBytes([
           [1, 0],
           [2, 1],
         ]).subarray(0, 40),
-        true,
+        'last',
         /ends inside its header/,
       ],
     ];

@@ -99,7 +99,7 @@ describe('tessera dataset', { timeout: 120_000 }, () => {
     );
   });
 
-  test('a NumPy .npy file with --label-last is the same dataset as the same numbers in a CSV', async () => {
+  test('a NumPy .npy file with --label-last (or its labels first, --label-column first) is the same dataset as the same numbers in a CSV', async () => {
     const rows = IRIS.split('\n')
       .slice(1)
       .map((line) => line.split(',').map(Number));
@@ -123,8 +123,33 @@ describe('tessera dataset', { timeout: 120_000 }, () => {
         createdAt: 0,
       },
     );
-    const misuse = await tessera(['dataset', 'upload', 'iris.csv', '--label-last'], env, dir);
-    assert.equal(misuse.code, 2);
+    // Labels in the first column: --label-column first, or its index.
+    writeFileSync(
+      join(dir, 'first.npy'),
+      npyBytes(
+        rows.map((row) => [row[row.length - 1]!, ...row.slice(0, -1)]),
+        '<f4',
+      ),
+    );
+    for (const column of ['first', '0']) {
+      const first = await tessera(
+        ['dataset', 'upload', 'first.npy', '--label-column', column],
+        env,
+        dir,
+      );
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(first.stdout.trim(), csv.stdout.trim(), column);
+    }
+    for (const misuse of [
+      ['dataset', 'upload', 'iris.csv', '--label-last'],
+      ['dataset', 'upload', 'iris.csv', '--label-column', 'first'],
+      ['dataset', 'upload', 'iris.npy', '--label-column', 'middle'],
+      ['dataset', 'upload', 'iris.npy', '--label-column', 'last', '--label-last'],
+    ]) {
+      const run = await tessera(misuse, env, dir);
+      assert.equal(run.code, 2, misuse.join(' '));
+      assert.match(run.stderr, /label/, misuse.join(' '));
+    }
   });
 
   test('a malformed CSV is refused with its line and column: exit 1, nothing stored', async () => {

@@ -152,6 +152,17 @@ function researcherData(
       });
       assert.equal(npy.status, 200);
       assert.equal(((await npy.json()) as { id: string }).id, trainId);
+      // Labels in the first column (label=first, or its index 0): the same dataset again.
+      const labelsFirst = table.map((row) => [row[row.length - 1]!, ...row.slice(0, -1)]);
+      for (const label of ['first', '0']) {
+        const moved = await fetch(`${c.url}/api/datasets?name=first.npy&label=${label}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-npy', authorization: `Bearer ${TEST_TOKEN}` },
+          body: npyBytes(labelsFirst, '<f4'),
+        });
+        assert.equal(moved.status, 200, label);
+        assert.equal(((await moved.json()) as { id: string }).id, trainId, label);
+      }
       const unlabeled = await upload(c.url, unlabeledCsv, 'new-rows.csv');
       assert.equal(unlabeled.status, 201);
       assert.equal(unlabeled.body.labeled, false);
@@ -190,6 +201,33 @@ function researcherData(
       assert.match(ragged.body.error.message, /line 3: 1 cells, the header has 2/);
       assert.equal((await upload(c.url, '', 'empty.csv')).status, 400);
       assert.equal((await upload(c.url, trainCsv, 'x.csv', null)).status, 401);
+      const npyWith = (label: string, type = 'application/x-npy') =>
+        fetch(`${c.url}/api/datasets?name=x.npy&label=${label}`, {
+          method: 'POST',
+          headers: { 'content-type': type, authorization: `Bearer ${TEST_TOKEN}` },
+          body: npyBytes([
+            [1, 0],
+            [2, 1],
+          ]),
+        });
+      for (const label of ['-1', 'middle', '1.5', '']) {
+        const refused = await npyWith(label);
+        assert.equal(refused.status, 400, label);
+        const { error } = (await refused.json()) as { error: { message: string } };
+        assert.match(error.message, /first, last or a 0-based column index/, label);
+      }
+      const outside = await npyWith('2');
+      assert.equal(outside.status, 400);
+      assert.match(
+        ((await outside.json()) as { error: { message: string } }).error.message,
+        /label column 2: the array has 2 columns/,
+      );
+      const csvLabel = await npyWith('last', 'text/csv');
+      assert.equal(csvLabel.status, 400);
+      assert.match(
+        ((await csvLabel.json()) as { error: { message: string } }).error.message,
+        /for \.npy uploads/,
+      );
       const json = await api(c.url, 'POST', '/api/datasets', { rows: [] });
       assert.equal(json.status, 400);
       assert.match(json.body.error.message, /text\/csv/);

@@ -52,7 +52,12 @@ export interface DatasetUploadOptions {
   signal?: AbortSignal;
   /** 'csv' (the default, text/csv) or a NumPy .npy array (application/x-npy). */
   format?: 'csv' | 'npy';
-  /** An .npy's last column holds the labels (`&label=last`); a CSV names its `label` column. */
+  /**
+   * Which of an .npy's columns holds the labels (`&label=`): its first, its last, or a 0-based
+   * column index; an .npy without it is unlabeled. A CSV names its `label` column instead.
+   */
+  labelColumn?: 'first' | 'last' | number;
+  /** The same as `labelColumn: 'last'`. */
   labelLast?: boolean;
 }
 
@@ -165,8 +170,8 @@ export class TesseraClient {
 
   /**
    * POST /api/datasets: a CSV (header row; numeric feature columns; an optional integer `label`
-   * column) or, with `format: 'npy'`, a 2-D NumPy array (float32/float64, `labelLast` when its
-   * last column holds the labels), sent as it is and named `name`. A browser streams a File
+   * column) or, with `format: 'npy'`, a 2-D NumPy array (float32/float64, `labelColumn` the
+   * column holding the labels), sent as it is and named `name`. A browser streams a File
    * from disk, Node a ReadableStream; a refusal names the line (and column) in its message and
    * in `fieldErrors`. No timeout: a large file takes as long as the connection needs; pass
    * `signal` to give up.
@@ -177,7 +182,8 @@ export class TesseraClient {
     options: DatasetUploadOptions = {},
   ): Promise<DatasetUpload> {
     const npy = options.format === 'npy';
-    const label = npy && options.labelLast ? '&label=last' : '';
+    const column = options.labelColumn ?? (options.labelLast ? 'last' : undefined);
+    const label = npy && column !== undefined ? `&label=${column}` : '';
     const path = `/api/datasets?name=${encodeURIComponent(name)}${label}`;
     const type = npy ? 'application/x-npy' : 'text/csv';
     const response = await this.send(

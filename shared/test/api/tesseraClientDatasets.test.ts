@@ -103,6 +103,18 @@ describe('the API client’s datasets', () => {
     assert.equal(type(unlabeled), 'application/x-npy');
     assert.equal(type(csv), 'text/csv');
     assert.equal(labeled.init.body, npy);
+    // labelColumn names any column: first, last or a 0-based index.
+    for (const [column, query] of [
+      ['first', 'first'],
+      [3, '3'],
+      ['last', 'last'],
+    ] as const) {
+      await client(fake).uploadDataset(npy, 'w.npy', { format: 'npy', labelColumn: column });
+      assert.equal(
+        fake.asked[fake.asked.length - 1]!.url,
+        `http://coordinator:8080/api/datasets?name=w.npy&label=${query}`,
+      );
+    }
   });
 
   test('the same content again answers 200: not created', async () => {

@@ -1,4 +1,4 @@
-// `tessera dataset upload FILE [--name NAME] [--label-last] [--json]`, `tessera dataset list
+// `tessera dataset upload FILE [--name NAME] [--label-column C] [--json]`, `tessera dataset list
 // [--json]` and `tessera dataset delete ID`: a researcher's own data to train on, through the
 // same TesseraClient calls as the web client. An upload streams the CSV or .npy file (never
 // read whole into memory), with a progress bar on a terminal; the coordinator parses it as it
@@ -92,13 +92,28 @@ function reportRefusal(file: string, error: ApiError, io: CliIO): never {
   throw new ReportedFailure(EXIT.failure);
 }
 
+/** --label-column first|last|N (--label-last: last): an .npy's label column; null for none. */
+function labelColumnOf(args: CliArgs, format: 'csv' | 'npy'): 'first' | 'last' | number | null {
+  const given = args.values['label-column'];
+  const last = args.values['label-last'] ?? false;
+  if (given === undefined && !last) return null;
+  if (format !== 'npy') {
+    throw new UsageError(
+      '--label-column and --label-last are for .npy files (a CSV names its label column "label")',
+    );
+  }
+  if (given !== undefined && last) throw new UsageError('give --label-column or --label-last');
+  if (last || given === 'last') return 'last';
+  if (given === 'first') return 'first';
+  if (/^\d{1,5}$/.test(given!)) return Number(given);
+  throw new UsageError('--label-column is first, last or a 0-based column index');
+}
+
 export async function datasetUploadCommand(args: CliArgs, io: CliIO): Promise<ExitCode> {
-  allowOnly('dataset upload', args, ['url', 'token', 'name', 'json', 'label-last']);
+  allowOnly('dataset upload', args, ['url', 'token', 'name', 'json', 'label-last', 'label-column']);
   const [file] = operands('dataset upload', args, 2, ['FILE']) as [string];
   const format = file.toLowerCase().endsWith('.npy') ? 'npy' : 'csv';
-  if (args.values['label-last'] && format !== 'npy') {
-    throw new UsageError('--label-last is for .npy files (a CSV names its label column "label")');
-  }
+  const labelColumn = labelColumnOf(args, format);
   const name = args.values.name === undefined ? basename(file) : args.values.name.trim();
   if (!name) throw new UsageError('--name is empty');
   const client = datasetClient(args, io);
@@ -113,7 +128,7 @@ export async function datasetUploadCommand(args: CliArgs, io: CliIO): Promise<Ex
     const body = countingStream(stream, (sent) => progress.update(sent));
     answer = await client.uploadDataset(body, name, {
       format,
-      labelLast: args.values['label-last'] ?? false,
+      ...(labelColumn === null ? {} : { labelColumn }),
       signal: abort.signal,
     });
   } catch (error) {
