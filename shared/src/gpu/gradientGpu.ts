@@ -32,6 +32,7 @@ import {
   type PlannedPass,
 } from '../kinds/gradient/gradientPlan';
 import type { GradientResult } from '../kinds/gradient/gradientReference';
+import { firstNonFinite } from '../kinds/gradient/finiteValues';
 
 export interface GradientGpuOptions {
   /** Most examples a unit may hold; sizes the buffers. */
@@ -178,7 +179,7 @@ export class GradientGpu {
     if (params.length !== this.parameterCount) {
       throw new RangeError(`params hold ${params.length} values, model has ${this.parameterCount}`);
     }
-    const bad = params.findIndex((v) => !Number.isFinite(v));
+    const bad = firstNonFinite(params);
     if (bad >= 0) throw new RangeError(`parameter ${bad} is ${params[bad]}`);
   }
 

@@ -3,6 +3,7 @@
 // uint8 (0..255, read as value / 255: MNIST pixels, 4x smaller shards) or float32. The same
 // features without labels (FeatureRows) are what inference runs a model on.
 import { MAX_CLASSES } from './gradientModel';
+import { firstNonFinite } from './finiteValues';
 
 export const FEATURE_DTYPES = {
   /** byte b means b / 255 */
@@ -43,7 +44,7 @@ export function featureRowsProblem(rows: FeatureRows): string | null {
     return `features hold ${rows.features.length} values, expected ${count} x ${inputSize}`;
   }
   if (rows.dtype === 'float32') {
-    const bad = rows.features.findIndex((x) => !Number.isFinite(x));
+    const bad = firstNonFinite(rows.features);
     if (bad >= 0) return `feature ${bad} is ${rows.features[bad]}`;
   }
   return null;

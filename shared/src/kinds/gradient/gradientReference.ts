@@ -25,6 +25,7 @@ import {
   type DenseLayer,
   type ModelConfig,
 } from './gradientModel';
+import { firstNonFinite } from './finiteValues';
 
 export interface GradientResult {
   /** Sum over the unit's examples of dLoss/dparams, in the parameters' layout. */
@@ -56,7 +57,7 @@ function checkParams(config: ModelConfig, params: ParameterArray): void {
   if (params.length !== size) {
     throw new RangeError(`params hold ${params.length} values, model ${config.model} has ${size}`);
   }
-  const bad = params.findIndex((v) => !Number.isFinite(v));
+  const bad = firstNonFinite(params);
   if (bad >= 0) throw new RangeError(`parameter ${bad} is ${params[bad]}`);
 }
 

@@ -15,6 +15,7 @@
 // Parameters travel the other way as the bare Float32Array's bytes (4P, layout fixed by the
 // model config), so a unit costs 4P down + 32 + 4P up, plus its shard once per tab.
 import type { GradientResult } from './gradientReference';
+import { firstNonFinite } from './finiteValues';
 
 export const RESULT_MAGIC = 0x52534754;
 export const RESULT_VERSION = 1;
@@ -86,7 +87,7 @@ export function gradientResultProblem(
   if (!Number.isFinite(result.lossSum) || result.lossSum < -1e-3 * Math.max(1, result.count)) {
     return `lossSum ${result.lossSum}`;
   }
-  const bad = result.gradSum.findIndex((v) => !Number.isFinite(v));
+  const bad = firstNonFinite(result.gradSum);
   if (bad >= 0) return `gradient value ${bad} is ${result.gradSum[bad]}`;
   return null;
 }
