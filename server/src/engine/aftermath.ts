@@ -131,7 +131,9 @@ export class Aftermath {
         const workload = await tx.workload(workloadId);
         if (!current || current.state !== 'open' || !workload) return ledger;
         if (workload.status !== 'running' && workload.status !== 'queued') return ledger;
-        await ledger.settleUnit(meta, current, reference.result, reference.bytes, true, (r) =>
+        // The coordinator's own result is no replica's: the unit stores its bytes.
+        const source = { canonical: reference.bytes, canonicalReplica: null };
+        await ledger.settleUnit(meta, current, reference.result, source, true, (r) =>
           plugin.same(meta, plugin.decode(meta, r.result!), reference.result),
         );
         return ledger;

@@ -116,7 +116,7 @@ export class Ledger {
           meta,
           unit,
           valueOf(decision.canonical),
-          decision.canonical.result!,
+          { canonical: decision.canonical.result!, canonicalReplica: decision.canonical.id },
           verified,
           (r) => decision.agreeing.includes(r.id),
           votes,
@@ -127,14 +127,14 @@ export class Ledger {
   }
 
   /**
-   * The unit is settled on `canonical`: standing votes that `agrees` are valid and credited,
-   * the rest invalid (offenses); then [A1] the kind folds it into the answer, in this transaction.
+   * Settles the unit on `canonical` (`source`: its bytes, and the replica holding them): standing
+   * votes that `agrees` are valid and credited, the rest offenses; [A1] then the kind folds it.
    */
   async settleUnit(
     meta: WorkloadMeta,
     unit: UnitRow,
     canonical: unknown,
-    bytes: Uint8Array,
+    source: { canonical: Uint8Array; canonicalReplica: number | null },
     verified: boolean,
     agrees: (replica: ReplicaRow) => boolean,
     /** The unit's standing votes, when the caller has just read them. */
@@ -142,7 +142,7 @@ export class Ledger {
   ): Promise<void> {
     await this.tx.updateUnit(meta.id, unit.idx, {
       state: 'validated',
-      canonical: bytes,
+      ...source,
       validatedAt: this.now,
       verified,
     });

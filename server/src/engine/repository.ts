@@ -77,6 +77,12 @@ export interface UnitRow {
   errors: number;
   work: number;
   canonical: Uint8Array | null;
+  /**
+   * The replica whose result the canonical one is: its bytes are stored once, on that replica,
+   * not copied onto the unit; null when the canonical result came from elsewhere ([Q6] the
+   * coordinator's own computation) or none is set. Set and cleared with `canonical`.
+   */
+  canonicalReplica: number | null;
   verified: boolean;
   round: number;
   plan: unknown;
@@ -97,6 +103,7 @@ export type UnitPatch = Partial<
     | 'returned'
     | 'errors'
     | 'canonical'
+    | 'canonicalReplica'
     | 'verified'
     | 'pin'
     | 'backups'

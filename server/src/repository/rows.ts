@@ -45,6 +45,7 @@ export interface SqlUnit {
   errors: number;
   work: number;
   canonical: Buffer | string | null;
+  canonical_replica: number | null;
   verified: number;
   round: number;
   plan: string | null;
@@ -90,7 +91,7 @@ export interface SqlVolunteer {
 }
 
 /** Rows written before schema 9 hold Monte Carlo results as JSON text: bytes either way. */
-function bytesOf(value: Buffer | string | null): Uint8Array | null {
+export function bytesOf(value: Buffer | string | null): Uint8Array | null {
   if (value === null) return null;
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
 }
@@ -129,6 +130,7 @@ export function toUnitRow(row: SqlUnit): UnitRow {
     errors: row.errors,
     work: row.work,
     canonical: bytesOf(row.canonical),
+    canonicalReplica: row.canonical_replica ?? null,
     verified: row.verified === 1,
     round: row.round,
     plan: row.plan === null ? null : JSON.parse(row.plan),
@@ -210,6 +212,7 @@ export const UNIT_COLUMNS: Record<keyof UnitPatch, string> = {
   returned: 'returned',
   errors: 'errors',
   canonical: 'canonical',
+  canonicalReplica: 'canonical_replica',
   verified: 'verified',
   pin: 'pin',
   backups: 'backups',
@@ -231,7 +234,8 @@ export function unitUpdate(
   for (const field of UNIT_FIELDS) {
     if (!changed.has(field)) continue;
     columns.push(UNIT_COLUMNS[field]);
-    values.push(sqlValue(u[field]));
+    // A canonical result that is a replica's is stored once, on the replica (UnitRow).
+    values.push(field === 'canonical' && u.canonicalReplica !== null ? null : sqlValue(u[field]));
   }
   values.push(u.workloadId, u.idx);
   return { columns, values };
@@ -256,6 +260,20 @@ export function applyUnitPatch(row: UnitRow, patch: UnitPatch): void {
   for (const [name, value] of Object.entries(patch)) {
     if (value !== undefined) (row as unknown as Record<string, unknown>)[name] = value;
   }
+}
+
+/**
+ * The patch as the unit caches record it: `canonical` and `canonicalReplica` change together
+ * (a canonical result set without naming its replica is stored on the unit itself).
+ */
+export function withCanonicalSource(patch: UnitPatch): UnitPatch {
+  if (patch.canonical !== undefined && patch.canonicalReplica === undefined) {
+    return { ...patch, canonicalReplica: null };
+  }
+  if (patch.canonicalReplica !== undefined && patch.canonical === undefined) {
+    throw new Error('canonicalReplica is set with the canonical result it names');
+  }
+  return patch;
 }
 
 /** What the counts queries read, in the same shape on both stores. */

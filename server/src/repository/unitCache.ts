@@ -2,7 +2,7 @@
 // changes its unit two or three times (flight count, votes, validation) and a batch touches each
 // unit of its results, so a unit is read once, changed here and written once at flush.
 import type { UnitPatch, UnitRow } from '../engine/repository';
-import { applyUnitPatch } from './rows';
+import { applyUnitPatch, withCanonicalSource } from './rows';
 
 /** One key per unit: the index first, so keys of one workload differ early. */
 export const unitKey = (workloadId: string, idx: number) => `${idx}\u0000${workloadId}`;
@@ -32,7 +32,8 @@ export class UnitCache {
   }
 
   /** Changes a cached unit, to be written at the next flush. */
-  patch(workloadId: string, idx: number, patch: UnitPatch): void {
+  patch(workloadId: string, idx: number, given: UnitPatch): void {
+    const patch = withCanonicalSource(given);
     const k = unitKey(workloadId, idx);
     applyUnitPatch(this.rows.get(k)!, patch);
     let changed = this.dirty.get(k);

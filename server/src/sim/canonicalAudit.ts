@@ -84,7 +84,10 @@ export function auditRun(databasePath: string, workloadIds: readonly string[]): 
       const spec = estimator.specSchema.parse(JSON.parse(w.spec));
       const units = db
         .prepare(
-          'SELECT workload_id, idx, state, canonical, quorum FROM units WHERE workload_id = ? ORDER BY idx',
+          // A canonical result that is a replica's is stored on that replica (canonical_replica).
+          `SELECT u.workload_id, u.idx, u.state, COALESCE(u.canonical, r.result) AS canonical,
+             u.quorum FROM units u LEFT JOIN replicas r ON r.id = u.canonical_replica
+           WHERE u.workload_id = ? ORDER BY u.idx`,
         )
         .all(id) as UnitRow[];
       const wrongAccepted: number[] = [];

@@ -424,6 +424,35 @@ export function engineContract(name: string, harness: StoreHarness): void {
       );
     });
 
+    test("[Q1] a canonical result is its deciding replica's bytes, read back after a restart", async () => {
+      const w = piWorkload(1024, 1024);
+      await store.createWorkload(w, T0);
+      const a = (await store.leaseReplica(req('va')))!;
+      const b = (await store.leaseReplica(req('vb')))!;
+      for (const [replica, volunteerId] of [
+        [a, 'va'],
+        [b, 'vb'],
+      ] as const) {
+        await store.submitResult({
+          replicaId: replica.replicaId,
+          volunteerId,
+          result: truth(w, 0),
+          elapsedMs: 1,
+          now: T0,
+        });
+      }
+      store = new EngineDriver(await harness.reopen(store.repository));
+      const { unit, replicas } = await store.repository.transaction(T0, async (tx) => ({
+        unit: (await tx.unit(w.id, 0))!,
+        replicas: await tx.replicasOfUnit(w.id, 0),
+      }));
+      assert.equal(unit.state, 'validated');
+      const source = replicas.find((r) => r.id === unit.canonicalReplica);
+      assert.ok(source, `canonical from replica ${unit.canonicalReplica}`);
+      assert.ok(unit.canonical && source.result);
+      assert.deepEqual(Buffer.from(unit.canonical), Buffer.from(source.result));
+    });
+
     test('counts report workloads, replicas and recent throughput', async () => {
       const counts = await store.counts(T0 + 10, 60_000);
       assert.ok(counts.workloadsByStatus.completed >= 2);

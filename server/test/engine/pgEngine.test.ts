@@ -1,19 +1,20 @@
 // The engine's contract, rule and gradient suites over PostgreSQL, each in a schema of its own,
-// dropped after (its kept platform counts checked first): the same suites as
-// sqliteEngine.test.ts, so both repositories keep one contract.
+// dropped after (its kept platform counts and canonical results stored once checked first): the
+// same suites as sqliteEngine.test.ts, so both repositories keep one contract.
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { StoreHarness } from './engineContract';
 import { engineContract } from './engineContract';
 import { engineGradient } from './engineGradient';
 import { engineRules } from './engineRules';
+import { assertCanonicalsStoredOnce, canonicalStorageSql } from '../support/canonicalStorage';
 import { dropSchema, openPg, TEST_DATABASE_URL, testSchema } from '../support/postgres';
 
 /**
  * The platform counts kept as rows change (migration 4, PgTx: one row per count and backend)
  * equal the tables counted, after everything a suite did.
  */
-async function countsKept(schema: string): Promise<void> {
+async function countsKept(schema: string, canonicalsLeft: boolean): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
@@ -35,12 +36,17 @@ async function countsKept(schema: string): Promise<void> {
       'platform counts kept = tables counted',
     );
     assert.ok(counted.rows.length >= 3, JSON.stringify(counted.rows));
+    assertCanonicalsStoredOnce(
+      (await client.query(canonicalStorageSql(schema))).rows[0],
+      canonicalsLeft,
+    );
   } finally {
     await client.end();
   }
 }
 
-function pgHarness(prefix: string): StoreHarness {
+/** `canonicalsLeft`: the suite leaves validated units (the gradient suite's rounds close). */
+function pgHarness(prefix: string, canonicalsLeft = true): StoreHarness {
   const schema = testSchema(prefix);
   return {
     open: () => openPg(schema),
@@ -50,7 +56,7 @@ function pgHarness(prefix: string): StoreHarness {
     },
     async dispose() {
       try {
-        await countsKept(schema);
+        await countsKept(schema, canonicalsLeft);
       } finally {
         await dropSchema(schema);
       }
@@ -60,4 +66,4 @@ function pgHarness(prefix: string): StoreHarness {
 
 engineContract('PostgreSQL', pgHarness('contract'));
 engineRules('PostgreSQL', pgHarness('rules'));
-engineGradient('PostgreSQL', pgHarness('gradient'));
+engineGradient('PostgreSQL', pgHarness('gradient', false));

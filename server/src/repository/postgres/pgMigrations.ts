@@ -174,6 +174,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         FROM replicas WHERE state = 'in_flight' GROUP BY workload_id;
     `,
   },
+  {
+    version: 5,
+    // A unit's canonical result that is one of its replicas' is stored once, on the replica:
+    // the unit names it (a 200 KB gradient was written twice, and cleared twice, per unit).
+    sql: `ALTER TABLE units ADD COLUMN canonical_replica BIGINT;`,
+  },
 ];
 
 /** Any fixed 64-bit number: the advisory lock all starting processes queue on. */

@@ -48,6 +48,10 @@ export class PgTx extends PgUnits implements Tx {
    */
   private readonly unitReplicas = new Map<string, Map<number, ReplicaRow>>();
 
+  protected override heldResult(replicaId: number): Uint8Array | null | undefined {
+    return this.lockedReplicas.get(replicaId)?.result;
+  }
+
   async clearCanonicals(workloadId: string, round: number): Promise<void> {
     await this.flushUnits();
     this.units.forget(workloadId);
@@ -55,10 +59,11 @@ export class PgTx extends PgUnits implements Tx {
       if (r.workloadId === workloadId) this.lockedReplicas.delete(id);
     }
     this.unitReplicas.clear();
-    await this.sql.run('UPDATE units SET canonical = NULL WHERE workload_id = $1 AND round = $2', [
-      workloadId,
-      round,
-    ]);
+    await this.sql.run(
+      `UPDATE units SET canonical = NULL, canonical_replica = NULL
+         WHERE workload_id = $1 AND round = $2`,
+      [workloadId, round],
+    );
     await this.sql.run(
       `UPDATE replicas SET result = NULL WHERE workload_id = $1 AND result IS NOT NULL
          AND unit_idx IN (SELECT idx FROM units WHERE workload_id = $1 AND round = $2)`,
@@ -135,8 +140,9 @@ export class PgTx extends PgUnits implements Tx {
     );
     this.countChanges.add('replicas:in_flight', rows.length);
     this.countChanges.add(`in_flight:${claim.workloadId}`, rows.length);
-    return rows.map((row) => {
-      const unit = toUnitRow(row);
+    const claimed = await this.unitRowsOf(rows);
+    return rows.map((row, i) => {
+      const unit = claimed[i]!;
       // The statement changed the row behind this transaction's cache: the cache takes its word.
       this.units.put(unit);
       this.unitReplicas.delete(unitKey(unit.workloadId, unit.idx));
@@ -168,7 +174,7 @@ export class PgTx extends PgUnits implements Tx {
        ORDER BY workload_id, idx FOR NO KEY UPDATE`,
       [locked, ids],
     );
-    this.units.seed(units.map(toUnitRow));
+    this.units.seed(await this.unitRowsOf(units));
     // The units' other replicas, read once their units are locked (as replicasOfUnit would be).
     const others = await this.sql.rows<SqlReplica>(
       `SELECT * FROM replicas WHERE workload_id = ANY($1::text[])

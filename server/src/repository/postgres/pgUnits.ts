@@ -10,13 +10,45 @@ import type {
   UnitPatch,
   UnitRow,
 } from '../../engine/repository';
-import { toUnitRow, unitUpdate, type SqlUnit } from '../rows';
+import { bytesOf, toUnitRow, unitUpdate, type SqlUnit } from '../rows';
 import { UnitCache } from '../unitCache';
 import { PgRecords } from './pgRecords';
 import { BARRING, STRAGGLER_SQL } from './pgQueries';
 
 export class PgUnits extends PgRecords {
   protected readonly units = new UnitCache();
+
+  /** A replica's result as this transaction holds it; undefined when it has not read it. */
+  protected heldResult(_replicaId: number): Uint8Array | null | undefined {
+    return undefined;
+  }
+
+  /**
+   * Unit rows as read, with their canonical results' bytes from the replicas that hold them
+   * (UnitRow.canonicalReplica): this transaction's copies, the rest in one query.
+   */
+  protected async unitRowsOf(rows: readonly SqlUnit[]): Promise<UnitRow[]> {
+    const units = rows.map(toUnitRow);
+    const missing: number[] = [];
+    for (const u of units) {
+      if (u.canonical !== null || u.canonicalReplica === null) continue;
+      const held = this.heldResult(u.canonicalReplica);
+      if (held === undefined) missing.push(u.canonicalReplica);
+      else u.canonical = held;
+    }
+    if (missing.length === 0) return units;
+    const stored = await this.sql.rows<{ id: number; result: Buffer | null }>(
+      'SELECT id, result FROM replicas WHERE id = ANY($1::bigint[])',
+      [missing],
+    );
+    const byId = new Map(stored.map((r) => [r.id, bytesOf(r.result)]));
+    for (const u of units) {
+      if (u.canonical === null && u.canonicalReplica !== null) {
+        u.canonical = byId.get(u.canonicalReplica) ?? null;
+      }
+    }
+    return units;
+  }
 
   override async flushUnits(): Promise<void> {
     for (const { row, changed } of this.units.takeDirty()) {
@@ -63,7 +95,7 @@ export class PgUnits extends PgRecords {
       [workloadId, idx],
     );
     if (!row) return null;
-    const parsed = toUnitRow(row);
+    const [parsed] = (await this.unitRowsOf([row])) as [UnitRow];
     this.units.put(parsed);
     return parsed;
   }
@@ -95,7 +127,7 @@ export class PgUnits extends PgRecords {
       'each',
     );
     const round = rows[0]?.round;
-    return this.units.seed(rows.filter((r) => r.round === round).map(toUnitRow));
+    return this.units.seed(await this.unitRowsOf(rows.filter((r) => r.round === round)));
   }
 
   async stragglerUnit(q: StragglerQuery): Promise<UnitRow | null> {
@@ -109,7 +141,7 @@ export class PgUnits extends PgRecords {
       q.floorMs,
       q.factor,
     ]);
-    return row ? this.units.seed([toUnitRow(row)])[0]! : null;
+    return row ? this.units.seed(await this.unitRowsOf([row]))[0]! : null;
   }
 
   async unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]> {
@@ -118,7 +150,7 @@ export class PgUnits extends PgRecords {
       'SELECT * FROM units WHERE workload_id = $1 AND round = $2 ORDER BY idx',
       [workloadId, round],
     );
-    return rows.map(toUnitRow);
+    return this.unitRowsOf(rows);
   }
 
   async unitsUnsettled(workloadId: string, round: number): Promise<number> {

@@ -322,4 +322,10 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
         FROM replicas WHERE state = 'in_flight' GROUP BY workload_id;
     `,
   },
+  {
+    // A unit's canonical result that is one of its replicas' is stored once, on the replica:
+    // the unit names it (a 200 KB gradient was written twice, and cleared twice, per unit).
+    version: 13,
+    sql: `ALTER TABLE units ADD COLUMN canonical_replica INTEGER;`,
+  },
 ];

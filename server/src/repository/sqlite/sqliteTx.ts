@@ -101,7 +101,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
         ...(q.preferKeys.length > 0 ? { held: JSON.stringify(q.preferKeys) } : {}),
       });
     const round = rows[0]?.round;
-    return this.units.seed(rows.filter((r) => r.round === round).map(toUnitRow));
+    return this.units.seed(rows.filter((r) => r.round === round).map((row) => this.unitRowOf(row)));
   }
 
   async workloadOfLeaseKey(key: string): Promise<string | null> {
@@ -119,7 +119,9 @@ export class SqliteTx extends SqliteUnits implements Tx {
     }
     this.knownUnits.clear();
     this.sql
-      .get('UPDATE units SET canonical = NULL WHERE workload_id = ? AND round = ?')
+      .get(
+        'UPDATE units SET canonical = NULL, canonical_replica = NULL WHERE workload_id = ? AND round = ?',
+      )
       .run(workloadId, round);
     this.sql
       .get(
@@ -228,7 +230,11 @@ export class SqliteTx extends SqliteUnits implements Tx {
          WHERE r.id IN (SELECT value FROM json_each(?))`,
       )
       .all(ids);
-    this.units.seed(units.map(toUnitRow));
+    this.units.seed(units.map((row) => this.unitRowOf(row)));
+  }
+
+  protected override heldResult(replicaId: number): Uint8Array | null | undefined {
+    return this.replicaRows.get(replicaId)?.result;
   }
 
   async replica(id: string | number): Promise<ReplicaRow | null> {

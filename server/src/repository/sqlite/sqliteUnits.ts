@@ -2,7 +2,7 @@
 // (unitCache.ts). Queries over the units table flush first; clearCanonicals drops what it makes
 // stale.
 import type { NewUnit, StragglerQuery, UnitPatch, UnitRow } from '../../engine/repository';
-import { toUnitRow, unitUpdate, type SqlUnit } from '../rows';
+import { bytesOf, toUnitRow, unitUpdate, type SqlUnit } from '../rows';
 import { UnitCache } from '../unitCache';
 import { SqliteRecords } from './sqliteRecords';
 
@@ -12,6 +12,30 @@ export const BARRING = `(r.state IN ('in_flight', 'returned', 'valid', 'errored'
 
 export class SqliteUnits extends SqliteRecords {
   protected readonly units = new UnitCache();
+
+  /** A replica's result as this transaction holds it; undefined when it has not read it. */
+  protected heldResult(_replicaId: number): Uint8Array | null | undefined {
+    return undefined;
+  }
+
+  /**
+   * A unit row as read, with its canonical result's bytes from the replica that holds them
+   * (UnitRow.canonicalReplica): this transaction's copy when it has read that replica.
+   */
+  protected unitRowOf(row: SqlUnit): UnitRow {
+    const unit = toUnitRow(row);
+    if (unit.canonical !== null || unit.canonicalReplica === null) return unit;
+    const held = this.heldResult(unit.canonicalReplica);
+    unit.canonical =
+      held === undefined
+        ? bytesOf(
+            this.sql
+              .rows<{ result: Buffer | null }>('SELECT result FROM replicas WHERE id = ?')
+              .get(unit.canonicalReplica)?.result ?? null,
+          )
+        : held;
+    return unit;
+  }
 
   override flush(): void {
     for (const { row, changed } of this.units.takeDirty()) {
@@ -49,7 +73,7 @@ export class SqliteUnits extends SqliteRecords {
       .rows<SqlUnit>('SELECT * FROM units WHERE workload_id = ? AND idx = ?')
       .get(workloadId, idx);
     if (!row) return null;
-    const parsed = toUnitRow(row);
+    const parsed = this.unitRowOf(row);
     this.units.put(parsed);
     return parsed;
   }
@@ -92,7 +116,7 @@ export class SqliteUnits extends SqliteRecords {
         floor: q.floorMs,
         factor: q.factor,
       });
-    return row ? toUnitRow(row) : null;
+    return row ? this.unitRowOf(row) : null;
   }
 
   async unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]> {
@@ -100,7 +124,7 @@ export class SqliteUnits extends SqliteRecords {
     const rows = this.sql
       .rows<SqlUnit>('SELECT * FROM units WHERE workload_id = ? AND round = ? ORDER BY idx')
       .all(workloadId, round);
-    return rows.map(toUnitRow);
+    return rows.map((row) => this.unitRowOf(row));
   }
 
   async unitsUnsettled(workloadId: string, round: number): Promise<number> {
