@@ -38,8 +38,8 @@ Dataset commands (your own data to train on, kept by the coordinator):
       Upload FILE, a CSV table: a header row of column names, numeric feature columns, and
       optionally a column "label" (anywhere) of whole-number classes; or a NumPy .npy file (a
       2-D float32/float64 array; --label-column: which column holds the classes, its first,
-      its last or a 0-based index; --label-last is --label-column last). The file is streamed (a bar
-      shows the bytes sent on a terminal) and checked as it arrives: a refusal names the
+      its last or a 0-based index; --label-last is --label-column last). The file is streamed
+      (a bar shows the bytes sent on a terminal) and checked as it arrives: a refusal names the
       line and column. Prints the dataset's id (--json: the whole record) and sums it up on
       stderr; the same content uploaded again gives the same dataset. --name: what to call
       it (default: FILE's name).
