@@ -1,5 +1,4 @@
-// DRAFT, not run (the runner picks up *.test.ts only): rename to legacyData.test.ts once the new
-// storage migration lands. A data folder written by commit 02e3f9e (schema version 8,
+// A data folder written by commit 02e3f9e (schema version 8,
 // server/test/fixtures/legacy-v8, made by server/test/fixtures/make-legacy-data.ts) is copied to
 // a temp folder and opened by today's coordinator, which must migrate it at start and still show,
 // over its public APIs only, what expected.json read from the legacy file with plain SQL: every

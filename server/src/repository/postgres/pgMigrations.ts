@@ -5,6 +5,7 @@
 // milliseconds (BIGINT), JSON is kept as the exact text written, flags are 0/1 integers, ids
 // compare byte by byte (COLLATE "C", as SQLite does) so orders agree with the embedded store.
 import type { PoolClient } from 'pg';
+import { refuseNewerSchema } from '../schemaVersions';
 
 export interface PgMigration {
   version: number;
@@ -197,6 +198,7 @@ export async function migratePostgres(client: PoolClient): Promise<number> {
       'SELECT version FROM schema_migrations',
     );
     const applied = new Set(rows.map((r) => r.version));
+    refuseNewerSchema('PostgreSQL', applied, PG_MIGRATIONS);
     for (const m of PG_MIGRATIONS) {
       if (applied.has(m.version)) continue;
       await client.query(m.sql);

@@ -107,9 +107,12 @@ export class PgRepository implements Repository {
         }
       }
       await migratePostgres(client);
-    } finally {
+    } catch (error) {
       client.release();
+      await pool.end();
+      throw error;
     }
+    client.release();
     const repository = new PgRepository(pool, instanceId, schema, log);
     await repository.beat();
     repository.heartbeat = setInterval(() => {

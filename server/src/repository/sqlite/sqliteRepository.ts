@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { FileDatasetStore } from '../../datasets/datasetStore';
 import type { Repository, Tx } from '../../engine/repository';
+import { refuseNewerSchema } from '../schemaVersions';
 import { SQLITE_MIGRATIONS } from './migrations';
 import { SqliteTx } from './sqliteTx';
 import { StatementCache } from './statementCache';
@@ -71,6 +72,12 @@ export class SqliteRepository implements Repository {
         this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>
       ).map((row) => row.version),
     );
+    try {
+      refuseNewerSchema('SQLite', applied, SQLITE_MIGRATIONS);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     for (const migration of SQLITE_MIGRATIONS) {
       if (applied.has(migration.version)) continue;
       this.db.transaction(() => {
