@@ -1,8 +1,7 @@
 // The datasets panel's upload: a CSV or NumPy .npy file chosen here is sent as it is (the
 // browser streams the file from disk, saying how much is sent) to POST /api/datasets with the
-// researcher token; an .npy
-// waits for its "which column holds the labels" choice first. What came of it shows below the file
-// input (UploadStatus.tsx).
+// researcher token; an .npy waits for its "which column holds the labels" choice first. What came
+// of it shows below the file input (UploadStatus.tsx).
 import { useRef, useState, type ChangeEvent } from 'react';
 import {
   ApiError,

@@ -4,11 +4,15 @@
 // delete. Uploading needs a researcher token, as submitting does.
 import { Router } from 'express';
 import { ERROR_CODES, TesseraError } from '@tessera/shared';
-import { BUILT_IN_DATASETS, type DatasetList } from '@tessera/shared/api/datasetSchemas';
+import {
+  BUILT_IN_DATASETS,
+  parseNpyLabelColumn,
+  type DatasetList,
+  type NpyLabelColumn,
+} from '@tessera/shared/api/datasetSchemas';
 import type { TokenOwner, TokenVerifier } from '../auth/tokens';
 import type { Clock } from '../clock';
 import { datasetDetailOf, datasetInfoOf, type Datasets } from '../datasets/datasets';
-import type { NpyLabelColumn } from '../datasets/npyDataset';
 import { requireToken } from './requireToken';
 
 /** What an .npy upload may be sent as. */
@@ -89,8 +93,8 @@ export function npyLabelColumnOf(label: unknown, format: 'csv' | 'npy'): NpyLabe
       'label= is for .npy uploads (a CSV names its label column "label")',
     );
   }
-  if (label === 'first' || label === 'last') return label;
-  if (typeof label === 'string' && /^\d{1,5}$/.test(label)) return Number(label);
+  const column = typeof label === 'string' ? parseNpyLabelColumn(label) : null;
+  if (column !== null) return column;
   throw new TesseraError(
     ERROR_CODES.badRequest,
     'label is first, last or a 0-based column index (the column of the .npy holding the classes)',

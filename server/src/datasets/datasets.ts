@@ -5,7 +5,8 @@ import { ERROR_CODES, FINAL_STATUSES, TesseraError, type WorkloadStatus } from '
 import type { DatasetDetail, DatasetInfo } from '@tessera/shared/api/datasetSchemas';
 import { ByteLru } from '@tessera/shared/kinds/gradient/byteLru';
 import { CsvDatasetParser, CsvProblem, type ParsedCsv } from './csvDataset';
-import { NpyDatasetParser, type NpyLabelColumn } from './npyDataset';
+import type { NpyLabelColumn } from '@tessera/shared/api/datasetSchemas';
+import { NpyDatasetParser } from './npyDataset';
 import {
   contentOf,
   DATASET_ID,

@@ -7,6 +7,7 @@
 // training, inference) does not know the format.
 // Refusals name the row and column (1-based) of a bad value: NaN, infinite, outside float32's
 // range, a label that is not an integer class.
+import type { NpyLabelColumn } from '@tessera/shared/api/datasetSchemas';
 import { MAX_CLASSES } from '@tessera/shared/kinds/gradient/gradientModel';
 import {
   CsvProblem,
@@ -23,9 +24,6 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 function problem(row: number, column: number | null, text: string): CsvProblem {
   return new CsvProblem(row, column, text, 'row');
 }
-
-/** Where an .npy's labels are: its first or last column, or a 0-based column index. */
-export type NpyLabelColumn = 'first' | 'last' | number;
 
 interface Header {
   itemBytes: 4 | 8;

@@ -276,6 +276,39 @@ export function withCanonicalSource(patch: UnitPatch): UnitPatch {
   return patch;
 }
 
+/**
+ * Both stores' first step in reading units whose canonical result is a replica's
+ * (UnitRow.canonicalReplica): the bytes the transaction holds (`held`, undefined when it has not
+ * read that replica) are filled in; the replica ids still wanted are returned, for one read of the
+ * replicas table and fillCanonicals.
+ */
+export function canonicalsWanted(
+  units: readonly UnitRow[],
+  held: (replicaId: number) => Uint8Array | null | undefined,
+): number[] {
+  const wanted: number[] = [];
+  for (const u of units) {
+    if (u.canonical !== null || u.canonicalReplica === null) continue;
+    const bytes = held(u.canonicalReplica);
+    if (bytes === undefined) wanted.push(u.canonicalReplica);
+    else u.canonical = bytes;
+  }
+  return wanted;
+}
+
+/** The second step: the wanted replicas' results as the table holds them. */
+export function fillCanonicals(
+  units: readonly UnitRow[],
+  stored: ReadonlyArray<{ id: number; result: Buffer | string | null }>,
+): void {
+  const byId = new Map(stored.map((r) => [r.id, bytesOf(r.result)]));
+  for (const u of units) {
+    if (u.canonical === null && u.canonicalReplica !== null) {
+      u.canonical = byId.get(u.canonicalReplica) ?? null;
+    }
+  }
+}
+
 /** What the counts queries read, in the same shape on both stores. */
 export interface SqlCounts {
   statuses: Array<{ status: WorkloadStatus; n: number }>;

@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CsvProblem, parseCsvDataset } from '../../src/datasets/csvDataset';
 import { contentOf, datasetIdOf, encodeDataset } from '../../src/datasets/datasetCodec';
-import { NpyDatasetParser, type NpyLabelColumn } from '../../src/datasets/npyDataset';
+import type { NpyLabelColumn } from '@tessera/shared/api/datasetSchemas';
+import { NpyDatasetParser } from '../../src/datasets/npyDataset';
 import { npyBytes } from '../support/npyFile';
 
 type Labels = NpyLabelColumn | null;

@@ -34,6 +34,15 @@ export const datasetDetailSchema = datasetInfoSchema
   .strict();
 export type DatasetDetail = z.infer<typeof datasetDetailSchema>;
 
+/** Where an .npy upload's labels are: its first or last column, or a 0-based column index. */
+export type NpyLabelColumn = 'first' | 'last' | number;
+
+/** `first`, `last` or a 0-based column index as written (`?label=`, `--label-column`); else null. */
+export function parseNpyLabelColumn(text: string): NpyLabelColumn | null {
+  if (text === 'first' || text === 'last') return text;
+  return /^\d{1,5}$/.test(text) ? Number(text) : null;
+}
+
 /** A dataset the coordinator has built in: a gradient spec names it ("dataset": "mnist"). */
 export const builtInDatasetSchema = z
   .object({

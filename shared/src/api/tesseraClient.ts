@@ -24,6 +24,7 @@ import {
   type DatasetDetail,
   type DatasetInfo,
   type DatasetList,
+  type NpyLabelColumn,
 } from './datasetSchemas';
 
 /** What a researcher may send to POST /api/workloads: defaults (redundancy...) may be left out. */
@@ -56,7 +57,7 @@ export interface DatasetUploadOptions {
    * Which of an .npy's columns holds the labels (`&label=`): its first, its last, or a 0-based
    * column index; an .npy without it is unlabeled. A CSV names its `label` column instead.
    */
-  labelColumn?: 'first' | 'last' | number;
+  labelColumn?: NpyLabelColumn;
   /** The same as `labelColumn: 'last'`. */
   labelLast?: boolean;
 }

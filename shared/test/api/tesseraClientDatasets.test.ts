@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApiError, TesseraClient } from '../../src';
+import { parseNpyLabelColumn } from '../../src/api/datasetSchemas';
 
 const ID = 'ds-0123456789abcdef01234567';
 const INFO = {
@@ -174,5 +175,15 @@ describe('the API client’s datasets', () => {
     await assert.rejects(client(fakeFetch(200, { datasets: [{ id: 'x' }] })).datasets(), {
       code: 'BAD_RESPONSE',
     });
+  });
+
+  test('an .npy label column as written: first, last or a 0-based index, nothing else', () => {
+    assert.equal(parseNpyLabelColumn('first'), 'first');
+    assert.equal(parseNpyLabelColumn('last'), 'last');
+    assert.equal(parseNpyLabelColumn('0'), 0);
+    assert.equal(parseNpyLabelColumn('12'), 12);
+    for (const bad of ['', '-1', '1.5', '1e2', 'First', ' 1', '123456', 'middle']) {
+      assert.equal(parseNpyLabelColumn(bad), null, JSON.stringify(bad));
+    }
   });
 });

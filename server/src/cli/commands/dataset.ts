@@ -20,6 +20,7 @@ import { builtInWords, datasetSummary, datasetTable, formatBytes } from '../data
 import { EXIT, ReportedFailure, UsageError, type ExitCode } from '../exitCodes';
 import { whyUnreadable } from '../inputFile';
 import type { CliIO } from '../output';
+import { parseNpyLabelColumn, type NpyLabelColumn } from '@tessera/shared/api/datasetSchemas';
 import { UploadProgress } from '../uploadProgress';
 
 function datasetClient(args: CliArgs, io: CliIO): TesseraClient {
@@ -93,7 +94,7 @@ function reportRefusal(file: string, error: ApiError, io: CliIO): never {
 }
 
 /** --label-column first|last|N (--label-last: last): an .npy's label column; null for none. */
-function labelColumnOf(args: CliArgs, format: 'csv' | 'npy'): 'first' | 'last' | number | null {
+function labelColumnOf(args: CliArgs, format: 'csv' | 'npy'): NpyLabelColumn | null {
   const given = args.values['label-column'];
   const last = args.values['label-last'] ?? false;
   if (given === undefined && !last) return null;
@@ -103,10 +104,10 @@ function labelColumnOf(args: CliArgs, format: 'csv' | 'npy'): 'first' | 'last' |
     );
   }
   if (given !== undefined && last) throw new UsageError('give --label-column or --label-last');
-  if (last || given === 'last') return 'last';
-  if (given === 'first') return 'first';
-  if (/^\d{1,5}$/.test(given!)) return Number(given);
-  throw new UsageError('--label-column is first, last or a 0-based column index');
+  const column = last ? 'last' : parseNpyLabelColumn(given!);
+  if (column === null)
+    throw new UsageError('--label-column is first, last or a 0-based column index');
+  return column;
 }
 
 export async function datasetUploadCommand(args: CliArgs, io: CliIO): Promise<ExitCode> {

@@ -10,7 +10,7 @@ import type {
   UnitPatch,
   UnitRow,
 } from '../../engine/repository';
-import { bytesOf, toUnitRow, unitUpdate, type SqlUnit } from '../rows';
+import { canonicalsWanted, fillCanonicals, toUnitRow, unitUpdate, type SqlUnit } from '../rows';
 import { UnitCache } from '../unitCache';
 import { PgRecords } from './pgRecords';
 import { BARRING, STRAGGLER_SQL } from './pgQueries';
@@ -29,23 +29,15 @@ export class PgUnits extends PgRecords {
    */
   protected async unitRowsOf(rows: readonly SqlUnit[]): Promise<UnitRow[]> {
     const units = rows.map(toUnitRow);
-    const missing: number[] = [];
-    for (const u of units) {
-      if (u.canonical !== null || u.canonicalReplica === null) continue;
-      const held = this.heldResult(u.canonicalReplica);
-      if (held === undefined) missing.push(u.canonicalReplica);
-      else u.canonical = held;
-    }
-    if (missing.length === 0) return units;
-    const stored = await this.sql.rows<{ id: number; result: Buffer | null }>(
-      'SELECT id, result FROM replicas WHERE id = ANY($1::bigint[])',
-      [missing],
-    );
-    const byId = new Map(stored.map((r) => [r.id, bytesOf(r.result)]));
-    for (const u of units) {
-      if (u.canonical === null && u.canonicalReplica !== null) {
-        u.canonical = byId.get(u.canonicalReplica) ?? null;
-      }
+    const wanted = canonicalsWanted(units, (id) => this.heldResult(id));
+    if (wanted.length > 0) {
+      fillCanonicals(
+        units,
+        await this.sql.rows<{ id: number; result: Buffer | null }>(
+          'SELECT id, result FROM replicas WHERE id = ANY($1::bigint[])',
+          [wanted],
+        ),
+      );
     }
     return units;
   }

@@ -101,7 +101,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
         ...(q.preferKeys.length > 0 ? { held: JSON.stringify(q.preferKeys) } : {}),
       });
     const round = rows[0]?.round;
-    return this.units.seed(rows.filter((r) => r.round === round).map((row) => this.unitRowOf(row)));
+    return this.units.seed(this.unitRowsOf(rows.filter((r) => r.round === round)));
   }
 
   async workloadOfLeaseKey(key: string): Promise<string | null> {
@@ -230,7 +230,7 @@ export class SqliteTx extends SqliteUnits implements Tx {
          WHERE r.id IN (SELECT value FROM json_each(?))`,
       )
       .all(ids);
-    this.units.seed(units.map((row) => this.unitRowOf(row)));
+    this.units.seed(this.unitRowsOf(units));
   }
 
   protected override heldResult(replicaId: number): Uint8Array | null | undefined {

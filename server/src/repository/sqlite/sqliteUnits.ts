@@ -2,7 +2,7 @@
 // (unitCache.ts). Queries over the units table flush first; clearCanonicals drops what it makes
 // stale.
 import type { NewUnit, StragglerQuery, UnitPatch, UnitRow } from '../../engine/repository';
-import { bytesOf, toUnitRow, unitUpdate, type SqlUnit } from '../rows';
+import { canonicalsWanted, fillCanonicals, toUnitRow, unitUpdate, type SqlUnit } from '../rows';
 import { UnitCache } from '../unitCache';
 import { SqliteRecords } from './sqliteRecords';
 
@@ -19,22 +19,23 @@ export class SqliteUnits extends SqliteRecords {
   }
 
   /**
-   * A unit row as read, with its canonical result's bytes from the replica that holds them
-   * (UnitRow.canonicalReplica): this transaction's copy when it has read that replica.
+   * Unit rows as read, with their canonical results' bytes from the replicas that hold them
+   * (UnitRow.canonicalReplica): this transaction's copies, the rest in one query.
    */
-  protected unitRowOf(row: SqlUnit): UnitRow {
-    const unit = toUnitRow(row);
-    if (unit.canonical !== null || unit.canonicalReplica === null) return unit;
-    const held = this.heldResult(unit.canonicalReplica);
-    unit.canonical =
-      held === undefined
-        ? bytesOf(
-            this.sql
-              .rows<{ result: Buffer | null }>('SELECT result FROM replicas WHERE id = ?')
-              .get(unit.canonicalReplica)?.result ?? null,
+  protected unitRowsOf(rows: readonly SqlUnit[]): UnitRow[] {
+    const units = rows.map(toUnitRow);
+    const wanted = canonicalsWanted(units, (id) => this.heldResult(id));
+    if (wanted.length > 0) {
+      fillCanonicals(
+        units,
+        this.sql
+          .rows<{ id: number; result: Buffer | null }>(
+            'SELECT id, result FROM replicas WHERE id IN (SELECT value FROM json_each(?))',
           )
-        : held;
-    return unit;
+          .all(JSON.stringify(wanted)),
+      );
+    }
+    return units;
   }
 
   override flush(): void {
@@ -73,7 +74,7 @@ export class SqliteUnits extends SqliteRecords {
       .rows<SqlUnit>('SELECT * FROM units WHERE workload_id = ? AND idx = ?')
       .get(workloadId, idx);
     if (!row) return null;
-    const parsed = this.unitRowOf(row);
+    const [parsed] = this.unitRowsOf([row]) as [UnitRow];
     this.units.put(parsed);
     return parsed;
   }
@@ -116,7 +117,7 @@ export class SqliteUnits extends SqliteRecords {
         floor: q.floorMs,
         factor: q.factor,
       });
-    return row ? this.unitRowOf(row) : null;
+    return row ? this.unitRowsOf([row])[0]! : null;
   }
 
   async unitsOfRound(workloadId: string, round: number): Promise<UnitRow[]> {
@@ -124,7 +125,7 @@ export class SqliteUnits extends SqliteRecords {
     const rows = this.sql
       .rows<SqlUnit>('SELECT * FROM units WHERE workload_id = ? AND round = ? ORDER BY idx')
       .all(workloadId, round);
-    return rows.map((row) => this.unitRowOf(row));
+    return this.unitRowsOf(rows);
   }
 
   async unitsUnsettled(workloadId: string, round: number): Promise<number> {
